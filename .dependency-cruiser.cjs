@@ -1,0 +1,61 @@
+/** Architecture rules (DESIGN.md §4): domain code is plain TypeScript, layers point inwards,
+ * modules do not reach into each other's adapters, and there are no import cycles. */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-cycles',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'domain-is-framework-free',
+      comment: 'domain/ imports nothing from NestJS, TypeORM, validators, Swagger, config or Node I/O.',
+      severity: 'error',
+      from: { path: '/domain/' },
+      to: {
+        path: [
+          '@nestjs',
+          'typeorm',
+          'class-validator',
+          'class-transformer',
+          'pg',
+          'ioredis',
+          'bullmq',
+          'fastify',
+          '/infrastructure/',
+          '/interface/',
+          '/application/',
+          'libs/persistence',
+          'libs/http',
+        ],
+      },
+    },
+    {
+      name: 'application-has-no-adapters',
+      comment: 'Use cases depend on ports, never on adapters or controllers.',
+      severity: 'error',
+      from: { path: '/application/' },
+      to: { path: ['/infrastructure/', '/interface/', 'typeorm', 'pg', 'fastify', 'libs/http'] },
+    },
+    {
+      name: 'no-foreign-adapters',
+      comment: "A module never imports another module's infrastructure (ORM rows, SQL).",
+      severity: 'error',
+      from: { path: '^src/modules/([^/]+)/' },
+      to: { path: '^src/modules/([^/]+)/infrastructure/', pathNot: '^src/modules/$1/' },
+    },
+    {
+      name: 'libs-do-not-know-modules',
+      severity: 'error',
+      from: { path: '^libs/' },
+      to: { path: '^src/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '\\.spec\\.ts$' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+  },
+};

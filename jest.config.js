@@ -1,0 +1,24 @@
+/** One runner for unit, integration and e2e suites; the database they use is chosen by
+ * BLNK_DATA_SOURCE_DNS (real PostgreSQL) or defaults to embedded PGlite. */
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      target: 'es2022',
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+      keepClassNames: true,
+    },
+    module: { type: 'commonjs' },
+  },
+];
+
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/src', '<rootDir>/libs', '<rootDir>/test', '<rootDir>/migrations'],
+  testMatch: ['**/*.spec.ts'],
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper: { '^@libs/(.*)$': '<rootDir>/libs/$1' },
+  testTimeout: 120000,
+  setupFiles: ['reflect-metadata'],
+};

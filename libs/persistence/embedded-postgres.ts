@@ -1,0 +1,33 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+export interface EmbeddedPostgres {
+  dsn: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Embedded mode: a PGlite database (real PostgreSQL compiled to WASM) served over the PostgreSQL
+ * wire protocol on a loopback port, so the same `pg`/TypeORM code runs as against a server.
+ * PGlite is a single session that the socket server multiplexes at the query level, so the pool in
+ * front of it must hold
+ * one connection: transactions then never interleave inside that session. (The server accepts a
+ * few sockets so a closing connection does not block the next one.)
+ * `dataDir` undefined = in memory (tests).
+ */
+export async function startEmbeddedPostgres(dataDir?: string): Promise<EmbeddedPostgres> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const db = await PGlite.create(dataDir);
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 4 });
+  await server.start();
+  const conn = server.getServerConn();
+  const port = Number(conn.slice(conn.lastIndexOf(':') + 1));
+  return {
+    dsn: `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`,
+    async stop() {
+      await server.stop();
+      await db.close();
+    },
+  };
+}

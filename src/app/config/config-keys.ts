@@ -1,0 +1,47 @@
+/**
+ * Every configuration key of reference §10.2 that Neraca reads: its path in blnk.json, its
+ * environment variable, its type and default. Environment wins over the file.
+ */
+export type KeyType = 'string' | 'int' | 'bool' | 'duration' | 'map' | 'port';
+
+export interface KeySpec {
+  path: string;
+  env?: string;
+  type: KeyType;
+  default?: unknown;
+  min?: number;
+}
+
+export const CONFIG_KEYS: KeySpec[] = [
+  { path: 'project_name', env: 'BLNK_PROJECT_NAME', type: 'string', default: 'Neraca' },
+  { path: 'server.port', env: 'BLNK_SERVER_PORT', type: 'port', default: 5001 },
+  { path: 'server.host', env: 'NERACA_HOST', type: 'string', default: '0.0.0.0' },
+  { path: 'server.secure', env: 'BLNK_SERVER_SECURE', type: 'bool', default: true },
+  { path: 'server.secret_key', env: 'BLNK_SERVER_SECRET_KEY', type: 'string', default: '' },
+  { path: 'server.max_request_body_size_mb', env: 'BLNK_SERVER_MAX_REQUEST_BODY_SIZE_MB', type: 'int', default: 5, min: 1 },
+  { path: 'server.max_upload_size_mb', env: 'BLNK_SERVER_MAX_UPLOAD_SIZE_MB', type: 'int', default: 256, min: 1 },
+  { path: 'server.metrics_bearer_token', env: 'BLNK_METRICS_BEARER_TOKEN', type: 'string', default: '' },
+  { path: 'data_source.dns', env: 'BLNK_DATA_SOURCE_DNS', type: 'string', default: '' },
+  { path: 'data_source.max_open_conns', env: 'BLNK_DATABASE_MAX_OPEN_CONNS', type: 'int', default: 20, min: 1 },
+  { path: 'redis.dns', env: 'BLNK_REDIS_DNS', type: 'string', default: '' },
+  { path: 'typesense.dns', env: 'BLNK_TYPESENSE_DNS', type: 'string', default: '' },
+  { path: 'type_sense_key', env: 'BLNK_TYPESENSE_KEY', type: 'string', default: 'blnk-api-key' },
+  { path: 'tokenization_secret', env: 'BLNK_TOKENIZATION_SECRET', type: 'string', default: '' },
+  { path: 'data_dir', env: 'NERACA_DATA_DIR', type: 'string', default: '.neraca' },
+  { path: 'notification.webhook.url', env: 'BLNK_WEBHOOK_URL', type: 'string', default: '' },
+  { path: 'notification.webhook.headers', env: 'BLNK_WEBHOOK_HEADERS', type: 'map', default: {} },
+  { path: 'notification.slack.webhook_url', env: 'BLNK_SLACK_WEBHOOK_URL', type: 'string', default: '' },
+  { path: 'rate_limit.requests_per_second', env: 'BLNK_RATE_LIMIT_RPS', type: 'int', min: 1 },
+  { path: 'rate_limit.burst', env: 'BLNK_RATE_LIMIT_BURST', type: 'int', min: 1 },
+  { path: 'transaction.batch_size', env: 'BLNK_TRANSACTION_BATCH_SIZE', type: 'int', default: 1000, min: 1 },
+  { path: 'transaction.lock_duration', env: 'BLNK_TRANSACTION_LOCK_DURATION', type: 'duration', default: 300000 },
+  { path: 'transaction.lock_wait_timeout', env: 'BLNK_TRANSACTION_LOCK_WAIT_TIMEOUT', type: 'duration', default: 3000 },
+  { path: 'transaction.enable_queued_checks', env: 'BLNK_TRANSACTION_ENABLE_QUEUED_CHECKS', type: 'bool', default: false },
+  { path: 'queue.number_of_queues', env: 'BLNK_QUEUE_NUMBER_OF_QUEUES', type: 'int', default: 20, min: 1 },
+  { path: 'queue.max_retry_attempts', env: 'BLNK_QUEUE_MAX_RETRY_ATTEMPTS', type: 'int', default: 5, min: 1 },
+  { path: 'queue.transaction_worker_concurrency', env: 'BLNK_QUEUE_TRANSACTION_WORKER_CONCURRENCY', type: 'int', default: 4, min: 1 },
+  { path: 'queue.enable_backpressure', env: 'BLNK_QUEUE_ENABLE_BACKPRESSURE', type: 'bool', default: true },
+  { path: 'queue.backpressure_max_pending_tasks', env: 'BLNK_QUEUE_BACKPRESSURE_MAX_PENDING_TASKS', type: 'int', default: 100000, min: 0 },
+  { path: 'enable_observability', env: 'BLNK_ENABLE_OBSERVABILITY', type: 'bool', default: false },
+  { path: 'backup_dir', env: 'BLNK_BACKUP_DIR', type: 'string', default: '' },
+];

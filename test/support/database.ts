@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { createDataSource } from '@libs/persistence/data-source';
+import { startEmbeddedPostgres } from '@libs/persistence/embedded-postgres';
+
+export interface TestDatabase {
+  /** DSN of a fresh, migrated database that belongs to this test file alone. */
+  dsn: string;
+  /** Pool size that is safe for this backend (1 for PGlite). */
+  poolSize: number;
+  kind: 'postgres' | 'pglite';
+  drop(): Promise<void>;
+}
+
+/**
+ * A private database for one test file: with BLNK_DATA_SOURCE_DNS set, a new database on that
+ * server (created here, dropped in drop()); otherwise an in-memory PGlite behind its socket.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const server = process.env.BLNK_DATA_SOURCE_DNS;
+  let db: TestDatabase;
+  if (server) {
+    const name = `neraca_test_${randomBytes(6).toString('hex')}`;
+    const admin = new Client({ connectionString: server });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(server);
+    url.pathname = `/${name}`;
+    db = {
+      dsn: url.toString(),
+      poolSize: 10,
+      kind: 'postgres',
+      async drop() {
+        const c = new Client({ connectionString: server });
+        await c.connect();
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await c.end();
+      },
+    };
+  } else {
+    const pg = await startEmbeddedPostgres();
+    db = { dsn: pg.dsn, poolSize: 1, kind: 'pglite', drop: () => pg.stop() };
+  }
+  const ds = createDataSource({ dsn: db.dsn, poolSize: 1 });
+  await ds.initialize();
+  await ds.runMigrations();
+  await ds.destroy();
+  return db;
+}
+
+/** An initialised DataSource on a test database (caller destroys it). */
+export async function openDataSource(db: TestDatabase): Promise<DataSource> {
+  const ds = createDataSource({ dsn: db.dsn, poolSize: db.poolSize });
+  await ds.initialize();
+  return ds;
+}
