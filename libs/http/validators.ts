@@ -51,3 +51,17 @@ export function IsJsonObject(options?: ValidationOptions): PropertyDecorator {
       },
     });
 }
+
+/** A JSON number as decoded: a finite float, or a bigint for integers beyond 2^53. */
+export function IsJsonNumber(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isJsonNumber',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: 'must be a number', ...options },
+      validator: {
+        validate: (v: unknown) => typeof v === 'bigint' || (typeof v === 'number' && Number.isFinite(v)),
+      },
+    });
+}

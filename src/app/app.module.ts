@@ -1,0 +1,53 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { Clock, SystemClock } from '@libs/core/clock';
+import { IdGenerator, RandomIdGenerator } from '@libs/core/ids';
+import { UnitOfWork } from '@libs/core/unit-of-work';
+import { ErrorEnvelopeFilter } from '@libs/http/error.filter';
+import { TypeOrmUnitOfWork } from '@libs/persistence/typeorm-unit-of-work';
+import { AuthSettings } from '../modules/auth/auth-settings';
+import { ApiKeyGuard } from '../modules/auth/interface/http/api-key.guard';
+import { BalanceModule } from '../modules/balance/balance.module';
+import { LedgerModule } from '../modules/ledger/ledger.module';
+import { MetadataModule } from '../modules/metadata/metadata.module';
+import { SystemModule } from '../modules/system/system.module';
+import { TransactionModule } from '../modules/transaction/transaction.module';
+
+export interface AppDependencies {
+  dataSource: DataSource;
+  auth: AuthSettings;
+}
+
+/** Shared kernel bindings every module may inject: the database, the unit of work, ids, time. */
+@Global()
+@Module({})
+class KernelModule {
+  static with(deps: AppDependencies): DynamicModule {
+    return {
+      module: KernelModule,
+      providers: [
+        { provide: DataSource, useValue: deps.dataSource },
+        { provide: AuthSettings, useValue: deps.auth },
+        { provide: UnitOfWork, useClass: TypeOrmUnitOfWork },
+        { provide: IdGenerator, useClass: RandomIdGenerator },
+        { provide: Clock, useClass: SystemClock },
+      ],
+      exports: [DataSource, AuthSettings, UnitOfWork, IdGenerator, Clock],
+    };
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(deps: AppDependencies): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [KernelModule.with(deps), SystemModule, LedgerModule, BalanceModule, TransactionModule, MetadataModule],
+      providers: [
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_FILTER, useClass: ErrorEnvelopeFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,48 @@
+import { Command, CommandRunner, Option } from 'nest-commander';
+import { startServer } from '../server';
+import { CommonOptions, configFrom } from './config-options';
+
+@Command({
+  name: 'start',
+  description:
+    'Run the HTTP API (port 5001). Without BLNK_DATA_SOURCE_DNS it runs embedded: PGlite in the data directory, background work in-process.',
+})
+export class StartCommand extends CommandRunner {
+  async run(_params: string[], options: CommonOptions): Promise<void> {
+    const config = configFrom(options);
+    const server = await startServer(config, ['error', 'warn', 'log']);
+    const mode = config.embedded ? `embedded (data in ${config.get<string>('data_dir')})` : 'PostgreSQL';
+    const out = process.stdout;
+    out.write(`Neraca listening on ${server.url} — ${mode}\n`);
+    out.write(`API docs: ${server.url}/docs (OpenAPI: ${server.url}/openapi.json)\n`);
+    if (!server.auth.secure) {
+      out.write('Authentication is OFF (server.secure=false): every route is open.\n');
+    } else if (server.masterKey.origin === 'generated') {
+      out.write(
+        `\nGenerated a master API key. It is shown this once and kept in ${server.masterKey.file}:\n\n` +
+          `    ${server.masterKey.key}\n\nSend it as the X-Blnk-Key header.\n\n`,
+      );
+    } else if (server.masterKey.origin === 'file') {
+      out.write(`Master API key: the one kept in ${server.masterKey.file}\n`);
+    }
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        void server.close().then(resolve, resolve);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+  }
+
+  @Option({ flags: '-p, --port <port>', description: 'HTTP port (default 5001, env BLNK_SERVER_PORT)' })
+  parsePort(v: string): string {
+    return v;
+  }
+
+  @Option({ flags: '-d, --data-dir <dir>', description: 'Data directory (default ./.neraca, env NERACA_DATA_DIR)' })
+  parseDataDir(v: string): string {
+    return v;
+  }
+}

@@ -1,0 +1,84 @@
+import { LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { parseJson, stringifyJson } from '@libs/core/json';
+import { toEnvelope } from '@libs/http/error.filter';
+import { AppDependencies, AppModule } from './app.module';
+
+export interface HttpAppOptions extends AppDependencies {
+  bodyLimitMb: number;
+  logLevels?: LogLevel[] | false;
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+  'cache-control': 'no-store',
+};
+
+/**
+ * The HTTP application: Fastify with a lossless JSON codec (big integers both ways), Blnk's error
+ * envelope for everything including body-parsing failures, security headers, and the OpenAPI
+ * document at /openapi.json with a docs page at /docs.
+ */
+export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyApplication> {
+  const bodyLimit = opts.bodyLimitMb * 1024 * 1024;
+  const adapter = new FastifyAdapter({
+    bodyLimit,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(opts), adapter, {
+    bodyParser: false,
+    logger: opts.logLevels ?? ['error', 'warn'],
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addContentTypeParser(
+    ['application/json', 'text/plain'],
+    { parseAs: 'string', bodyLimit },
+    (_req, body, done) => {
+      const text = (body as string).trim();
+      if (!text) return done(null, undefined);
+      try {
+        done(null, parseJson(text));
+      } catch (e) {
+        done(e as Error, undefined);
+      }
+    },
+  );
+  fastify.setReplySerializer((payload) => stringifyJson(payload));
+  fastify.setErrorHandler((err, _req, reply) => {
+    const { status, body } = toEnvelope(err);
+    void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
+  });
+  fastify.addHook('onSend', async (req, reply, payload) => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
+    if (req.protocol === 'https' || req.headers['x-forwarded-proto'] === 'https') {
+      reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    }
+    return payload;
+  });
+
+  SwaggerModule.setup('docs', app, () => buildOpenApi(app), {
+    jsonDocumentUrl: 'openapi.json',
+    customSiteTitle: 'Neraca API',
+  });
+  await app.init();
+  return app;
+}
+
+export function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Neraca')
+    .setDescription(
+      'Double-entry ledger, wire-compatible with Blnk Core. Big integers (precise_amount and every ' +
+        'balance field) are bare JSON numbers of any size. Errors use the envelope ' +
+        '{"error": "...", "error_detail": {"code", "message", "details"}}.',
+    )
+    .setVersion('0.1.0')
+    .addApiKey({ type: 'apiKey', name: 'X-Blnk-Key', in: 'header' }, 'X-Blnk-Key')
+    .addSecurityRequirements('X-Blnk-Key')
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}

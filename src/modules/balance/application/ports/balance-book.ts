@@ -1,0 +1,15 @@
+import type { Tx } from '@libs/core/unit-of-work';
+import type { Balance } from '../../domain/balance';
+
+/** The balance side of a money move, always inside the caller's database transaction. */
+export abstract class BalanceBook {
+  /**
+   * Locks the rows (SELECT … FOR UPDATE) in ascending id order, so two transactions touching the
+   * same balances always queue in the same order and cannot deadlock. Missing ids are absent.
+   */
+  abstract lockForUpdate(tx: Tx, ids: string[]): Promise<Map<string, Balance>>;
+  /** Id of the `@indicator` balance in `currency`, inserting `candidate` if there is none yet. */
+  abstract ensureIndicator(tx: Tx, candidate: Balance): Promise<string>;
+  /** Writes the amounts of locked balances and increments their versions. */
+  abstract saveAmounts(tx: Tx, balances: Balance[]): Promise<void>;
+}

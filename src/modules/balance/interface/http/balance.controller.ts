@@ -1,0 +1,90 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { FilterRequestDto } from '@libs/http/filter-request.dto';
+import { listBody } from '@libs/http/list-response';
+import { parseFilterBody, parseQueryFilters } from '@libs/http/list-query.parse';
+import { BlnkValidationPipe } from '@libs/http/validation.pipe';
+import { LedgerUseCases } from '../../../ledger/application/ledger.use-cases';
+import { presentLedger } from '../../../ledger/interface/http/ledger.presenter';
+import { BalanceUseCases } from '../../application/balance.use-cases';
+import { BalanceView, CreateBalanceDto, MessageView, UpdateBalanceIdentityDto } from './balance.dto';
+import { presentBalance, presentIdentity } from './balance.presenter';
+
+function includes(raw: string | string[] | undefined): Set<string> {
+  if (raw === undefined) return new Set();
+  return new Set(Array.isArray(raw) ? raw : [raw]);
+}
+
+@ApiTags('balances')
+@Controller('balances')
+export class BalanceController {
+  constructor(
+    private readonly balances: BalanceUseCases,
+    private readonly ledgers: LedgerUseCases,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: BalanceView })
+  async create(@Body(new BlnkValidationPipe('GEN_VALIDATION_ERROR')) dto: CreateBalanceDto): Promise<BalanceView> {
+    const b = await this.balances.create({
+      ledgerId: dto.ledger_id,
+      currency: dto.currency,
+      identityId: dto.identity_id,
+      indicator: dto.indicator,
+      metaData: dto.meta_data,
+      trackFundLineage: dto.track_fund_lineage,
+      allocationStrategy: dto.allocation_strategy,
+    });
+    return presentBalance(b);
+  }
+
+  @Post('filter')
+  @HttpCode(200)
+  @ApiBody({ type: FilterRequestDto })
+  @ApiOkResponse({ type: [BalanceView], description: 'Array, or {data, total_count} with include_count.' })
+  async filter(@Body() body: unknown): Promise<unknown> {
+    const q = parseFilterBody(body);
+    return listBody(await this.balances.list(q), presentBalance, q.includeCount);
+  }
+
+  @Get()
+  @ApiQuery({ name: 'limit', required: false, type: Number })
+  @ApiQuery({ name: 'offset', required: false, type: Number })
+  @ApiOkResponse({ type: [BalanceView] })
+  async list(@Query() query: Record<string, string>): Promise<unknown> {
+    const q = parseQueryFilters(query, { defaultLimit: 10, invalidLimit: 'error' });
+    return listBody(await this.balances.list(q), presentBalance, false);
+  }
+
+  @Get('indicator/:indicator/currency/:currency')
+  @ApiOkResponse({ type: BalanceView })
+  async byIndicator(@Param('indicator') indicator: string, @Param('currency') currency: string): Promise<BalanceView> {
+    return presentBalance(await this.balances.getByIndicator(indicator, currency));
+  }
+
+  @Get(':id')
+  @ApiQuery({ name: 'include', required: false, isArray: true, enum: ['ledger', 'identity'] })
+  @ApiOkResponse({ type: BalanceView })
+  async get(@Param('id') id: string, @Query('include') include?: string | string[]): Promise<BalanceView> {
+    const b = await this.balances.get(id);
+    const view = presentBalance(b);
+    const inc = includes(include);
+    if (inc.has('ledger')) view.ledger = presentLedger(await this.ledgers.get(b.ledgerId));
+    if (inc.has('identity') && b.identityId) {
+      const identity = await this.balances.findIdentity(b.identityId);
+      if (identity) view.identity = presentIdentity(identity);
+    }
+    return view;
+  }
+
+  @Put(':id/identity')
+  @ApiOkResponse({ type: MessageView })
+  async setIdentity(
+    @Param('id') id: string,
+    @Body(new BlnkValidationPipe('GEN_VALIDATION_ERROR')) dto: UpdateBalanceIdentityDto,
+  ): Promise<MessageView> {
+    await this.balances.setIdentity(id, dto.identity_id);
+    return { message: 'Balance identity updated successfully' };
+  }
+}

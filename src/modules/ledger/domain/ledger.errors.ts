@@ -1,0 +1,3 @@
+import { DomainError } from '@libs/core/domain-error';
+
+export const ledgerNotFound = (id: string) => new DomainError('LGR_NOT_FOUND', `Ledger not found: ${id}`);

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { LedgerUseCases } from './application/ledger.use-cases';
+import { LedgerRepository } from './application/ports/ledger.repository';
+import { LedgerPgRepository } from './infrastructure/postgres/ledger.pg-repository';
+import { LedgerController } from './interface/http/ledger.controller';
+
+@Module({
+  controllers: [LedgerController],
+  providers: [LedgerUseCases, { provide: LedgerRepository, useClass: LedgerPgRepository }],
+  exports: [LedgerUseCases],
+})
+export class LedgerModule {}

@@ -1,0 +1,61 @@
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { IsDefined } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { DomainError } from '@libs/core/domain-error';
+import { META_DATA } from '@libs/http/api-types';
+import { BlnkValidationPipe } from '@libs/http/validation.pipe';
+import { IsJsonObject } from '@libs/http/validators';
+import { BalanceUseCases } from '../../../balance/application/balance.use-cases';
+import { LedgerUseCases } from '../../../ledger/application/ledger.use-cases';
+import { TransactionQueries } from '../../../transaction/application/transaction-queries.use-case';
+
+export class MetadataDto {
+  @ApiProperty(META_DATA)
+  @IsDefined({ message: 'cannot be blank' })
+  @IsJsonObject()
+  meta_data!: Record<string, unknown>;
+}
+
+const notFound = () => new DomainError('META_ENTITY_NOT_FOUND', 'entity not found');
+
+/** POST /{entity_id}/metadata (reference §2.8): the entity type comes from the id prefix. */
+@ApiTags('metadata')
+@Controller()
+export class MetadataController {
+  constructor(
+    private readonly ledgers: LedgerUseCases,
+    private readonly balances: BalanceUseCases,
+    private readonly transactions: TransactionQueries,
+  ) {}
+
+  @Post(':id/metadata')
+  @HttpCode(200)
+  @ApiOkResponse({ schema: { example: { meta_data: { key: 'value' } } } })
+  async update(
+    @Param('id') id: string,
+    @Body(new BlnkValidationPipe('GEN_VALIDATION_ERROR')) dto: MetadataDto,
+  ): Promise<{ meta_data: Record<string, unknown> }> {
+    const patch = dto.meta_data;
+    if (id.startsWith('txn_') || id.startsWith('bulk_')) {
+      // Every row of the transaction (its queued row, outcome, legs) gets the keys; the answer
+      // holds only the new keys, as in Blnk.
+      if ((await this.transactions.mergeMetaData(id, patch)) === 0) throw notFound();
+      return { meta_data: patch };
+    }
+    if (id.startsWith('ldg_') || id === 'general_ledger_id') {
+      const merged = await this.ledgers.mergeMetaData(id, patch);
+      if (!merged) throw notFound();
+      return { meta_data: merged };
+    }
+    if (id.startsWith('bln_')) {
+      const merged = await this.balances.mergeMetaData(id, patch);
+      if (!merged) throw notFound();
+      return { meta_data: merged };
+    }
+    if (id.startsWith('idt_')) {
+      throw new DomainError('META_UNSUPPORTED_ENTITY', 'identity metadata is not available yet');
+    }
+    throw new DomainError('META_INVALID_ENTITY_ID', `invalid entity ID format: ${id}`);
+  }
+}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { BalanceModule } from '../balance/balance.module';
+import { LedgerModule } from '../ledger/ledger.module';
+import { TransactionModule } from '../transaction/transaction.module';
+import { MetadataController } from './interface/http/metadata.controller';
+
+@Module({
+  imports: [LedgerModule, BalanceModule, TransactionModule],
+  controllers: [MetadataController],
+})
+export class MetadataModule {}

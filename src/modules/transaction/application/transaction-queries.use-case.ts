@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import type { ListQuery, Page } from '@libs/core/list-query';
+import { UnitOfWork } from '@libs/core/unit-of-work';
+import type { MetaData, Transaction } from '../domain/transaction';
+import { transactionNotFound } from '../domain/transaction.errors';
+import { TransactionRepository } from './ports/transaction.repository';
+
+/** Reads of the transaction log, and the one permitted change: merging metadata. */
+@Injectable()
+export class TransactionQueries {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly transactions: TransactionRepository,
+  ) {}
+
+  async get(id: string): Promise<Transaction> {
+    const t = await this.transactions.findById(id);
+    if (!t) throw transactionNotFound(id);
+    return t;
+  }
+
+  async getByReference(reference: string): Promise<Transaction> {
+    const t = await this.transactions.findByReference(reference);
+    if (!t) throw transactionNotFound(reference);
+    return t;
+  }
+
+  list(query: ListQuery): Promise<Page<Transaction>> {
+    return this.transactions.list(query);
+  }
+
+  /** Returns the number of rows updated (0 = unknown id). */
+  mergeMetaData(id: string, patch: MetaData): Promise<number> {
+    return this.uow.run((tx) => this.transactions.mergeMetaData(tx, id, patch));
+  }
+}

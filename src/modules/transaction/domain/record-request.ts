@@ -1,0 +1,167 @@
+import { DomainError } from '@libs/core/domain-error';
+import { formatFloat, significantDigits } from '@libs/core/decimal';
+import { resolveAmounts, ResolvedAmounts } from './amounts';
+import type { MetaData, TransactionFlags } from './transaction';
+import { validationError } from './transaction.errors';
+
+export interface DistributionInput {
+  identifier: string;
+  distribution?: string;
+  preciseDistribution?: string;
+}
+
+/** A record-transaction request after wire decoding (types checked, nothing else). */
+export interface RecordTransactionInput {
+  amount?: number | bigint;
+  preciseAmount?: bigint;
+  precision?: number | bigint;
+  currency?: string;
+  reference?: string;
+  description?: string;
+  source?: string;
+  destination?: string;
+  sources?: DistributionInput[];
+  destinations?: DistributionInput[];
+  allowOverdraft?: boolean;
+  overdraftLimit?: number;
+  inflight?: boolean;
+  inflightExpiryDate?: string;
+  inflightCommitDate?: string;
+  scheduledFor?: string;
+  effectiveDate?: string;
+  skipQueue?: boolean;
+  atomic?: boolean;
+  metaData?: MetaData | null;
+  dryRun?: boolean;
+}
+
+/** A validated request: amounts resolved, dates parsed, flags settled. */
+export interface TransactionDraft extends ResolvedAmounts {
+  currency: string;
+  reference: string;
+  description: string;
+  source?: string;
+  destination?: string;
+  sources?: DistributionInput[];
+  destinations?: DistributionInput[];
+  flags: TransactionFlags;
+  scheduledFor: Date | null;
+  effectiveDate: Date | null;
+  metaData: MetaData | null;
+}
+
+// YYYY-MM-DDTHH:MM:SS, optional fraction, mandatory zone (Go's RFC 3339 layout, reference §5.1).
+const SCHEDULE_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const SCHEDULE_MSG =
+  "please format the scheduled date as 'YYYY-MM-DDTHH:MM:SS+00:00' (e.g., 2024-04-22T15:28:03+00:00)";
+
+function parseDate(text: string | undefined): Date | null | 'invalid' {
+  if (text === undefined || text === '') return null;
+  if (!SCHEDULE_RE.test(text)) return 'invalid';
+  const d = new Date(text);
+  return Number.isNaN(d.getTime()) ? 'invalid' : d;
+}
+
+function precisionOf(p: number | bigint | undefined): bigint | undefined {
+  if (p === undefined) return undefined;
+  if (typeof p === 'bigint') return p;
+  if (!Number.isSafeInteger(p)) {
+    throw new DomainError('TXN_PRECISION_NOT_INTEGER', 'precision must be an integer value');
+  }
+  return BigInt(p);
+}
+
+function blank(s: string | undefined): boolean {
+  return s === undefined || s.trim() === '';
+}
+
+/**
+ * Validation of reference §5.1, all rules evaluated together into one message, then amount
+ * resolution (§5.2). Flags that Blnk persists in meta_data are written there (§5.15).
+ * @throws DomainError TXN_VALIDATION_ERROR or TXN_PRECISION_NOT_INTEGER.
+ */
+export function validateRecordRequest(input: RecordTransactionInput): TransactionDraft {
+  const precision = precisionOf(input.precision);
+  const e: Record<string, string> = {};
+  const amount = input.amount;
+  const hasAmount = amount !== undefined && amount !== 0 && amount !== 0n;
+  const hasPrecise = input.preciseAmount !== undefined;
+
+  if (hasAmount && hasPrecise) e.amount = 'either amount or precise_amount should be provided, not both';
+  else if (!hasAmount && !hasPrecise) e.amount = 'either amount or precise_amount is required';
+  if (typeof amount === 'bigint' || (typeof amount === 'number' && significantDigits(formatFloat(amount)) > 15)) {
+    e.amount = 'amount has more than 15 significant digits which may cause rounding errors; use precise_amount instead';
+  } else if (typeof amount === 'number' && amount < 0) e.amount = 'amount cannot be negative';
+  if (hasPrecise && input.preciseAmount! < 0n) e.precise_amount = 'precise_amount cannot be negative';
+  if (precision !== undefined && precision < 0n) e.precision = 'precision cannot be negative';
+  if (blank(input.currency)) e.currency = 'cannot be blank';
+  if (blank(input.reference)) e.reference = 'cannot be blank';
+  if (blank(input.description)) e.description = 'cannot be blank';
+
+  const hasSources = input.sources !== undefined;
+  const hasDestinations = input.destinations !== undefined;
+  if (blank(input.source) === !hasSources) e.source = 'either source or sources is required, not both';
+  if (blank(input.destination) === !hasDestinations) {
+    e.destination = 'either destination or destinations is required, not both';
+  }
+  if (hasSources && hasDestinations) e.sources = 'sources and destinations cannot both be given';
+  if (
+    (input.source && input.source === input.destination) ||
+    (input.source && input.destinations?.some((d) => d.identifier === input.source)) ||
+    (input.destination && input.sources?.some((s) => s.identifier === input.destination))
+  ) {
+    e.destination = 'source and destination cannot be the same balance';
+  }
+  if (input.overdraftLimit !== undefined && input.overdraftLimit < 0) {
+    e.overdraft_limit = 'overdraft_limit cannot be negative';
+  }
+
+  const scheduledFor = parseDate(input.scheduledFor);
+  const expiry = parseDate(input.inflightExpiryDate);
+  const commitAt = parseDate(input.inflightCommitDate);
+  if (scheduledFor === 'invalid') e.scheduled_for = SCHEDULE_MSG;
+  if (expiry === 'invalid') e.inflight_expiry_date = SCHEDULE_MSG;
+  if (commitAt === 'invalid') e.inflight_commit_date = SCHEDULE_MSG;
+  let effectiveDate: Date | null = null;
+  if (input.effectiveDate !== undefined && input.effectiveDate !== '') {
+    effectiveDate = new Date(input.effectiveDate);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(input.effectiveDate) || Number.isNaN(effectiveDate.getTime())) {
+      e.effective_date = 'must be an RFC 3339 date-time';
+    }
+  }
+  if (Object.keys(e).length) throw validationError(e);
+
+  const resolved = resolveAmounts({
+    amount: typeof amount === 'number' ? amount : undefined,
+    preciseAmount: input.preciseAmount,
+    precision,
+  });
+  const flags: TransactionFlags = {
+    allowOverdraft: input.allowOverdraft === true,
+    inflight: input.inflight === true,
+    skipQueue: input.skipQueue === true,
+    atomic: input.atomic === true,
+    overdraftLimit: input.overdraftLimit ? formatFloat(input.overdraftLimit) : '0',
+    inflightExpiryDate: expiry as Date | null,
+    inflightCommitDate: commitAt as Date | null,
+    amountString: resolved.amountString,
+  };
+  const meta: MetaData = { ...(input.metaData ?? {}) };
+  if (flags.inflight) meta.inflight = true;
+  if (flags.atomic) meta.atomic = true;
+  if (flags.allowOverdraft) meta.allow_overdraft = true;
+  return {
+    ...resolved,
+    currency: input.currency!,
+    reference: input.reference!,
+    description: input.description!,
+    source: input.source || undefined,
+    destination: input.destination || undefined,
+    sources: input.sources,
+    destinations: input.destinations,
+    flags,
+    scheduledFor: scheduledFor as Date | null,
+    effectiveDate,
+    metaData: Object.keys(meta).length ? meta : input.metaData === undefined ? null : meta,
+  };
+}

@@ -1,0 +1,33 @@
+import { DomainError, fieldErrorMessage } from '@libs/core/domain-error';
+
+export const validationError = (fields: Record<string, string>) =>
+  new DomainError('TXN_VALIDATION_ERROR', fieldErrorMessage(fields), undefined, 'errors');
+
+export const transactionNotFound = (what: string) =>
+  new DomainError('TXN_NOT_FOUND', `transaction not found: ${what}`);
+
+export const balanceMissing = (id: string) => new DomainError('TXN_NOT_FOUND', `Balance with ID '${id}' not found`);
+
+export const duplicateReference = (reference: string) =>
+  new DomainError(
+    'TXN_DUPLICATE_REFERENCE',
+    `transaction validation failed: reference ${reference} has already been used`,
+  );
+
+export const insufficientFunds = () =>
+  new DomainError('TXN_INSUFFICIENT_FUNDS', 'failed to apply transaction to balances: insufficient funds in source balance');
+
+export const overdraftLimitExceeded = () =>
+  new DomainError('TXN_VALIDATION_ERROR', 'failed to apply transaction to balances: transaction exceeds overdraft limit');
+
+export const nonPositiveAmount = () =>
+  new DomainError('TXN_INVALID_AMOUNT', 'transaction amount must be positive');
+
+export const sameBalance = () =>
+  new DomainError('TXN_VALIDATION_ERROR', 'source and destination cannot be the same balance');
+
+export const currencyMismatch = (balanceId: string, balanceCurrency: string, currency: string) =>
+  new DomainError(
+    'TXN_VALIDATION_ERROR',
+    `currency mismatch: balance ${balanceId} holds ${balanceCurrency} but the transaction is in ${currency}`,
+  );

@@ -1,0 +1,47 @@
+import { rawNumber } from '@libs/core/json';
+import { rfc3339, ZERO_TIME } from '@libs/http/time';
+import { flagsFromMeta, Transaction, TransactionFlags } from '../../domain/transaction';
+
+const MAY_BE_INFLIGHT = new Set(['INFLIGHT', 'QUEUED', 'SCHEDULED']);
+
+/**
+ * A transaction as Blnk renders it (reference §2.5.1, §4.3). `meta_data.inflight` is lifted to the
+ * top-level `inflight` flag, which a settled row never shows; an emptied meta_data is omitted.
+ * `request` carries the flags of the request that created the row, when there was one.
+ */
+export function presentTransaction(t: Transaction, request?: TransactionFlags): Record<string, unknown> {
+  const stored = flagsFromMeta(t.metaData);
+  const meta = t.metaData ? { ...t.metaData } : null;
+  if (meta) delete meta.inflight;
+  const view: Record<string, unknown> = {
+    precise_amount: t.preciseAmount,
+    amount: rawNumber(t.amount),
+  };
+  if (request?.amountString) view.amount_string = request.amountString;
+  Object.assign(view, {
+    precision: t.precision,
+    overdraft_limit: rawNumber(request?.overdraftLimit ?? '0'),
+    transaction_id: t.transactionId,
+    parent_transaction: t.parentTransaction,
+    source: t.source,
+    destination: t.destination,
+    reference: t.reference,
+    currency: t.currency,
+  });
+  if (t.description) view.description = t.description;
+  Object.assign(view, {
+    status: t.status,
+    hash: t.hash,
+    allow_overdraft: request?.allowOverdraft ?? stored.allowOverdraft,
+    inflight: stored.inflight && MAY_BE_INFLIGHT.has(t.status),
+    skip_queue: request?.skipQueue ?? false,
+    atomic: request?.atomic ?? stored.atomic,
+    created_at: rfc3339(t.createdAt),
+    effective_date: rfc3339(t.effectiveDate),
+    scheduled_for: t.scheduledFor ? rfc3339(t.scheduledFor) : ZERO_TIME,
+    inflight_expiry_date: request?.inflightExpiryDate ? rfc3339(request.inflightExpiryDate) : ZERO_TIME,
+    inflight_commit_date: request?.inflightCommitDate ? rfc3339(request.inflightCommitDate) : ZERO_TIME,
+  });
+  if (meta && Object.keys(meta).length) view.meta_data = meta;
+  return view;
+}
