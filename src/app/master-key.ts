@@ -7,6 +7,9 @@ export interface MasterKey {
   /** 'config' (server.secret_key), 'file' (kept from an earlier start) or 'generated' (new now). */
   origin: 'config' | 'file' | 'generated';
   file?: string;
+  /** Writes a generated key to its file; called once the server is up, so a start that fails
+   * before it could print the key does not leave behind a key nobody has seen. */
+  persist(): void;
 }
 
 /**
@@ -14,14 +17,21 @@ export interface MasterKey {
  * first start and kept (mode 0600) in the data directory, so it survives restarts.
  */
 export function resolveMasterKey(configured: string, dataDir: string): MasterKey {
-  if (configured) return { key: configured, origin: 'config' };
+  const noop = () => undefined;
+  if (configured) return { key: configured, origin: 'config', persist: noop };
   const file = join(dataDir, 'secret_key');
   if (existsSync(file)) {
     const key = readFileSync(file, 'utf8').trim();
-    if (key) return { key, origin: 'file', file };
+    if (key) return { key, origin: 'file', file, persist: noop };
   }
-  mkdirSync(dataDir, { recursive: true });
   const key = `nrc_${randomBytes(32).toString('base64url')}`;
-  writeFileSync(file, key + '\n', { mode: 0o600 });
-  return { key, origin: 'generated', file };
+  return {
+    key,
+    origin: 'generated',
+    file,
+    persist() {
+      mkdirSync(dataDir, { recursive: true });
+      writeFileSync(file, key + '\n', { mode: 0o600 });
+    },
+  };
 }

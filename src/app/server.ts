@@ -68,6 +68,7 @@ export async function startServer(config: NeracaConfig, logLevels?: LogLevel[] |
       logLevels,
     });
     await app.listen(config.get<number>('server.port'), config.get<string>('server.host'));
+    if (auth.secure) masterKey.persist();
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.get<number>('server.port');
     return {

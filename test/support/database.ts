@@ -17,8 +17,9 @@ export interface TestDatabase {
  * A private database for one test file: with BLNK_DATA_SOURCE_DNS set, a new database on that
  * server (created here, dropped in drop()); otherwise an in-memory PGlite behind its socket.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const server = process.env.BLNK_DATA_SOURCE_DNS;
+export async function createTestDatabase(kind?: 'postgres' | 'pglite'): Promise<TestDatabase> {
+  const server = kind === 'pglite' ? undefined : process.env.BLNK_DATA_SOURCE_DNS;
+  if (kind === 'postgres' && !server) throw new Error('BLNK_DATA_SOURCE_DNS is not set');
   let db: TestDatabase;
   if (server) {
     const name = `neraca_test_${randomBytes(6).toString('hex')}`;
@@ -56,3 +57,6 @@ export async function openDataSource(db: TestDatabase): Promise<DataSource> {
   await ds.initialize();
   return ds;
 }
+
+/** Backends the adapter suites run on: PGlite always, PostgreSQL too when one is configured. */
+export const BACKENDS: ('pglite' | 'postgres')[] = process.env.BLNK_DATA_SOURCE_DNS ? ['pglite', 'postgres'] : ['pglite'];

@@ -56,7 +56,8 @@ describe('compileListQuery', () => {
     await ds.query(`DELETE FROM ledgers`);
     await ds.query(`
       INSERT INTO ledgers (ledger_id, name, created_at, meta_data) VALUES
-      ('ldg_a', 'Alpha', '2024-01-15T10:30:00Z', '{"customer_id": 42, "tier": "gold", "score": 10}'),
+      ('ldg_a', 'Alpha', '2024-01-15T10:30:00Z',
+        '{"customer_id": 42, "tier": "gold", "score": 10}'),
       ('ldg_b', 'Beta', '2024-01-15T23:59:59.999Z',
         '{"customer_id": "42", "tier": "silver", "score": "abc"}'),
       ('ldg_c', 'Gamma', '2024-01-16T00:00:00Z', '{"tier": null, "score": 150, "big": "1e99999"}'),
@@ -73,11 +74,16 @@ describe('compileListQuery', () => {
     await ds.query(`
       INSERT INTO transactions (transaction_id, source, destination, reference, amount,
         precise_amount, precision, currency, status, hash, created_at, effective_date) VALUES
-      ('txn_1', 'bln_1', 'bln_2', 'r1', 10.5, 1050, 100, 'USD', 'APPLIED', 'h', '2024-04-01', '2024-04-01'),
+      ('txn_1', 'bln_1', 'bln_2', 'r1', 10.5, 1050, 100, 'USD', 'APPLIED', 'h', '2024-04-01',
+        '2024-04-01'),
       ('txn_2', 'bln_2', 'bln_3', 'r2', 20, 20, 1, 'USD', 'QUEUED', 'h', '2024-04-02', NULL),
       ('txn_3', 'bln_3', 'bln_4', 'r3', 30, 30, 1, 'EUR', 'APPLIED', 'h', '2024-04-03', NULL),
       ('txn_4', 'bln_4', 'bln_1', 'r4', 0, 0, 1, 'NGN', 'REJECTED', 'h', '2024-04-04', NULL),
       ('txn_5', NULL, NULL, 'r5', 5, 5, 1, 'USD', 'QUEUED', 'h', '2024-04-05', NULL)`);
+    await ds.query(`UPDATE balances SET track_fund_lineage = true WHERE balance_id = 'bln_1'`);
+    await ds.query(`
+      INSERT INTO identity (identity_id, dob) VALUES
+      ('idt_1', '1990-05-17'), ('idt_2', NULL), ('idt_3', '2000-01-01')`);
   });
 
   afterAll(async () => {
@@ -214,6 +220,33 @@ describe('compileListQuery', () => {
     expect(await ids(TRANSACTIONS_TABLE, filter)).toEqual(expected);
   });
 
+  it('handles date and boolean columns, so tables added later need only a spec', async () => {
+    const identities: TableSpec = {
+      table: 'identity',
+      fields: {
+        dob: { column: 'dob', type: 'date' },
+        created_at: { column: 'created_at', type: 'timestamp' },
+      },
+    };
+    const lineage: TableSpec = {
+      ...BALANCES_TABLE,
+      fields: { lineage: { column: 'track_fund_lineage', type: 'boolean' } },
+    };
+    ID_COLUMN.set(identities, 'identity_id').set(lineage, 'balance_id');
+    expect(await ids(identities, f('dob', 'eq', '1990-05-17'))).toEqual(['idt_1']);
+    expect(await ids(identities, f('dob', 'eq', '1990-05-17T23:00:00Z'))).toEqual(['idt_1']);
+    expect(await ids(identities, f('dob', 'gt', '1995/01/01'))).toEqual(['idt_3']);
+    expect(await ids(identities, f('dob', 'isnull'))).toEqual(['idt_2']);
+    expect(refusal(() => compileListQuery(identities, query([f('dob', 'eq', 'x')]))).code).toBe(
+      'GEN_BAD_REQUEST',
+    );
+    expect(await ids(lineage, f('lineage', 'eq', true))).toEqual(['bln_1']);
+    expect(await ids(lineage, f('lineage', 'in', ['false']))).toEqual(['bln_2', 'bln_3', 'bln_4']);
+    expect(
+      refusal(() => compileListQuery(lineage, query([f('lineage', 'eq', 1)]))).message,
+    ).toMatch(/true or false/);
+  });
+
   it('combines filters with and / or', async () => {
     const filters = [f('name', 'eq', 'Alpha'), f('name', 'eq', 'Beta')];
     expect(await ids(LEDGERS_TABLE, ...filters)).toEqual([]);
@@ -326,6 +359,12 @@ describe('compileListQuery', () => {
     ['a non-finite number', BALANCES_TABLE, query([f('balance', 'gt', Infinity)]), /finite/],
     ['a word as a date', LEDGERS_TABLE, query([f('created_at', 'gt', 'yesterday')]), /date/],
     ['an impossible date', LEDGERS_TABLE, query([f('created_at', 'eq', '2024-02-30')]), /date/],
+    [
+      'a date before year 1',
+      LEDGERS_TABLE,
+      query([f('created_at', 'eq', '0001-01-01T00+01:00')]),
+      /range/,
+    ],
     ['an epoch number as a date', LEDGERS_TABLE, query([f('created_at', 'lt', 1.7e9)]), /date/],
     ['eq without a value', LEDGERS_TABLE, query([f('name', 'eq')]), /requires a value/],
     ['null for a column', LEDGERS_TABLE, query([f('name', 'eq', null)]), /text value/],

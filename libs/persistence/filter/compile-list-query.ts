@@ -98,7 +98,7 @@ function isoFromMicros(us: bigint): string {
   let rest = us % 1000n;
   if (rest < 0n) [ms, rest] = [ms - 1n, rest + 1000n];
   const iso = new Date(Number(ms)).toISOString();
-  if (!/^\d{4}-/.test(iso)) throw bad('date/time out of range');
+  if (!/^(?!0000)\d{4}-/.test(iso)) throw bad('date/time out of range');
   return `${iso.slice(0, -1)}${rest.toString().padStart(3, '0')}Z`;
 }
 

@@ -10,7 +10,7 @@ import { CommonOptions, configFrom } from './config-options';
 export class StartCommand extends CommandRunner {
   async run(_params: string[], options: CommonOptions): Promise<void> {
     const config = configFrom(options);
-    const server = await startServer(config, ['error', 'warn', 'log']);
+    const server = await startServer(config, ['error', 'warn']);
     const mode = config.embedded ? `embedded (data in ${config.get<string>('data_dir')})` : 'PostgreSQL';
     const out = process.stdout;
     out.write(`Neraca listening on ${server.url} — ${mode}\n`);

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestj
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { FilterRequestDto } from '@libs/http/filter-request.dto';
 import { listBody } from '@libs/http/list-response';
-import { parseFilterBody, parseQueryFilters } from '@libs/http/list-query.parse';
+import { hasFilterParams, parseFilterBody, parseQueryFilters } from '@libs/http/list-query.parse';
 import { BlnkValidationPipe } from '@libs/http/validation.pipe';
 import { LedgerUseCases } from '../../../ledger/application/ledger.use-cases';
 import { presentLedger } from '../../../ledger/interface/http/ledger.presenter';
@@ -53,7 +53,12 @@ export class BalanceController {
   @ApiQuery({ name: 'offset', required: false, type: Number })
   @ApiOkResponse({ type: [BalanceView] })
   async list(@Query() query: Record<string, string>): Promise<unknown> {
-    const q = parseQueryFilters(query, { defaultLimit: 10, invalidLimit: 'error' });
+    const q = parseQueryFilters(query, {
+      defaultLimit: 10,
+      invalidLimit: 'error',
+      // Filtered lists are capped at 1000 rows (reference §3.5); the plain list is not.
+      maxLimit: hasFilterParams(query) ? 1000 : undefined,
+    });
     return listBody(await this.balances.list(q), presentBalance, false);
   }
 

@@ -34,7 +34,7 @@ export class LedgerController {
   @ApiQuery({ name: 'offset', required: false, type: Number })
   @ApiOkResponse({ type: [LedgerView] })
   async list(@Query() query: Record<string, string>): Promise<unknown> {
-    const q = parseQueryFilters(query, { defaultLimit: 10, invalidLimit: 'error', maxLimit: 100 });
+    const q = parseQueryFilters(query, { defaultLimit: 10, invalidLimit: 'error', maxLimit: 100, overMaxLimit: 20 });
     return listBody(await this.ledgers.list(q), presentLedger, false);
   }
 

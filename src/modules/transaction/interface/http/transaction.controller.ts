@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { FilterRequestDto } from '@libs/http/filter-request.dto';
 import { listBody } from '@libs/http/list-response';
-import { parseFilterBody, parseQueryFilters } from '@libs/http/list-query.parse';
+import { hasFilterParams, parseFilterBody, parseQueryFilters } from '@libs/http/list-query.parse';
 import { BlnkValidationPipe } from '@libs/http/validation.pipe';
 import { toBigInt } from '@libs/http/validators';
 import { RecordTransactionUseCase } from '../../application/record-transaction.use-case';
@@ -71,7 +71,12 @@ export class TransactionController {
   @ApiQuery({ name: 'offset', required: false, type: Number })
   @ApiOkResponse({ type: [TransactionView] })
   async list(@Query() query: Record<string, string>): Promise<unknown> {
-    const q = parseQueryFilters(query, { defaultLimit: 20, invalidLimit: 'default' });
+    const q = parseQueryFilters(query, {
+      defaultLimit: 20,
+      invalidLimit: 'default',
+      // Filtered lists are capped at 1000 rows (reference §3.5); the plain list is not.
+      maxLimit: hasFilterParams(query) ? 1000 : undefined,
+    });
     return listBody(await this.queries.list(q), (t) => presentTransaction(t), false);
   }
 

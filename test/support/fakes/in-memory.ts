@@ -1,0 +1,118 @@
+import { Clock } from '@libs/core/clock';
+import { IdGenerator, IdPrefix } from '@libs/core/ids';
+import type { ListQuery, Page } from '@libs/core/list-query';
+import { Tx, UnitOfWork } from '@libs/core/unit-of-work';
+import { BalanceBook } from '../../../src/modules/balance/application/ports/balance-book';
+import type { Balance } from '../../../src/modules/balance/domain/balance';
+import { TransactionRepository } from '../../../src/modules/transaction/application/ports/transaction.repository';
+import type { MetaData, Transaction } from '../../../src/modules/transaction/domain/transaction';
+import { duplicateReference } from '../../../src/modules/transaction/domain/transaction.errors';
+
+/** In-memory state shared by the fakes; a unit of work snapshots it and restores it on failure. */
+export class MemoryStore {
+  balances = new Map<string, Balance>();
+  transactions: Transaction[] = [];
+}
+
+const clone = (b: Balance): Balance => ({ ...b });
+
+export class MemoryUnitOfWork extends UnitOfWork {
+  constructor(private readonly store: MemoryStore) {
+    super();
+  }
+
+  async run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    const balances = new Map([...this.store.balances].map(([k, v]) => [k, clone(v)]));
+    const transactions = [...this.store.transactions];
+    try {
+      return await work({} as Tx);
+    } catch (e) {
+      this.store.balances = balances;
+      this.store.transactions = transactions;
+      throw e;
+    }
+  }
+}
+
+export class MemoryBalanceBook extends BalanceBook {
+  constructor(private readonly store: MemoryStore) {
+    super();
+  }
+
+  async lockForUpdate(_tx: Tx, ids: string[]): Promise<Map<string, Balance>> {
+    const out = new Map<string, Balance>();
+    for (const id of ids) {
+      const b = this.store.balances.get(id);
+      if (b) out.set(id, clone(b));
+    }
+    return out;
+  }
+
+  async ensureIndicator(_tx: Tx, candidate: Balance): Promise<string> {
+    for (const b of this.store.balances.values()) {
+      if (b.indicator === candidate.indicator && b.currency === candidate.currency) return b.balanceId;
+    }
+    this.store.balances.set(candidate.balanceId, clone(candidate));
+    return candidate.balanceId;
+  }
+
+  async saveAmounts(_tx: Tx, balances: Balance[]): Promise<void> {
+    for (const b of balances) {
+      const stored = this.store.balances.get(b.balanceId)!;
+      this.store.balances.set(b.balanceId, { ...clone(b), version: stored.version + 1 });
+    }
+  }
+}
+
+export class MemoryTransactionRepository extends TransactionRepository {
+  constructor(private readonly store: MemoryStore) {
+    super();
+  }
+
+  async insert(_tx: Tx, rows: Transaction[]): Promise<void> {
+    for (const r of rows) {
+      if (this.store.transactions.some((t) => t.reference === r.reference)) throw duplicateReference(r.reference);
+      this.store.transactions.push({ ...r });
+    }
+  }
+
+  async findById(id: string): Promise<Transaction | null> {
+    return this.store.transactions.find((t) => t.transactionId === id) ?? null;
+  }
+
+  async findByReference(reference: string): Promise<Transaction | null> {
+    return this.store.transactions.find((t) => t.reference === reference) ?? null;
+  }
+
+  async list(q: ListQuery): Promise<Page<Transaction>> {
+    return { items: this.store.transactions.slice(q.offset, q.offset + q.limit) };
+  }
+
+  async mergeMetaData(_tx: Tx, id: string, patch: MetaData): Promise<number> {
+    let n = 0;
+    for (const t of this.store.transactions) {
+      if (t.transactionId === id || t.parentTransaction === id) {
+        t.metaData = { ...(t.metaData ?? {}), ...patch };
+        n++;
+      }
+    }
+    return n;
+  }
+}
+
+export class SequentialIds extends IdGenerator {
+  private n = 0;
+  next(prefix: IdPrefix): string {
+    this.n++;
+    return `${prefix}_00000000-0000-4000-8000-${this.n.toString().padStart(12, '0')}`;
+  }
+}
+
+export class FixedClock extends Clock {
+  constructor(public current = new Date('2026-01-01T00:00:00Z')) {
+    super();
+  }
+  now(): Date {
+    return new Date(this.current);
+  }
+}
