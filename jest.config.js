@@ -18,7 +18,12 @@ module.exports = {
   roots: ['<rootDir>/src', '<rootDir>/libs', '<rootDir>/test', '<rootDir>/migrations'],
   testMatch: ['**/*.spec.ts'],
   transform: { '^.+\\.ts$': swc },
-  moduleNameMapper: { '^@libs/(.*)$': '<rootDir>/libs/$1' },
+  moduleNameMapper: {
+    '^@libs/(.*)$': '<rootDir>/libs/$1',
+    // @fastify/static (for the /docs page) requires content-disposition 3, which is ESM only: Node
+    // 20 loads it, Jest's loader cannot. Version 2 has the same `create` export in CommonJS.
+    '^content-disposition$': '<rootDir>/node_modules/content-disposition',
+  },
   testTimeout: 120000,
   setupFiles: ['reflect-metadata'],
 };

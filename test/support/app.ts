@@ -1,3 +1,4 @@
+import { parse as losslessParse } from 'lossless-json';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { createHttpApp } from '../../src/app/http-app';
@@ -66,4 +67,9 @@ export async function startTestApp(opts: { secure?: boolean; bodyLimitMb?: numbe
       await db.drop();
     },
   };
+}
+
+/** Parses JSON with every integer as a bigint, for exact assertions on amounts. */
+export function parseBig(text: string): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return losslessParse(text, null, (s: string) => (/^-?\d+$/.test(s) ? BigInt(s) : Number(s)));
 }
