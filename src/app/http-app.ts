@@ -23,6 +23,17 @@ const SECURITY_HEADERS: Record<string, string> = {
  * envelope for everything including body-parsing failures, security headers, and the OpenAPI
  * document at /openapi.json with a docs page at /docs.
  */
+export interface RouteInfo {
+  method: string;
+  url: string;
+}
+const ROUTES = new WeakMap<NestFastifyApplication, RouteInfo[]>();
+
+/** Every route the server registered (for the OpenAPI completeness check). */
+export function registeredRoutes(app: NestFastifyApplication): RouteInfo[] {
+  return ROUTES.get(app) ?? [];
+}
+
 export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyApplication> {
   const bodyLimit = opts.bodyLimitMb * 1024 * 1024;
   const adapter = new FastifyAdapter({
@@ -34,6 +45,11 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
     logger: opts.logLevels ?? ['error', 'warn'],
   });
   const fastify = app.getHttpAdapter().getInstance();
+  const routes: RouteInfo[] = [];
+  fastify.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
+  });
+  ROUTES.set(app, routes);
   fastify.addContentTypeParser(
     ['application/json', 'text/plain'],
     { parseAs: 'string', bodyLimit },
