@@ -1,0 +1,41 @@
+import type { DataSource } from 'typeorm';
+
+/**
+ * The ledger invariants of DESIGN.md §5, checked straight from the database. Returns a list of
+ * violations (empty = all hold), so a failing test shows every problem at once.
+ */
+export async function checkInvariants(ds: DataSource): Promise<string[]> {
+  const problems: string[] = [];
+  const sums: { currency: string; total: string; inflight: string }[] = await ds.query(
+    `SELECT currency, sum(balance)::text AS total, sum(inflight_balance)::text AS inflight FROM balances GROUP BY currency`,
+  );
+  for (const s of sums) {
+    if (BigInt(s.total) !== 0n) problems.push(`sum of ${s.currency} balances is ${s.total}, not 0`);
+    if (BigInt(s.inflight) !== 0n) problems.push(`sum of ${s.currency} inflight balances is ${s.inflight}, not 0`);
+  }
+  const drift: { balance_id: string; credit: string; debit: string; expected_credit: string; expected_debit: string }[] =
+    await ds.query(`
+      SELECT b.balance_id, b.credit_balance::text AS credit, b.debit_balance::text AS debit,
+             COALESCE(c.total, 0)::text AS expected_credit, COALESCE(d.total, 0)::text AS expected_debit
+      FROM balances b
+      LEFT JOIN (SELECT destination, sum(precise_amount) AS total FROM transactions WHERE status = 'APPLIED' GROUP BY destination) c
+        ON c.destination = b.balance_id
+      LEFT JOIN (SELECT source, sum(precise_amount) AS total FROM transactions WHERE status = 'APPLIED' GROUP BY source) d
+        ON d.source = b.balance_id
+      WHERE b.credit_balance <> COALESCE(c.total, 0) OR b.debit_balance <> COALESCE(d.total, 0)`);
+  for (const d of drift) {
+    problems.push(
+      `balance ${d.balance_id}: credit ${d.credit} / debit ${d.debit}, applied rows say ${d.expected_credit} / ${d.expected_debit}`,
+    );
+  }
+  const dupes: { reference: string }[] = await ds.query(
+    `SELECT reference FROM transactions GROUP BY reference HAVING count(*) > 1`,
+  );
+  for (const d of dupes) problems.push(`reference ${d.reference} appears more than once`);
+  // Indicator balances (@World…) are the ones allowed to go negative in these runs.
+  const negative: { balance_id: string; balance: string }[] = await ds.query(
+    `SELECT balance_id, balance::text FROM balances WHERE indicator IS NULL AND balance - inflight_debit_balance < 0`,
+  );
+  for (const n of negative) problems.push(`balance ${n.balance_id} went below zero: ${n.balance}`);
+  return problems;
+}
