@@ -26,4 +26,5 @@ module.exports = {
   },
   testTimeout: 120000,
   setupFiles: ['reflect-metadata'],
+  globalSetup: '<rootDir>/test/support/global-setup.js',
 };
