@@ -10,7 +10,8 @@ module.exports = {
     },
     {
       name: 'domain-is-framework-free',
-      comment: 'domain/ imports nothing from NestJS, TypeORM, validators, Swagger, config or Node I/O.',
+      comment:
+        'domain/ imports nothing from NestJS, TypeORM, validators, Swagger, config or Node I/O.',
       severity: 'error',
       from: { path: '/domain/' },
       to: {

@@ -98,7 +98,9 @@ export class InitialSchema1732406400000 implements MigrationInterface {
         CONSTRAINT transactions_reference_key UNIQUE (reference),
         CONSTRAINT transactions_amount_non_negative CHECK (precise_amount >= 0)
       )`);
-    await q.query(`CREATE INDEX transactions_created_at_idx ON transactions (created_at DESC, id DESC)`);
+    await q.query(
+      `CREATE INDEX transactions_created_at_idx ON transactions (created_at DESC, id DESC)`,
+    );
     await q.query(`CREATE INDEX transactions_parent_idx ON transactions (parent_transaction)`);
     await q.query(`CREATE INDEX transactions_source_idx ON transactions (source)`);
     await q.query(`CREATE INDEX transactions_destination_idx ON transactions (destination)`);

@@ -1,4 +1,10 @@
-import { divideToDecimalString, formatFloat, parseDecimal, scaleAndRound, significantDigits } from './decimal';
+import {
+  divideToDecimalString,
+  formatFloat,
+  parseDecimal,
+  scaleAndRound,
+  significantDigits,
+} from './decimal';
 
 describe('formatFloat (Go FormatFloat f, -1)', () => {
   it.each([
@@ -26,7 +32,9 @@ describe('scaleAndRound', () => {
 describe('divideToDecimalString', () => {
   it('is exact when the decimal terminates', () => {
     expect(divideToDecimalString(10050n, 100n)).toBe('100.5');
-    expect(divideToDecimalString(123456789012345678901234567890n, 100n)).toBe('1234567890123456789012345678.9');
+    expect(divideToDecimalString(123456789012345678901234567890n, 100n)).toBe(
+      '1234567890123456789012345678.9',
+    );
     expect(divideToDecimalString(5n, 1n)).toBe('5');
   });
   it('truncates a repeating decimal at the maximum scale', () => {

@@ -72,7 +72,11 @@ export function scaleAndTruncate(value: Decimal, multiplier: bigint): bigint {
  * numerator / denominator as an exact decimal string when it terminates; otherwise truncated at
  * `maxScale` fractional digits. Used for major units derived from minor units.
  */
-export function divideToDecimalString(numerator: bigint, denominator: bigint, maxScale = 30): string {
+export function divideToDecimalString(
+  numerator: bigint,
+  denominator: bigint,
+  maxScale = 30,
+): string {
   if (denominator <= 0n) throw new Error('denominator must be positive');
   const neg = numerator < 0n;
   const n = neg ? -numerator : numerator;

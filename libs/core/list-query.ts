@@ -1,6 +1,17 @@
 /** A list request after parsing: filters, combination, paging and sorting (reference §3). */
 export const FILTER_OPERATORS = [
-  'eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'between', 'like', 'ilike', 'isnull', 'isnotnull',
+  'eq',
+  'ne',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'in',
+  'between',
+  'like',
+  'ilike',
+  'isnull',
+  'isnotnull',
 ] as const;
 export type FilterOperator = (typeof FILTER_OPERATORS)[number];
 
@@ -27,5 +38,12 @@ export interface Page<T> {
 }
 
 export function plainList(limit: number, offset: number): ListQuery {
-  return { filters: [], logicalOperator: 'and', limit, offset, sortOrder: 'desc', includeCount: false };
+  return {
+    filters: [],
+    logicalOperator: 'and',
+    limit,
+    offset,
+    sortOrder: 'desc',
+    includeCount: false,
+  };
 }

@@ -4,7 +4,8 @@ import { ApiPropertyOptions } from '@nestjs/swagger';
 export const BIG_INT: ApiPropertyOptions = {
   type: 'integer',
   format: 'int64',
-  description: 'Arbitrary-precision integer in minor units, sent as a bare JSON number (no size limit).',
+  description:
+    'Arbitrary-precision integer in minor units, sent as a bare JSON number (no size limit).',
   example: 10000,
 };
 

@@ -6,7 +6,8 @@ import { JsonBodyError } from '@libs/core/json';
 
 /** Turns anything thrown into Blnk's error envelope; a stack trace never reaches a client. */
 export function toEnvelope(err: unknown, logger?: Logger): ErrorEnvelope {
-  if (err instanceof DomainError) return envelope(err.code, err.message, err.details, err.legacyKey);
+  if (err instanceof DomainError)
+    return envelope(err.code, err.message, err.details, err.legacyKey);
   if (err instanceof JsonBodyError) {
     return envelope('GEN_MALFORMED_REQUEST', `Invalid input: ${err.message}`, undefined, 'errors');
   }
@@ -23,7 +24,12 @@ export function toEnvelope(err: unknown, logger?: Logger): ErrorEnvelope {
       return envelope('GEN_PAYLOAD_TOO_LARGE', 'request body too large');
     }
     if (typeof statusCode === 'number' && statusCode < 500) {
-      return envelope('GEN_MALFORMED_REQUEST', `Invalid input: ${(err as Error).message}`, undefined, 'errors');
+      return envelope(
+        'GEN_MALFORMED_REQUEST',
+        `Invalid input: ${(err as Error).message}`,
+        undefined,
+        'errors',
+      );
     }
   }
   logger?.error(err instanceof Error ? (err.stack ?? err.message) : String(err));

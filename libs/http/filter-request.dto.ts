@@ -4,11 +4,25 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 export class FieldFilterDto {
   @ApiProperty({ example: 'status' }) field!: string;
   @ApiProperty({
-    enum: ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'between', 'like', 'ilike', 'isnull', 'isnotnull'],
+    enum: [
+      'eq',
+      'ne',
+      'gt',
+      'gte',
+      'lt',
+      'lte',
+      'in',
+      'between',
+      'like',
+      'ilike',
+      'isnull',
+      'isnotnull',
+    ],
   })
   operator!: string;
   @ApiPropertyOptional({ description: 'Value for single-valued operators.' }) value?: unknown;
-  @ApiPropertyOptional({ type: 'array', items: {}, description: 'Values for in / between.' }) values?: unknown[];
+  @ApiPropertyOptional({ type: 'array', items: {}, description: 'Values for in / between.' })
+  values?: unknown[];
 }
 
 export class FilterRequestDto {

@@ -28,8 +28,16 @@ export class BlnkValidationPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     const metatype = metadata.metatype;
     if (!metatype || metadata.type !== 'body') return value;
-    if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new DomainError('GEN_MALFORMED_REQUEST', 'Invalid input: request body must be a JSON object');
+    if (
+      value === undefined ||
+      value === null ||
+      typeof value !== 'object' ||
+      Array.isArray(value)
+    ) {
+      throw new DomainError(
+        'GEN_MALFORMED_REQUEST',
+        'Invalid input: request body must be a JSON object',
+      );
     }
     const instance = plainToInstance(metatype as new () => object, value, {
       enableImplicitConversion: false,

@@ -61,7 +61,8 @@ export function IsJsonNumber(options?: ValidationOptions): PropertyDecorator {
       propertyName: propertyName as string,
       options: { message: 'must be a number', ...options },
       validator: {
-        validate: (v: unknown) => typeof v === 'bigint' || (typeof v === 'number' && Number.isFinite(v)),
+        validate: (v: unknown) =>
+          typeof v === 'bigint' || (typeof v === 'number' && Number.isFinite(v)),
       },
     });
 }

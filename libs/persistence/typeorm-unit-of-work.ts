@@ -16,7 +16,9 @@ export class TypeOrmUnitOfWork extends UnitOfWork {
   async run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.dataSource.transaction('READ COMMITTED', (manager) => work(asTx(manager)));
+        return await this.dataSource.transaction('READ COMMITTED', (manager) =>
+          work(asTx(manager)),
+        );
       } catch (err) {
         const state = sqlState(err);
         if (!state || !TRANSIENT.has(state) || attempt >= MAX_ATTEMPTS) throw err;

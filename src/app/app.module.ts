@@ -43,7 +43,14 @@ export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
     return {
       module: AppModule,
-      imports: [KernelModule.with(deps), SystemModule, LedgerModule, BalanceModule, TransactionModule, MetadataModule],
+      imports: [
+        KernelModule.with(deps),
+        SystemModule,
+        LedgerModule,
+        BalanceModule,
+        TransactionModule,
+        MetadataModule,
+      ],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ErrorEnvelopeFilter },

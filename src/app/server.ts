@@ -55,11 +55,17 @@ export interface RunningServer {
 }
 
 /** `neraca start`: database, migrations, HTTP API. */
-export async function startServer(config: NeracaConfig, logLevels?: LogLevel[] | false): Promise<RunningServer> {
+export async function startServer(
+  config: NeracaConfig,
+  logLevels?: LogLevel[] | false,
+): Promise<RunningServer> {
   const db = await openDatabase(config);
   try {
     await migrateUp(db.dataSource);
-    const masterKey = resolveMasterKey(config.get<string>('server.secret_key'), resolve(config.get<string>('data_dir')));
+    const masterKey = resolveMasterKey(
+      config.get<string>('server.secret_key'),
+      resolve(config.get<string>('data_dir')),
+    );
     const auth = new AuthSettings(config.get<boolean>('server.secure'), masterKey.key);
     const app = await createHttpApp({
       dataSource: db.dataSource,
@@ -70,7 +76,8 @@ export async function startServer(config: NeracaConfig, logLevels?: LogLevel[] |
     await app.listen(config.get<number>('server.port'), config.get<string>('server.host'));
     if (auth.secure) masterKey.persist();
     const address = app.getHttpServer().address();
-    const port = typeof address === 'object' && address ? address.port : config.get<number>('server.port');
+    const port =
+      typeof address === 'object' && address ? address.port : config.get<number>('server.port');
     return {
       app,
       url: `http://127.0.0.1:${port}`,

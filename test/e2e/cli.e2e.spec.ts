@@ -60,7 +60,10 @@ describe('neraca CLI (embedded mode, fresh directory)', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('start');
     expect(r.stdout).toContain('migrate');
-    const m = spawnSync(process.execPath, [BIN, 'migrate', '--help'], { encoding: 'utf8', env: env() });
+    const m = spawnSync(process.execPath, [BIN, 'migrate', '--help'], {
+      encoding: 'utf8',
+      env: env(),
+    });
     expect(m.stdout).toContain('up');
     expect(m.stdout).toContain('down');
   });
@@ -72,7 +75,9 @@ describe('neraca CLI (embedded mode, fresh directory)', () => {
     expect(statSync(join(dir, '.neraca', 'secret_key')).mode & 0o777).toBe(0o600);
     const h = { 'x-blnk-key': key, 'content-type': 'application/json' };
     expect((await fetch(first.url + '/ledgers')).status).toBe(401);
-    const ledger = await (await fetch(first.url + '/ledgers', { method: 'POST', headers: h, body: '{"name":"kept"}' })).json() as { ledger_id: string };
+    const ledger = (await (
+      await fetch(first.url + '/ledgers', { method: 'POST', headers: h, body: '{"name":"kept"}' })
+    ).json()) as { ledger_id: string };
     expect(ledger.ledger_id).toMatch(/^ldg_/);
     expect(await stop(first)).toBe(0);
 
@@ -85,16 +90,32 @@ describe('neraca CLI (embedded mode, fresh directory)', () => {
   }, 150000);
 
   it('migrate down and up on the embedded data directory', () => {
-    const down = spawnSync(process.execPath, [BIN, 'migrate', 'down'], { cwd: dir, encoding: 'utf8', env: env() });
+    const down = spawnSync(process.execPath, [BIN, 'migrate', 'down'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: env(),
+    });
     expect(down.stdout).toContain('reverted');
-    const up = spawnSync(process.execPath, [BIN, 'migrate', 'up'], { cwd: dir, encoding: 'utf8', env: env() });
+    const up = spawnSync(process.execPath, [BIN, 'migrate', 'up'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: env(),
+    });
     expect(up.stdout).toContain('applied: InitialSchema');
-    const again = spawnSync(process.execPath, [BIN, 'migrate', 'up'], { cwd: dir, encoding: 'utf8', env: env() });
+    const again = spawnSync(process.execPath, [BIN, 'migrate', 'up'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: env(),
+    });
     expect(again.stdout).toContain('up to date');
   }, 120000);
 
   it('refuses a bad configuration with a message naming the key', () => {
-    const r = spawnSync(process.execPath, [BIN, 'start'], { cwd: dir, encoding: 'utf8', env: env({ BLNK_SERVER_PORT: 'abc' }) });
+    const r = spawnSync(process.execPath, [BIN, 'start'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: env({ BLNK_SERVER_PORT: 'abc' }),
+    });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('BLNK_SERVER_PORT');
     expect(existsSync(join(dir, '.neraca'))).toBe(true);

@@ -17,13 +17,21 @@ describe('concurrent synchronous transfers', () => {
     const ledger = (await t.http('POST', '/ledgers', { name: 'race' })).json.ledger_id;
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) {
-      ids.push((await t.http('POST', '/balances', { ledger_id: ledger, currency: 'USD' })).json.balance_id);
+      ids.push(
+        (await t.http('POST', '/balances', { ledger_id: ledger, currency: 'USD' })).json.balance_id,
+      );
     }
     // Seed each balance from @World so that there is something to move.
     for (const [i, id] of ids.entries()) {
       const r = await t.http('POST', '/transactions', {
-        source: '@World', destination: id, precise_amount: 1000 + i * 50, currency: 'USD',
-        reference: `seed-${i}`, description: 'seed', allow_overdraft: true, skip_queue: true,
+        source: '@World',
+        destination: id,
+        precise_amount: 1000 + i * 50,
+        currency: 'USD',
+        reference: `seed-${i}`,
+        description: 'seed',
+        allow_overdraft: true,
+        skip_queue: true,
       });
       expect(r.status).toBe(201);
     }
@@ -48,8 +56,13 @@ describe('concurrent synchronous transfers', () => {
       while (next < ops.length) {
         const op = ops[next++];
         const r = await t.http('POST', '/transactions', {
-          source: op.from, destination: op.to, precise_amount: op.amount, currency: 'USD',
-          reference: op.reference, description: 'race', skip_queue: true,
+          source: op.from,
+          destination: op.to,
+          precise_amount: op.amount,
+          currency: 'USD',
+          reference: op.reference,
+          description: 'race',
+          skip_queue: true,
         });
         outcomes.push({ op, status: r.status, body: r.json });
       }
@@ -64,21 +77,35 @@ describe('concurrent synchronous transfers', () => {
 
     expect(await checkInvariants(t.ds)).toEqual([]);
 
-    const rows: { transaction_id: string; reference: string; source: string; destination: string; precise_amount: string }[] =
-      await t.ds.query(`SELECT transaction_id, reference, source, destination, precise_amount::text FROM transactions WHERE reference LIKE 'op-%'`);
+    const rows: {
+      transaction_id: string;
+      reference: string;
+      source: string;
+      destination: string;
+      precise_amount: string;
+    }[] = await t.ds.query(
+      `SELECT transaction_id, reference, source, destination, precise_amount::text FROM transactions WHERE reference LIKE 'op-%'`,
+    );
     const byRef = new Map(rows.map((r) => [r.reference, r]));
     const applied = outcomes.filter((o) => o.status === 201);
     expect(rows).toHaveLength(applied.length);
     for (const o of applied) {
       const row = byRef.get(o.op.reference)!;
       expect(row.transaction_id).toBe(o.body.transaction_id);
-      expect(row).toMatchObject({ source: o.op.from, destination: o.op.to, precise_amount: String(o.op.amount) });
+      expect(row).toMatchObject({
+        source: o.op.from,
+        destination: o.op.to,
+        precise_amount: String(o.op.amount),
+      });
     }
     for (const o of outcomes.filter((x) => x.status === 400)) {
       expect(o.body.error_detail.code).toBe('TXN_INSUFFICIENT_FUNDS');
       // A refused transfer left no row, unless the same reference was applied by another op.
       const row = byRef.get(o.op.reference);
-      if (row) expect(applied.some((a) => a.op.reference === o.op.reference && a.op.i !== o.op.i)).toBe(true);
+      if (row)
+        expect(applied.some((a) => a.op.reference === o.op.reference && a.op.i !== o.op.i)).toBe(
+          true,
+        );
     }
     for (const o of outcomes.filter((x) => x.status === 409)) {
       expect(o.body.error_detail.code).toBe('TXN_DUPLICATE_REFERENCE');

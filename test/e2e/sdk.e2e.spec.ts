@@ -56,11 +56,19 @@ describe('official SDK (@blnkfinance/blnk-typescript)', () => {
     });
     expect(pay.status).toBe(201);
     const got = await blnk.Transactions.get(pay.data!.transaction_id);
-    expect(got.data).toMatchObject({ reference: 'sdk-pay', precise_amount: 12345, status: 'APPLIED' });
+    expect(got.data).toMatchObject({
+      reference: 'sdk-pay',
+      precise_amount: 12345,
+      status: 'APPLIED',
+    });
 
     const a = await blnk.LedgerBalances.get(aliceId);
     const b = await blnk.LedgerBalances.get(bobId);
-    expect(a.data).toMatchObject({ balance: 50000 - 12345, debit_balance: 12345, credit_balance: 50000 });
+    expect(a.data).toMatchObject({
+      balance: 50000 - 12345,
+      debit_balance: 12345,
+      credit_balance: 50000,
+    });
     expect(b.data).toMatchObject({ balance: 12345 });
     const world = await blnk.LedgerBalances.getByIndicator('@World', 'USD');
     expect(world.data?.balance).toBe(-50000);

@@ -38,7 +38,14 @@ describe('wire hygiene and authentication', () => {
     expectEnvelope(r, 400, 'GEN_VALIDATION_ERROR');
     expect(r.json.errors).toBe('name: must be a string; nmae: unknown field.');
     const tx = await t.http('POST', '/transactions', {
-      precise_amout: 100, precise_amount: 1.5, currency: 'USD', reference: 'r', description: 'd', source: 'a', destination: 'b', skip_queue: 'yes',
+      precise_amout: 100,
+      precise_amount: 1.5,
+      currency: 'USD',
+      reference: 'r',
+      description: 'd',
+      source: 'a',
+      destination: 'b',
+      skip_queue: 'yes',
     });
     expectEnvelope(tx, 400, 'TXN_VALIDATION_ERROR');
     expect(tx.json.errors).toContain('precise_amout: unknown field');
@@ -51,11 +58,22 @@ describe('wire hygiene and authentication', () => {
     const body = (amount: string) =>
       `{"amount":${amount},"currency":"USD","reference":"h","description":"d","source":"@World","destination":"@X","allow_overdraft":true,"skip_queue":true}`;
     expectEnvelope(await raw('/transactions', body('1e400')), 400, 'TXN_VALIDATION_ERROR');
-    expectEnvelope(await raw('/transactions', body('123456789012345678901234567890')), 400, 'TXN_VALIDATION_ERROR');
-    expectEnvelope(await raw('/transactions', body('1.2345678901234567')), 400, 'TXN_VALIDATION_ERROR');
+    expectEnvelope(
+      await raw('/transactions', body('123456789012345678901234567890')),
+      400,
+      'TXN_VALIDATION_ERROR',
+    );
+    expectEnvelope(
+      await raw('/transactions', body('1.2345678901234567')),
+      400,
+      'TXN_VALIDATION_ERROR',
+    );
     const digits = '9'.repeat(5000);
     expectEnvelope(
-      await raw('/transactions', `{"precise_amount":"${digits}","currency":"USD","reference":"h","description":"d","source":"@World","destination":"@X","skip_queue":true}`),
+      await raw(
+        '/transactions',
+        `{"precise_amount":"${digits}","currency":"USD","reference":"h","description":"d","source":"@World","destination":"@X","skip_queue":true}`,
+      ),
       400,
       'TXN_VALIDATION_ERROR',
     );
@@ -81,10 +99,18 @@ describe('wire hygiene and authentication', () => {
       ['GET', '/transactions/txn_x'],
       ['POST', '/ldg_x/metadata'],
     ]) {
-      const missing = await fetch(t.url + path, { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined });
+      const missing = await fetch(t.url + path, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: method === 'POST' ? '{}' : undefined,
+      });
       expect(missing.status).toBe(401);
-      expect(((await missing.json()) as { error_detail: { code: string } }).error_detail.code).toBe('AUTH_MISSING_API_KEY');
-      const wrong = await t.http(method, path, method === 'POST' ? {} : undefined, { 'x-blnk-key': 'wrong' });
+      expect(((await missing.json()) as { error_detail: { code: string } }).error_detail.code).toBe(
+        'AUTH_MISSING_API_KEY',
+      );
+      const wrong = await t.http(method, path, method === 'POST' ? {} : undefined, {
+        'x-blnk-key': 'wrong',
+      });
       expectEnvelope(wrong, 401, 'AUTH_INVALID_API_KEY');
     }
     expect((await fetch(t.url + '/health')).status).toBe(200);

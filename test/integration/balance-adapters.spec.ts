@@ -27,7 +27,11 @@ describe.each(BACKENDS)('balance adapters on %s', (kind) => {
   });
 
   it('round-trips a balance with big amounts exactly', async () => {
-    const b = newBalance({ ledgerId: 'general_ledger_id', currency: 'USD', metaData: { n: 2n ** 70n } }, 'bln_rt', now);
+    const b = newBalance(
+      { ledgerId: 'general_ledger_id', currency: 'USD', metaData: { n: 2n ** 70n } },
+      'bln_rt',
+      now,
+    );
     await uow.run((tx) => repo.insert(tx, b));
     await uow.run(async (tx) => {
       const locked = await book.lockForUpdate(tx, ['bln_rt']);
@@ -44,7 +48,9 @@ describe.each(BACKENDS)('balance adapters on %s', (kind) => {
 
   it('maps constraint violations to domain errors', async () => {
     await expect(
-      uow.run((tx) => repo.insert(tx, newBalance({ ledgerId: 'ldg_missing', currency: 'USD' }, 'bln_x', now))),
+      uow.run((tx) =>
+        repo.insert(tx, newBalance({ ledgerId: 'ldg_missing', currency: 'USD' }, 'bln_x', now)),
+      ),
     ).rejects.toMatchObject({ code: 'GEN_BAD_REQUEST' });
     await uow.run((tx) => repo.insert(tx, newIndicatorBalance('@Fees', 'USD', 'bln_fees', now)));
     await expect(
@@ -54,10 +60,16 @@ describe.each(BACKENDS)('balance adapters on %s', (kind) => {
 
   it('ensureIndicator returns the existing balance or creates exactly one', async () => {
     const ids = await Promise.all(
-      [1, 2, 3].map((i) => uow.run((tx) => book.ensureIndicator(tx, newIndicatorBalance('@Pool', 'NGN', `bln_pool${i}`, now)))),
+      [1, 2, 3].map((i) =>
+        uow.run((tx) =>
+          book.ensureIndicator(tx, newIndicatorBalance('@Pool', 'NGN', `bln_pool${i}`, now)),
+        ),
+      ),
     );
     expect(new Set(ids).size).toBe(1);
-    const rows = await ds.query(`SELECT count(*)::int AS n FROM balances WHERE indicator = '@Pool'`);
+    const rows = await ds.query(
+      `SELECT count(*)::int AS n FROM balances WHERE indicator = '@Pool'`,
+    );
     expect(rows[0].n).toBe(1);
   });
 
@@ -92,11 +104,16 @@ describe.each(BACKENDS)('balance adapters on %s', (kind) => {
     await ds.query(`INSERT INTO identity (identity_id, first_name) VALUES ('idt_1', 'Ada')`);
     expect(await uow.run((tx) => repo.setIdentity(tx, 'bln_fees', 'idt_1'))).toBe(true);
     expect(await uow.run((tx) => repo.setIdentity(tx, 'bln_none', 'idt_1'))).toBe(false);
-    await expect(uow.run((tx) => repo.setIdentity(tx, 'bln_fees', 'idt_none'))).rejects.toMatchObject({
+    await expect(
+      uow.run((tx) => repo.setIdentity(tx, 'bln_fees', 'idt_none')),
+    ).rejects.toMatchObject({
       code: 'BAL_NOT_FOUND',
     });
     expect(await uow.run((tx) => repo.mergeMetaData(tx, 'bln_fees', { a: 1 }))).toEqual({ a: 1 });
-    expect(await uow.run((tx) => repo.mergeMetaData(tx, 'bln_fees', { b: 2 }))).toEqual({ a: 1, b: 2 });
+    expect(await uow.run((tx) => repo.mergeMetaData(tx, 'bln_fees', { b: 2 }))).toEqual({
+      a: 1,
+      b: 2,
+    });
     const page = await repo.list({ ...plainList(10, 0), includeCount: true });
     expect(page.totalCount).toBeGreaterThanOrEqual(3);
   });

@@ -35,10 +35,12 @@ describe('migrations', () => {
       `INSERT INTO transactions (transaction_id, source, destination, reference, amount, precise_amount, currency, status, hash)
        VALUES ('txn_1','bln_a','bln_b','r1',1,100,'USD','APPLIED','h')`,
     );
-    await expect(ds.query(`UPDATE transactions SET precise_amount = 5 WHERE transaction_id='txn_1'`)).rejects.toThrow(
-      /Cannot modify transaction data/,
+    await expect(
+      ds.query(`UPDATE transactions SET precise_amount = 5 WHERE transaction_id='txn_1'`),
+    ).rejects.toThrow(/Cannot modify transaction data/);
+    await expect(ds.query(`DELETE FROM transactions WHERE transaction_id='txn_1'`)).rejects.toThrow(
+      /append-only/,
     );
-    await expect(ds.query(`DELETE FROM transactions WHERE transaction_id='txn_1'`)).rejects.toThrow(/append-only/);
     await ds.query(`UPDATE transactions SET meta_data = '{"k":1}' WHERE transaction_id='txn_1'`);
     const [row] = await ds.query(`SELECT meta_data FROM transactions WHERE transaction_id='txn_1'`);
     expect(row.meta_data).toEqual({ k: 1 });

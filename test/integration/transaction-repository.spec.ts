@@ -45,7 +45,17 @@ describe.each(BACKENDS)('transaction repository on %s', (kind) => {
   });
 
   it('appends rows and reads them back exactly', async () => {
-    await uow.run((tx) => repo.insert(tx, [row({}), row({ transactionId: 'txn_2', reference: 'ref-2', parentTransaction: 'txn_1', metaData: null })]));
+    await uow.run((tx) =>
+      repo.insert(tx, [
+        row({}),
+        row({
+          transactionId: 'txn_2',
+          reference: 'ref-2',
+          parentTransaction: 'txn_1',
+          metaData: null,
+        }),
+      ]),
+    );
     expect(await repo.findById('txn_1')).toEqual(row({}));
     expect((await repo.findByReference('ref-2'))?.transactionId).toBe('txn_2');
     expect(await repo.findById('txn_none')).toBeNull();
@@ -53,15 +63,27 @@ describe.each(BACKENDS)('transaction repository on %s', (kind) => {
 
   it('refuses a duplicate reference with the reference in the message, and writes nothing', async () => {
     await expect(
-      uow.run((tx) => repo.insert(tx, [row({ transactionId: 'txn_3', reference: 'ref-3' }), row({ transactionId: 'txn_4', reference: 'ref-1' })])),
-    ).rejects.toMatchObject({ code: 'TXN_DUPLICATE_REFERENCE', message: expect.stringContaining('ref-1') });
+      uow.run((tx) =>
+        repo.insert(tx, [
+          row({ transactionId: 'txn_3', reference: 'ref-3' }),
+          row({ transactionId: 'txn_4', reference: 'ref-1' }),
+        ]),
+      ),
+    ).rejects.toMatchObject({
+      code: 'TXN_DUPLICATE_REFERENCE',
+      message: expect.stringContaining('ref-1'),
+    });
     expect(await repo.findById('txn_3')).toBeNull();
   });
 
   it('merges metadata into a row and its children', async () => {
     expect(await uow.run((tx) => repo.mergeMetaData(tx, 'txn_1', { tag: 'x' }))).toBe(2);
     expect((await repo.findById('txn_2'))?.metaData).toEqual({ tag: 'x' });
-    expect((await repo.findById('txn_1'))?.metaData).toEqual({ inflight: true, big: 2n ** 65n, tag: 'x' });
+    expect((await repo.findById('txn_1'))?.metaData).toEqual({
+      inflight: true,
+      big: 2n ** 65n,
+      tag: 'x',
+    });
     expect(await uow.run((tx) => repo.mergeMetaData(tx, 'txn_none', { tag: 'x' }))).toBe(0);
   });
 });

@@ -14,7 +14,12 @@ export interface TestApp {
   db: TestDatabase;
   ds: DataSource;
   /** fetch with the master key and JSON handled losslessly by the caller. */
-  http: (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<HttpResult>;
+  http: (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ) => Promise<HttpResult>;
   close(): Promise<void>;
 }
 
@@ -23,11 +28,13 @@ export interface HttpResult {
   text: string;
   headers: Headers;
   /** Parsed with JSON.parse (fine when no number exceeds 2^53). */
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: any;
 }
 
 /** A real Neraca HTTP server on a loopback port, over a private database. */
-export async function startTestApp(opts: { secure?: boolean; bodyLimitMb?: number } = {}): Promise<TestApp> {
+export async function startTestApp(
+  opts: { secure?: boolean; bodyLimitMb?: number } = {},
+): Promise<TestApp> {
   const db = await createTestDatabase();
   const ds = await openDataSource(db);
   const app = await createHttpApp({
@@ -39,18 +46,23 @@ export async function startTestApp(opts: { secure?: boolean; bodyLimitMb?: numbe
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
-  const http = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const http = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const res = await fetch(url + path, {
       method,
       headers: { 'x-blnk-key': TEST_KEY, 'content-type': 'application/json', ...headers },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
-    let json: unknown = undefined;
+    let json: unknown;
     try {
       json = text ? JSON.parse(text) : undefined;
     } catch {
-      json = undefined;
+      // Not JSON: tests look at `text`.
     }
     return { status: res.status, text, headers: res.headers, json };
   };
@@ -70,6 +82,6 @@ export async function startTestApp(opts: { secure?: boolean; bodyLimitMb?: numbe
 }
 
 /** Parses JSON with every integer as a bigint, for exact assertions on amounts. */
-export function parseBig(text: string): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function parseBig(text: string): any {
   return losslessParse(text, null, (s: string) => (/^-?\d+$/.test(s) ? BigInt(s) : Number(s)));
 }

@@ -59,4 +59,6 @@ export async function openDataSource(db: TestDatabase): Promise<DataSource> {
 }
 
 /** Backends the adapter suites run on: PGlite always, PostgreSQL too when one is configured. */
-export const BACKENDS: ('pglite' | 'postgres')[] = process.env.BLNK_DATA_SOURCE_DNS ? ['pglite', 'postgres'] : ['pglite'];
+export const BACKENDS: ('pglite' | 'postgres')[] = process.env.BLNK_DATA_SOURCE_DNS
+  ? ['pglite', 'postgres']
+  : ['pglite'];

@@ -2,5 +2,8 @@
 const { execSync } = require('node:child_process');
 
 module.exports = async () => {
-  execSync('npx swc src libs migrations -d dist -q', { cwd: __dirname + '/../..', stdio: 'inherit' });
+  execSync('npx swc src libs migrations -d dist -q', {
+    cwd: __dirname + '/../..',
+    stdio: 'inherit',
+  });
 };

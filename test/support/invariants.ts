@@ -11,10 +11,16 @@ export async function checkInvariants(ds: DataSource): Promise<string[]> {
   );
   for (const s of sums) {
     if (BigInt(s.total) !== 0n) problems.push(`sum of ${s.currency} balances is ${s.total}, not 0`);
-    if (BigInt(s.inflight) !== 0n) problems.push(`sum of ${s.currency} inflight balances is ${s.inflight}, not 0`);
+    if (BigInt(s.inflight) !== 0n)
+      problems.push(`sum of ${s.currency} inflight balances is ${s.inflight}, not 0`);
   }
-  const drift: { balance_id: string; credit: string; debit: string; expected_credit: string; expected_debit: string }[] =
-    await ds.query(`
+  const drift: {
+    balance_id: string;
+    credit: string;
+    debit: string;
+    expected_credit: string;
+    expected_debit: string;
+  }[] = await ds.query(`
       SELECT b.balance_id, b.credit_balance::text AS credit, b.debit_balance::text AS debit,
              COALESCE(c.total, 0)::text AS expected_credit, COALESCE(d.total, 0)::text AS expected_debit
       FROM balances b

@@ -4,7 +4,10 @@ import { openDatabase } from '../server';
 import { CommonOptions, configFrom } from './config-options';
 
 abstract class DataDirOption extends CommandRunner {
-  @Option({ flags: '-d, --data-dir <dir>', description: 'Data directory of embedded mode (default ./.neraca)' })
+  @Option({
+    flags: '-d, --data-dir <dir>',
+    description: 'Data directory of embedded mode (default ./.neraca)',
+  })
   parseDataDir(v: string): string {
     return v;
   }
@@ -16,7 +19,9 @@ export class MigrateUpCommand extends DataDirOption {
     const db = await openDatabase(configFrom(options));
     try {
       const applied = await migrateUp(db.dataSource);
-      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+      process.stdout.write(
+        applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n',
+      );
     } finally {
       await db.close();
     }

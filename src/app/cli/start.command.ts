@@ -11,7 +11,9 @@ export class StartCommand extends CommandRunner {
   async run(_params: string[], options: CommonOptions): Promise<void> {
     const config = configFrom(options);
     const server = await startServer(config, ['error', 'warn']);
-    const mode = config.embedded ? `embedded (data in ${config.get<string>('data_dir')})` : 'PostgreSQL';
+    const mode = config.embedded
+      ? `embedded (data in ${config.get<string>('data_dir')})`
+      : 'PostgreSQL';
     const out = process.stdout;
     out.write(`Neraca listening on ${server.url} — ${mode}\n`);
     out.write(`API docs: ${server.url}/docs (OpenAPI: ${server.url}/openapi.json)\n`);
@@ -36,12 +38,18 @@ export class StartCommand extends CommandRunner {
     });
   }
 
-  @Option({ flags: '-p, --port <port>', description: 'HTTP port (default 5001, env BLNK_SERVER_PORT)' })
+  @Option({
+    flags: '-p, --port <port>',
+    description: 'HTTP port (default 5001, env BLNK_SERVER_PORT)',
+  })
   parsePort(v: string): string {
     return v;
   }
 
-  @Option({ flags: '-d, --data-dir <dir>', description: 'Data directory (default ./.neraca, env NERACA_DATA_DIR)' })
+  @Option({
+    flags: '-d, --data-dir <dir>',
+    description: 'Data directory (default ./.neraca, env NERACA_DATA_DIR)',
+  })
   parseDataDir(v: string): string {
     return v;
   }

@@ -5,7 +5,8 @@ import { ConfigError, loadConfig } from './neraca-config';
 
 function dirWith(json?: unknown): string {
   const d = mkdtempSync(join(tmpdir(), 'neraca-cfg-'));
-  if (json !== undefined) writeFileSync(join(d, 'blnk.json'), typeof json === 'string' ? json : JSON.stringify(json));
+  if (json !== undefined)
+    writeFileSync(join(d, 'blnk.json'), typeof json === 'string' ? json : JSON.stringify(json));
   return d;
 }
 
@@ -18,12 +19,18 @@ describe('loadConfig', () => {
   });
 
   it('reads blnk.json and lets the environment win', () => {
-    const cwd = dirWith({ server: { port: '6000', secure: false }, data_source: { dns: 'postgres://x/y' } });
+    const cwd = dirWith({
+      server: { port: '6000', secure: false },
+      data_source: { dns: 'postgres://x/y' },
+    });
     const fromFile = loadConfig({ cwd, env: {} });
     expect(fromFile.get('server.port')).toBe(6000);
     expect(fromFile.get('server.secure')).toBe(false);
     expect(fromFile.embedded).toBe(false);
-    const fromEnv = loadConfig({ cwd, env: { BLNK_SERVER_PORT: '7000', BLNK_SERVER_SECURE: 'true' } });
+    const fromEnv = loadConfig({
+      cwd,
+      env: { BLNK_SERVER_PORT: '7000', BLNK_SERVER_SECURE: 'true' },
+    });
     expect(fromEnv.get('server.port')).toBe(7000);
     expect(fromEnv.get('server.secure')).toBe(true);
   });
@@ -49,7 +56,11 @@ describe('loadConfig', () => {
   });
 
   it('names the bad key of blnk.json, and a broken file', () => {
-    expect(() => loadConfig({ cwd: dirWith({ server: { port: 'x' } }), env: {} })).toThrow('"server.port"');
-    expect(() => loadConfig({ cwd: dirWith('{nope'), env: {} })).toThrow('blnk.json is not valid JSON');
+    expect(() => loadConfig({ cwd: dirWith({ server: { port: 'x' } }), env: {} })).toThrow(
+      '"server.port"',
+    );
+    expect(() => loadConfig({ cwd: dirWith('{nope'), env: {} })).toThrow(
+      'blnk.json is not valid JSON',
+    );
   });
 });

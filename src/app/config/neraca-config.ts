@@ -42,14 +42,19 @@ function convert(spec: KeySpec, raw: unknown, origin: string): unknown {
       throw bad('true or false');
     case 'int':
     case 'port': {
-      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+      const n =
+        typeof raw === 'number'
+          ? raw
+          : typeof raw === 'string' && /^\d+$/.test(raw.trim())
+            ? Number(raw)
+            : NaN;
       if (!Number.isSafeInteger(n)) throw bad('an integer');
       if (spec.type === 'port' && (n < 0 || n > 65535)) throw bad('a port number (0-65535)');
       if (spec.min !== undefined && n < spec.min) throw bad(`an integer >= ${spec.min}`);
       return n;
     }
     case 'duration': {
-      if (typeof raw === "number" && raw >= 0) return Math.round(raw * 1000); // bare numbers are seconds
+      if (typeof raw === 'number' && raw >= 0) return Math.round(raw * 1000); // bare numbers are seconds
       const m = typeof raw === 'string' ? DURATION_RE.exec(raw.trim()) : null;
       if (!m) throw bad('a duration such as 500ms, 3s, 5m or 1h');
       return Math.round(Number(m[1]) * UNIT_MS[m[2]]);
@@ -95,7 +100,9 @@ export function loadConfig(opts: LoadOptions = {}): NeracaConfig {
     try {
       json = JSON.parse(readFileSync(file, 'utf8'));
     } catch (e) {
-      throw new ConfigError(`invalid configuration: ${file} is not valid JSON (${(e as Error).message})`);
+      throw new ConfigError(
+        `invalid configuration: ${file} is not valid JSON (${(e as Error).message})`,
+      );
     }
   }
   const values = new Map<string, unknown>();

@@ -50,7 +50,8 @@ export class MemoryBalanceBook extends BalanceBook {
 
   async ensureIndicator(_tx: Tx, candidate: Balance): Promise<string> {
     for (const b of this.store.balances.values()) {
-      if (b.indicator === candidate.indicator && b.currency === candidate.currency) return b.balanceId;
+      if (b.indicator === candidate.indicator && b.currency === candidate.currency)
+        return b.balanceId;
     }
     this.store.balances.set(candidate.balanceId, clone(candidate));
     return candidate.balanceId;
@@ -71,7 +72,8 @@ export class MemoryTransactionRepository extends TransactionRepository {
 
   async insert(_tx: Tx, rows: Transaction[]): Promise<void> {
     for (const r of rows) {
-      if (this.store.transactions.some((t) => t.reference === r.reference)) throw duplicateReference(r.reference);
+      if (this.store.transactions.some((t) => t.reference === r.reference))
+        throw duplicateReference(r.reference);
       this.store.transactions.push({ ...r });
     }
   }

@@ -23,7 +23,14 @@ export class BalancePostingService {
     // Sorted so that concurrent first-time creations of the same indicators cannot deadlock.
     for (const id of [...new Set(identifiers)].sort()) {
       if (!isIndicator(id)) out.set(id, id);
-      else out.set(id, await this.book.ensureIndicator(tx, newIndicatorBalance(id, currency, this.ids.next('bln'), this.clock.now())));
+      else
+        out.set(
+          id,
+          await this.book.ensureIndicator(
+            tx,
+            newIndicatorBalance(id, currency, this.ids.next('bln'), this.clock.now()),
+          ),
+        );
     }
     return out;
   }

@@ -33,7 +33,11 @@ export class BalanceUseCases {
 
   async getByIndicator(indicator: string, currency: string): Promise<Balance> {
     const b = await this.balances.findByIndicator(indicator, currency);
-    if (!b) throw new DomainError('BAL_NOT_FOUND', `Balance with indicator '${indicator}' and currency '${currency}' not found`);
+    if (!b)
+      throw new DomainError(
+        'BAL_NOT_FOUND',
+        `Balance with indicator '${indicator}' and currency '${currency}' not found`,
+      );
     return b;
   }
 
@@ -47,7 +51,12 @@ export class BalanceUseCases {
 
   async setIdentity(balanceId: string, identityId: string): Promise<void> {
     if (!identityId?.trim()) {
-      throw new DomainError('GEN_VALIDATION_ERROR', fieldErrorMessage({ identity_id: 'cannot be blank' }), undefined, 'errors');
+      throw new DomainError(
+        'GEN_VALIDATION_ERROR',
+        fieldErrorMessage({ identity_id: 'cannot be blank' }),
+        undefined,
+        'errors',
+      );
     }
     const found = await this.uow.run((tx) => this.balances.setIdentity(tx, balanceId, identityId));
     if (!found) throw balanceNotFound(balanceId);

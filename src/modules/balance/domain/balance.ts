@@ -58,14 +58,17 @@ export function newBalance(input: NewBalanceInput, balanceId: string, now: Date)
   if (!input.currency?.trim()) errors.currency = 'cannot be blank';
   const indicator = input.indicator?.trim() || null;
   if (indicator !== null) {
-    if (!INDICATOR_RE.test(indicator)) errors.indicator = "must start with '@' and contain no spaces";
+    if (!INDICATOR_RE.test(indicator))
+      errors.indicator = "must start with '@' and contain no spaces";
     else if (input.ledgerId !== GENERAL_LEDGER_ID) {
       errors.indicator = `is only allowed on balances of the ${GENERAL_LEDGER_ID} ledger`;
     }
   }
   const strategy = (input.allocationStrategy?.trim() || 'FIFO').toUpperCase() as AllocationStrategy;
-  if (!STRATEGIES.includes(strategy)) errors.allocation_strategy = 'must be one of FIFO, LIFO, PROPORTIONAL';
-  if (input.trackFundLineage && !input.identityId) errors.identity_id = 'is required when track_fund_lineage is true';
+  if (!STRATEGIES.includes(strategy))
+    errors.allocation_strategy = 'must be one of FIFO, LIFO, PROPORTIONAL';
+  if (input.trackFundLineage && !input.identityId)
+    errors.identity_id = 'is required when track_fund_lineage is true';
   if (Object.keys(errors).length) {
     throw new DomainError('GEN_VALIDATION_ERROR', fieldErrorMessage(errors), undefined, 'errors');
   }
@@ -85,7 +88,12 @@ export function newBalance(input: NewBalanceInput, balanceId: string, now: Date)
 }
 
 /** An `@indicator` balance created on demand in the general ledger (reference §5.7). */
-export function newIndicatorBalance(indicator: string, currency: string, balanceId: string, now: Date): Balance {
+export function newIndicatorBalance(
+  indicator: string,
+  currency: string,
+  balanceId: string,
+  now: Date,
+): Balance {
   return newBalance({ ledgerId: GENERAL_LEDGER_ID, currency, indicator }, balanceId, now);
 }
 

@@ -1,3 +1,4 @@
 import { DomainError } from '@libs/core/domain-error';
 
-export const ledgerNotFound = (id: string) => new DomainError('LGR_NOT_FOUND', `Ledger not found: ${id}`);
+export const ledgerNotFound = (id: string) =>
+  new DomainError('LGR_NOT_FOUND', `Ledger not found: ${id}`);

@@ -14,7 +14,12 @@ export const GENERAL_LEDGER_ID = 'general_ledger_id';
 export function validateLedgerName(name: string): string {
   const trimmed = name.trim();
   if (!trimmed) {
-    throw new DomainError('GEN_VALIDATION_ERROR', fieldErrorMessage({ name: 'cannot be blank' }), undefined, 'errors');
+    throw new DomainError(
+      'GEN_VALIDATION_ERROR',
+      fieldErrorMessage({ name: 'cannot be blank' }),
+      undefined,
+      'errors',
+    );
   }
   return name;
 }

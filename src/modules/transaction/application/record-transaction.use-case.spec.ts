@@ -41,7 +41,9 @@ describe('RecordTransactionUseCase (skip_queue)', () => {
   it('creates @World on demand and moves the money', async () => {
     const { store, useCase, add } = setup();
     add('bln_b');
-    const { transaction } = await useCase.execute(transfer({ source: '@World', allowOverdraft: true }));
+    const { transaction } = await useCase.execute(
+      transfer({ source: '@World', allowOverdraft: true }),
+    );
     expect(transaction.status).toBe('APPLIED');
     const world = [...store.balances.values()].find((b) => b.indicator === '@World')!;
     expect(world.ledgerId).toBe('general_ledger_id');
@@ -55,7 +57,9 @@ describe('RecordTransactionUseCase (skip_queue)', () => {
     const { store, useCase, add } = setup();
     add('bln_a');
     add('bln_b');
-    await expect(useCase.execute(transfer())).rejects.toMatchObject({ code: 'TXN_INSUFFICIENT_FUNDS' });
+    await expect(useCase.execute(transfer())).rejects.toMatchObject({
+      code: 'TXN_INSUFFICIENT_FUNDS',
+    });
     expect(store.transactions).toHaveLength(0);
     expect(store.balances.get('bln_a')!.balance).toBe(0n);
   });
@@ -65,7 +69,9 @@ describe('RecordTransactionUseCase (skip_queue)', () => {
     add('bln_b');
     add('bln_c');
     await useCase.execute(transfer({ source: '@World', allowOverdraft: true }));
-    await expect(useCase.execute(transfer({ source: 'bln_c', destination: 'bln_b' }))).rejects.toMatchObject({
+    await expect(
+      useCase.execute(transfer({ source: 'bln_c', destination: 'bln_b' })),
+    ).rejects.toMatchObject({
       code: 'TXN_DUPLICATE_REFERENCE',
     });
   });
@@ -89,27 +95,62 @@ describe('RecordTransactionUseCase (skip_queue)', () => {
     });
   });
 
+  it('refuses dry_run and scheduled_for on this path rather than moving money now', async () => {
+    const { store, useCase, add } = setup();
+    add('bln_b');
+    await expect(
+      useCase.execute(transfer({ source: '@World', allowOverdraft: true, dryRun: true })),
+    ).rejects.toMatchObject({
+      code: 'GEN_BAD_REQUEST',
+    });
+    await expect(
+      useCase.execute(
+        transfer({ source: '@World', allowOverdraft: true, scheduledFor: '2030-01-01T00:00:00Z' }),
+      ),
+    ).rejects.toMatchObject({
+      code: 'TXN_VALIDATION_ERROR',
+      message: expect.stringContaining('scheduled_for'),
+    });
+    expect(store.transactions).toHaveLength(0);
+  });
+
   it('refuses a zero amount', async () => {
     const { useCase, add } = setup();
     add('bln_a');
     add('bln_b');
-    await expect(useCase.execute(transfer({ preciseAmount: 0n }))).rejects.toMatchObject({ code: 'TXN_INVALID_AMOUNT' });
+    await expect(useCase.execute(transfer({ preciseAmount: 0n }))).rejects.toMatchObject({
+      code: 'TXN_INVALID_AMOUNT',
+    });
   });
 
   it('holds funds for an inflight transaction', async () => {
     const { store, useCase, add } = setup();
     add('bln_b');
-    const { transaction } = await useCase.execute(transfer({ source: '@World', allowOverdraft: true, inflight: true }));
+    const { transaction } = await useCase.execute(
+      transfer({ source: '@World', allowOverdraft: true, inflight: true }),
+    );
     expect(transaction.status).toBe('INFLIGHT');
-    expect(store.balances.get('bln_b')!).toMatchObject({ balance: 0n, inflightCreditBalance: 1000n });
+    expect(store.balances.get('bln_b')!).toMatchObject({
+      balance: 0n,
+      inflightCreditBalance: 1000n,
+    });
   });
 
   it('refuses source and destination that resolve to the same balance', async () => {
     const { store, useCase } = setup();
-    await useCase.execute(transfer({ source: '@World', destination: '@Fees', allowOverdraft: true }));
+    await useCase.execute(
+      transfer({ source: '@World', destination: '@Fees', allowOverdraft: true }),
+    );
     const world = [...store.balances.values()].find((b) => b.indicator === '@World')!;
     await expect(
-      useCase.execute(transfer({ reference: 'r2', source: '@World', destination: world.balanceId, allowOverdraft: true })),
+      useCase.execute(
+        transfer({
+          reference: 'r2',
+          source: '@World',
+          destination: world.balanceId,
+          allowOverdraft: true,
+        }),
+      ),
     ).rejects.toMatchObject({ message: 'source and destination cannot be the same balance' });
   });
 });

@@ -8,9 +8,19 @@ import type { Balance } from '../../balance/domain/balance';
 import { toMinorUnits } from '../domain/amounts';
 import { transactionHash } from '../domain/hash';
 import { post } from '../domain/posting';
-import { RecordTransactionInput, TransactionDraft, validateRecordRequest } from '../domain/record-request';
+import {
+  RecordTransactionInput,
+  TransactionDraft,
+  validateRecordRequest,
+} from '../domain/record-request';
 import type { Transaction, TransactionFlags } from '../domain/transaction';
-import { balanceMissing, currencyMismatch, nonPositiveAmount, sameBalance } from '../domain/transaction.errors';
+import {
+  balanceMissing,
+  currencyMismatch,
+  nonPositiveAmount,
+  sameBalance,
+  validationError,
+} from '../domain/transaction.errors';
 import { TransactionRepository } from './ports/transaction.repository';
 
 export interface RecordedTransaction {
@@ -36,13 +46,26 @@ export class RecordTransactionUseCase {
   async execute(input: RecordTransactionInput): Promise<RecordedTransaction> {
     const draft = validateRecordRequest(input);
     if (draft.sources || draft.destinations) {
-      throw new DomainError('GEN_BAD_REQUEST', 'split transactions (sources/destinations) are not available yet');
+      throw new DomainError(
+        'GEN_BAD_REQUEST',
+        'split transactions (sources/destinations) are not available yet',
+      );
     }
     if (!draft.flags.skipQueue) {
       throw new DomainError(
         'GEN_BAD_REQUEST',
         'queued transactions are not available yet: send "skip_queue": true to apply the transaction now',
       );
+    }
+    if (input.dryRun) {
+      throw new DomainError('GEN_BAD_REQUEST', 'dry_run is not available yet; nothing was applied');
+    }
+    if (draft.scheduledFor) {
+      // Blnk applies such a request at once, schedule ignored; a payment meant for later must not
+      // move money now, so the combination is refused instead.
+      throw validationError({
+        scheduled_for: 'cannot be combined with skip_queue: a scheduled transaction is queued',
+      });
     }
     if (draft.preciseAmount <= 0n) throw nonPositiveAmount();
     const transactionId = this.ids.next('txn');

@@ -1,4 +1,9 @@
-import { divideToDecimalString, formatFloat, parseDecimal, scaleAndRound } from '@libs/core/decimal';
+import {
+  divideToDecimalString,
+  formatFloat,
+  parseDecimal,
+  scaleAndRound,
+} from '@libs/core/decimal';
 
 /**
  * Amount rules of reference §5.2. `precise_amount` (minor units) is authoritative; `amount` is a

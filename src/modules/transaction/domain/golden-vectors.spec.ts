@@ -23,14 +23,19 @@ interface PrecisionVector {
 // for checkouts without it.
 const shared = join(__dirname, '../../../../../shared/reference/vectors.json');
 const vectors = JSON.parse(
-  readFileSync(existsSync(shared) ? shared : join(__dirname, '../../../../test/fixtures/vectors.json'), 'utf8'),
+  readFileSync(
+    existsSync(shared) ? shared : join(__dirname, '../../../../test/fixtures/vectors.json'),
+    'utf8',
+  ),
 ) as { hash: HashVector[]; precision: PrecisionVector[] };
 
 describe('golden vectors: hash', () => {
   it.each(vectors.hash)('amount $amount_formatted', (v) => {
     expect(formatFloat(v.amount)).toBe(v.amount_formatted);
     // The engine keeps amounts as exact decimals; the hash converts through the float.
-    expect(transactionHash(v.amount_formatted, v.reference, v.currency, v.source, v.destination)).toBe(v.hash);
+    expect(
+      transactionHash(v.amount_formatted, v.reference, v.currency, v.source, v.destination),
+    ).toBe(v.hash);
   });
 });
 

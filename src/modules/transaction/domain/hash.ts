@@ -14,5 +14,7 @@ export function transactionHash(
   destination: string,
 ): string {
   const formatted = formatFloat(Number(amount));
-  return createHash('sha256').update(formatted + reference + currency + source + destination).digest('hex');
+  return createHash('sha256')
+    .update(formatted + reference + currency + source + destination)
+    .digest('hex');
 }

@@ -25,7 +25,9 @@ describe('checkFunds', () => {
     expect(() => checkFunds(withBalance(100n, 60n), 40n, none)).not.toThrow();
   });
   it('allow_overdraft without a limit is unlimited', () => {
-    expect(() => checkFunds(withBalance(0n), 10n ** 40n, { allowOverdraft: true, overdraftLimit: 0n })).not.toThrow();
+    expect(() =>
+      checkFunds(withBalance(0n), 10n ** 40n, { allowOverdraft: true, overdraftLimit: 0n }),
+    ).not.toThrow();
   });
   it('an overdraft limit bounds the overdraft, with or without allow_overdraft', () => {
     for (const allowOverdraft of [true, false]) {
@@ -83,7 +85,10 @@ describe('property: random transfer sequences keep the invariants (DESIGN.md §5
         const limits = new Map<number, bigint>();
         for (const o of ops) {
           if (o.from === o.to) continue;
-          const rules = o.from === 0 ? { allowOverdraft: true, overdraftLimit: 0n } : { allowOverdraft: false, overdraftLimit: o.limit };
+          const rules =
+            o.from === 0
+              ? { allowOverdraft: true, overdraftLimit: 0n }
+              : { allowOverdraft: false, overdraftLimit: o.limit };
           const before = balances.map((b) => ({ ...b }));
           try {
             post(balances[o.from], balances[o.to], o.amount, { inflight: o.inflight, rules });
@@ -101,7 +106,10 @@ describe('property: random transfer sequences keep the invariants (DESIGN.md §5
           expect(b.balance).toBe(b.creditBalance - b.debitBalance);
           expect(b.inflightBalance).toBe(b.inflightCreditBalance - b.inflightDebitBalance);
           // Available never drops below minus the largest overdraft limit this balance was granted.
-          if (i !== 0) expect(b.balance - b.inflightDebitBalance).toBeGreaterThanOrEqual(-(limits.get(i) ?? 0n));
+          if (i !== 0)
+            expect(b.balance - b.inflightDebitBalance).toBeGreaterThanOrEqual(
+              -(limits.get(i) ?? 0n),
+            );
         }
       }),
       { numRuns: 300 },

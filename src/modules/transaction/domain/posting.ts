@@ -1,4 +1,11 @@
-import { available, BalanceAmounts, credit, debit, holdCredit, holdDebit } from '../../balance/domain/balance';
+import {
+  available,
+  BalanceAmounts,
+  credit,
+  debit,
+  holdCredit,
+  holdDebit,
+} from '../../balance/domain/balance';
 import { insufficientFunds, overdraftLimitExceeded } from './transaction.errors';
 
 export interface FundsRules {

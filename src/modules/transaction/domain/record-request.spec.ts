@@ -22,14 +22,23 @@ function errorOf(input: RecordTransactionInput): DomainError {
 
 describe('validateRecordRequest', () => {
   it('resolves amount × precision and writes flags to meta_data', () => {
-    const d = validateRecordRequest({ ...base, amount: 1.005, inflight: true, allowOverdraft: true });
+    const d = validateRecordRequest({
+      ...base,
+      amount: 1.005,
+      inflight: true,
+      allowOverdraft: true,
+    });
     expect(d.preciseAmount).toBe(101n);
     expect(d.amount).toBe('1.005');
     expect(d.metaData).toEqual({ inflight: true, allow_overdraft: true });
   });
 
   it('derives the exact major amount from precise_amount', () => {
-    const d = validateRecordRequest({ ...base, amount: undefined, preciseAmount: 123456789012345678901n });
+    const d = validateRecordRequest({
+      ...base,
+      amount: undefined,
+      preciseAmount: 123456789012345678901n,
+    });
     expect(d.amount).toBe('1234567890123456789.01');
     expect(d.flags.amountString).toBe('1234567890123456789.01');
   });
@@ -40,22 +49,58 @@ describe('validateRecordRequest', () => {
   });
 
   it.each<[string, Partial<RecordTransactionInput>, string]>([
-    ['both amounts', { preciseAmount: 5n }, 'amount: either amount or precise_amount should be provided, not both'],
+    [
+      'both amounts',
+      { preciseAmount: 5n },
+      'amount: either amount or precise_amount should be provided, not both',
+    ],
     ['no amount', { amount: undefined }, 'amount: either amount or precise_amount is required'],
     ['negative amount', { amount: -1 }, 'amount: amount cannot be negative'],
-    ['16 digits', { amount: 1234567890.123456 }, 'amount: amount has more than 15 significant digits'],
-    ['huge integer amount', { amount: 10n ** 30n }, 'amount: amount has more than 15 significant digits'],
-    ['negative precise', { amount: undefined, preciseAmount: -1n }, 'precise_amount: precise_amount cannot be negative'],
+    [
+      '16 digits',
+      { amount: 1234567890.123456 },
+      'amount: amount has more than 15 significant digits',
+    ],
+    [
+      'huge integer amount',
+      { amount: 10n ** 30n },
+      'amount: amount has more than 15 significant digits',
+    ],
+    [
+      'negative precise',
+      { amount: undefined, preciseAmount: -1n },
+      'precise_amount: precise_amount cannot be negative',
+    ],
     ['negative precision', { precision: -100 }, 'precision: precision cannot be negative'],
     ['blank currency', { currency: ' ' }, 'currency: cannot be blank'],
     ['blank reference', { reference: '' }, 'reference: cannot be blank'],
     ['no description', { description: undefined }, 'description: cannot be blank'],
     ['no source', { source: undefined }, 'source: either source or sources is required, not both'],
-    ['source and sources', { sources: [{ identifier: 'x', distribution: 'left' }] }, 'source: either source or sources'],
-    ['same balance', { destination: 'bln_a' }, 'destination: source and destination cannot be the same balance'],
-    ['date only', { scheduledFor: '2024-01-01' }, "scheduled_for: please format the scheduled date"],
-    ['no zone', { inflightExpiryDate: '2024-01-01T10:00:00' }, 'inflight_expiry_date: please format'],
-    ['negative overdraft limit', { overdraftLimit: -5 }, 'overdraft_limit: overdraft_limit cannot be negative'],
+    [
+      'source and sources',
+      { sources: [{ identifier: 'x', distribution: 'left' }] },
+      'source: either source or sources',
+    ],
+    [
+      'same balance',
+      { destination: 'bln_a' },
+      'destination: source and destination cannot be the same balance',
+    ],
+    [
+      'date only',
+      { scheduledFor: '2024-01-01' },
+      'scheduled_for: please format the scheduled date',
+    ],
+    [
+      'no zone',
+      { inflightExpiryDate: '2024-01-01T10:00:00' },
+      'inflight_expiry_date: please format',
+    ],
+    [
+      'negative overdraft limit',
+      { overdraftLimit: -5 },
+      'overdraft_limit: overdraft_limit cannot be negative',
+    ],
   ])('%s', (_name, patch, message) => {
     const e = errorOf({ ...base, ...patch });
     expect(e.code).toBe('TXN_VALIDATION_ERROR');
@@ -65,7 +110,9 @@ describe('validateRecordRequest', () => {
 
   it('reports every broken rule at once, sorted by field', () => {
     const e = errorOf({ ...base, currency: '', reference: '', description: '' });
-    expect(e.message).toBe('currency: cannot be blank; description: cannot be blank; reference: cannot be blank.');
+    expect(e.message).toBe(
+      'currency: cannot be blank; description: cannot be blank; reference: cannot be blank.',
+    );
   });
 
   it('refuses a fractional precision with its own code', () => {
@@ -75,7 +122,10 @@ describe('validateRecordRequest', () => {
   });
 
   it('accepts fractional seconds and offsets in dates', () => {
-    const d = validateRecordRequest({ ...base, inflightExpiryDate: '2030-04-22T15:28:03.123+02:00' });
+    const d = validateRecordRequest({
+      ...base,
+      inflightExpiryDate: '2030-04-22T15:28:03.123+02:00',
+    });
     expect(d.flags.inflightExpiryDate?.toISOString()).toBe('2030-04-22T13:28:03.123Z');
   });
 });

@@ -87,12 +87,18 @@ export function validateRecordRequest(input: RecordTransactionInput): Transactio
   const hasAmount = amount !== undefined && amount !== 0 && amount !== 0n;
   const hasPrecise = input.preciseAmount !== undefined;
 
-  if (hasAmount && hasPrecise) e.amount = 'either amount or precise_amount should be provided, not both';
+  if (hasAmount && hasPrecise)
+    e.amount = 'either amount or precise_amount should be provided, not both';
   else if (!hasAmount && !hasPrecise) e.amount = 'either amount or precise_amount is required';
-  if (typeof amount === 'bigint' || (typeof amount === 'number' && significantDigits(formatFloat(amount)) > 15)) {
-    e.amount = 'amount has more than 15 significant digits which may cause rounding errors; use precise_amount instead';
+  if (
+    typeof amount === 'bigint' ||
+    (typeof amount === 'number' && significantDigits(formatFloat(amount)) > 15)
+  ) {
+    e.amount =
+      'amount has more than 15 significant digits which may cause rounding errors; use precise_amount instead';
   } else if (typeof amount === 'number' && amount < 0) e.amount = 'amount cannot be negative';
-  if (hasPrecise && input.preciseAmount! < 0n) e.precise_amount = 'precise_amount cannot be negative';
+  if (hasPrecise && input.preciseAmount! < 0n)
+    e.precise_amount = 'precise_amount cannot be negative';
   if (precision !== undefined && precision < 0n) e.precision = 'precision cannot be negative';
   if (blank(input.currency)) e.currency = 'cannot be blank';
   if (blank(input.reference)) e.reference = 'cannot be blank';
@@ -100,7 +106,8 @@ export function validateRecordRequest(input: RecordTransactionInput): Transactio
 
   const hasSources = input.sources !== undefined;
   const hasDestinations = input.destinations !== undefined;
-  if (blank(input.source) === !hasSources) e.source = 'either source or sources is required, not both';
+  if (blank(input.source) === !hasSources)
+    e.source = 'either source or sources is required, not both';
   if (blank(input.destination) === !hasDestinations) {
     e.destination = 'either destination or destinations is required, not both';
   }

@@ -6,7 +6,8 @@ export const validationError = (fields: Record<string, string>) =>
 export const transactionNotFound = (what: string) =>
   new DomainError('TXN_NOT_FOUND', `transaction not found: ${what}`);
 
-export const balanceMissing = (id: string) => new DomainError('TXN_NOT_FOUND', `Balance with ID '${id}' not found`);
+export const balanceMissing = (id: string) =>
+  new DomainError('TXN_NOT_FOUND', `Balance with ID '${id}' not found`);
 
 export const duplicateReference = (reference: string) =>
   new DomainError(
@@ -15,10 +16,16 @@ export const duplicateReference = (reference: string) =>
   );
 
 export const insufficientFunds = () =>
-  new DomainError('TXN_INSUFFICIENT_FUNDS', 'failed to apply transaction to balances: insufficient funds in source balance');
+  new DomainError(
+    'TXN_INSUFFICIENT_FUNDS',
+    'failed to apply transaction to balances: insufficient funds in source balance',
+  );
 
 export const overdraftLimitExceeded = () =>
-  new DomainError('TXN_VALIDATION_ERROR', 'failed to apply transaction to balances: transaction exceeds overdraft limit');
+  new DomainError(
+    'TXN_VALIDATION_ERROR',
+    'failed to apply transaction to balances: transaction exceeds overdraft limit',
+  );
 
 export const nonPositiveAmount = () =>
   new DomainError('TXN_INVALID_AMOUNT', 'transaction amount must be positive');

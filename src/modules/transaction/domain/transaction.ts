@@ -1,6 +1,13 @@
 export type MetaData = Record<string, unknown>;
 
-export const TRANSACTION_STATUSES = ['QUEUED', 'SCHEDULED', 'APPLIED', 'INFLIGHT', 'VOID', 'REJECTED'] as const;
+export const TRANSACTION_STATUSES = [
+  'QUEUED',
+  'SCHEDULED',
+  'APPLIED',
+  'INFLIGHT',
+  'VOID',
+  'REJECTED',
+] as const;
 export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
 
 /** One immutable row of the ledger (reference §4.3, §11.1). Amounts: bigint minor units. */
@@ -39,7 +46,9 @@ export interface TransactionFlags {
 }
 
 /** Flags persisted inside meta_data (reference §5.15). */
-export function flagsFromMeta(meta: MetaData | null): Pick<TransactionFlags, 'allowOverdraft' | 'inflight' | 'atomic'> {
+export function flagsFromMeta(
+  meta: MetaData | null,
+): Pick<TransactionFlags, 'allowOverdraft' | 'inflight' | 'atomic'> {
   return {
     allowOverdraft: meta?.allow_overdraft === true,
     inflight: meta?.inflight === true,

@@ -27,11 +27,16 @@ export class ApiKeyGuard implements CanActivate {
 
   canActivate(ctx: ExecutionContext): boolean {
     if (!this.settings.secure) return true;
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()])) return true;
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()]))
+      return true;
     const req = ctx.switchToHttp().getRequest<FastifyRequest>();
     const raw = req.headers['x-blnk-key'];
     const key = Array.isArray(raw) ? raw[0] : raw;
-    if (!key) throw new DomainError('AUTH_MISSING_API_KEY', 'Authentication required. Use X-Blnk-Key header');
+    if (!key)
+      throw new DomainError(
+        'AUTH_MISSING_API_KEY',
+        'Authentication required. Use X-Blnk-Key header',
+      );
     if (!timingSafeEqual(digest(key), this.masterDigest)) {
       throw new DomainError('AUTH_INVALID_API_KEY', 'Invalid API key');
     }

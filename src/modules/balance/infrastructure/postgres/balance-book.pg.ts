@@ -3,7 +3,13 @@ import type { Tx } from '@libs/core/unit-of-work';
 import { sql } from '@libs/persistence/tx';
 import type { Balance } from '../../domain/balance';
 import { BalanceBook } from '../../application/ports/balance-book';
-import { BALANCE_COLUMNS, BalanceRow, INSERT_BALANCE_SQL, insertParams, toBalance } from './balance.mapper';
+import {
+  BALANCE_COLUMNS,
+  BalanceRow,
+  INSERT_BALANCE_SQL,
+  insertParams,
+  toBalance,
+} from './balance.mapper';
 
 @Injectable()
 export class BalanceBookPg extends BalanceBook {
@@ -19,7 +25,10 @@ export class BalanceBookPg extends BalanceBook {
   async ensureIndicator(tx: Tx, candidate: Balance): Promise<string> {
     const m = sql(tx);
     const find = `SELECT balance_id FROM balances WHERE indicator = $1 AND currency = $2`;
-    const existing: { balance_id: string }[] = await m.query(find, [candidate.indicator, candidate.currency]);
+    const existing: { balance_id: string }[] = await m.query(find, [
+      candidate.indicator,
+      candidate.currency,
+    ]);
     if (existing.length) return existing[0].balance_id;
     const inserted: { balance_id: string }[] = await m.query(
       `${INSERT_BALANCE_SQL} ON CONFLICT (indicator, currency) DO NOTHING RETURNING balance_id`,
@@ -27,7 +36,10 @@ export class BalanceBookPg extends BalanceBook {
     );
     if (inserted.length) return inserted[0].balance_id;
     // A concurrent transaction created it first; this statement's fresh snapshot sees it.
-    const raced: { balance_id: string }[] = await m.query(find, [candidate.indicator, candidate.currency]);
+    const raced: { balance_id: string }[] = await m.query(find, [
+      candidate.indicator,
+      candidate.currency,
+    ]);
     return raced[0].balance_id;
   }
 

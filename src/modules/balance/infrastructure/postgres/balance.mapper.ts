@@ -47,10 +47,22 @@ export function toBalance(r: BalanceRow): Balance {
 /** Parameters of an INSERT of all columns, in BALANCE_COLUMNS order. */
 export function insertParams(b: Balance, metaJson: string | null): unknown[] {
   return [
-    b.balanceId, b.ledgerId, b.identityId, b.indicator, b.currency,
-    b.balance.toString(), b.creditBalance.toString(), b.debitBalance.toString(),
-    b.inflightBalance.toString(), b.inflightCreditBalance.toString(), b.inflightDebitBalance.toString(),
-    b.version, b.trackFundLineage, b.allocationStrategy, b.createdAt, metaJson,
+    b.balanceId,
+    b.ledgerId,
+    b.identityId,
+    b.indicator,
+    b.currency,
+    b.balance.toString(),
+    b.creditBalance.toString(),
+    b.debitBalance.toString(),
+    b.inflightBalance.toString(),
+    b.inflightCreditBalance.toString(),
+    b.inflightDebitBalance.toString(),
+    b.version,
+    b.trackFundLineage,
+    b.allocationStrategy,
+    b.createdAt,
+    metaJson,
   ];
 }
 

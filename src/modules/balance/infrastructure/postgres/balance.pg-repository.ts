@@ -10,7 +10,13 @@ import { isForeignKeyViolation, isUniqueViolation, sql, constraintOf } from '@li
 import type { Balance, MetaData } from '../../domain/balance';
 import { balanceExists, invalidIdentity, invalidLedger } from '../../domain/balance.errors';
 import { BalanceRepository } from '../../application/ports/balance.repository';
-import { BALANCE_COLUMNS, BalanceRow, INSERT_BALANCE_SQL, insertParams, toBalance } from './balance.mapper';
+import {
+  BALANCE_COLUMNS,
+  BalanceRow,
+  INSERT_BALANCE_SQL,
+  insertParams,
+  toBalance,
+} from './balance.mapper';
 
 @Injectable()
 export class BalancePgRepository extends BalanceRepository {
@@ -20,11 +26,17 @@ export class BalancePgRepository extends BalanceRepository {
 
   async insert(tx: Tx, b: Balance): Promise<void> {
     try {
-      await sql(tx).query(INSERT_BALANCE_SQL, insertParams(b, b.metaData === null ? null : stringifyJson(b.metaData)));
+      await sql(tx).query(
+        INSERT_BALANCE_SQL,
+        insertParams(b, b.metaData === null ? null : stringifyJson(b.metaData)),
+      );
     } catch (e) {
-      if (isUniqueViolation(e, 'balances_indicator_currency_key')) throw balanceExists(b.indicator ?? '', b.currency);
+      if (isUniqueViolation(e, 'balances_indicator_currency_key'))
+        throw balanceExists(b.indicator ?? '', b.currency);
       if (isForeignKeyViolation(e)) {
-        throw constraintOf(e)?.includes('identity') ? invalidIdentity(b.identityId ?? '') : invalidLedger(b.ledgerId);
+        throw constraintOf(e)?.includes('identity')
+          ? invalidIdentity(b.identityId ?? '')
+          : invalidLedger(b.ledgerId);
       }
       throw e;
     }
@@ -60,7 +72,8 @@ export class BalancePgRepository extends BalanceRepository {
       );
       return rows.length > 0;
     } catch (e) {
-      if (isForeignKeyViolation(e)) throw new DomainError('BAL_NOT_FOUND', `Identity with ID '${identityId}' not found`);
+      if (isForeignKeyViolation(e))
+        throw new DomainError('BAL_NOT_FOUND', `Identity with ID '${identityId}' not found`);
       throw e;
     }
   }

@@ -7,7 +7,12 @@ import { BlnkValidationPipe } from '@libs/http/validation.pipe';
 import { LedgerUseCases } from '../../../ledger/application/ledger.use-cases';
 import { presentLedger } from '../../../ledger/interface/http/ledger.presenter';
 import { BalanceUseCases } from '../../application/balance.use-cases';
-import { BalanceView, CreateBalanceDto, MessageView, UpdateBalanceIdentityDto } from './balance.dto';
+import {
+  BalanceView,
+  CreateBalanceDto,
+  MessageView,
+  UpdateBalanceIdentityDto,
+} from './balance.dto';
 import { presentBalance, presentIdentity } from './balance.presenter';
 
 function includes(raw: string | string[] | undefined): Set<string> {
@@ -26,7 +31,9 @@ export class BalanceController {
   @Post()
   @HttpCode(201)
   @ApiCreatedResponse({ type: BalanceView })
-  async create(@Body(new BlnkValidationPipe('GEN_VALIDATION_ERROR')) dto: CreateBalanceDto): Promise<BalanceView> {
+  async create(
+    @Body(new BlnkValidationPipe('GEN_VALIDATION_ERROR')) dto: CreateBalanceDto,
+  ): Promise<BalanceView> {
     const b = await this.balances.create({
       ledgerId: dto.ledger_id,
       currency: dto.currency,
@@ -42,7 +49,10 @@ export class BalanceController {
   @Post('filter')
   @HttpCode(200)
   @ApiBody({ type: FilterRequestDto })
-  @ApiOkResponse({ type: [BalanceView], description: 'Array, or {data, total_count} with include_count.' })
+  @ApiOkResponse({
+    type: [BalanceView],
+    description: 'Array, or {data, total_count} with include_count.',
+  })
   async filter(@Body() body: unknown): Promise<unknown> {
     const q = parseFilterBody(body);
     return listBody(await this.balances.list(q), presentBalance, q.includeCount);
@@ -64,14 +74,20 @@ export class BalanceController {
 
   @Get('indicator/:indicator/currency/:currency')
   @ApiOkResponse({ type: BalanceView })
-  async byIndicator(@Param('indicator') indicator: string, @Param('currency') currency: string): Promise<BalanceView> {
+  async byIndicator(
+    @Param('indicator') indicator: string,
+    @Param('currency') currency: string,
+  ): Promise<BalanceView> {
     return presentBalance(await this.balances.getByIndicator(indicator, currency));
   }
 
   @Get(':id')
   @ApiQuery({ name: 'include', required: false, isArray: true, enum: ['ledger', 'identity'] })
   @ApiOkResponse({ type: BalanceView })
-  async get(@Param('id') id: string, @Query('include') include?: string | string[]): Promise<BalanceView> {
+  async get(
+    @Param('id') id: string,
+    @Query('include') include?: string | string[],
+  ): Promise<BalanceView> {
     const b = await this.balances.get(id);
     const view = presentBalance(b);
     const inc = includes(include);

@@ -20,7 +20,10 @@ export class CreateBalanceDto {
   @IsString({ message: 'must be a string' })
   identity_id?: string;
 
-  @ApiPropertyOptional({ description: 'Only on the general_ledger_id ledger; must match ^@\\S+$.', example: '@World' })
+  @ApiPropertyOptional({
+    description: 'Only on the general_ledger_id ledger; must match ^@\\S+$.',
+    example: '@World',
+  })
   @IsOptional()
   @IsString({ message: 'must be a string' })
   indicator?: string;
@@ -67,12 +70,16 @@ export class BalanceView {
   @ApiProperty(BIG_INT) inflight_debit_balance!: bigint;
   @ApiProperty() version!: number;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
-  @ApiProperty({ format: 'date-time', description: 'Always the zero time (legacy field).' }) inflight_expires_at!: string;
+  @ApiProperty({ format: 'date-time', description: 'Always the zero time (legacy field).' })
+  inflight_expires_at!: string;
   @ApiProperty(META_DATA) meta_data!: Record<string, unknown> | null;
   @ApiProperty() track_fund_lineage!: boolean;
   @ApiProperty({ enum: ['FIFO', 'LIFO', 'PROPORTIONAL'] }) allocation_strategy!: string;
   @ApiPropertyOptional({ type: LedgerView }) ledger?: LedgerView;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) identity?: Record<string, unknown>;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) identity?: Record<
+    string,
+    unknown
+  >;
 }
 
 export class MessageView {

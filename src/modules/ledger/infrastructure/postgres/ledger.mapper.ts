@@ -8,5 +8,10 @@ export interface LedgerRow {
 }
 
 export function toLedger(row: LedgerRow): Ledger {
-  return { ledgerId: row.ledger_id, name: row.name, createdAt: row.created_at, metaData: row.meta_data };
+  return {
+    ledgerId: row.ledger_id,
+    name: row.name,
+    createdAt: row.created_at,
+    metaData: row.meta_data,
+  };
 }

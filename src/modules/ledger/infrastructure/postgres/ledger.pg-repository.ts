@@ -26,7 +26,8 @@ export class LedgerPgRepository extends LedgerRepository {
         [l.ledgerId, l.name, l.createdAt, l.metaData === null ? null : stringifyJson(l.metaData)],
       );
     } catch (e) {
-      if (isUniqueViolation(e)) throw new DomainError('LGR_DUPLICATE', `ledger ${l.ledgerId} already exists`);
+      if (isUniqueViolation(e))
+        throw new DomainError('LGR_DUPLICATE', `ledger ${l.ledgerId} already exists`);
       throw e;
     }
   }

@@ -16,14 +16,19 @@ export class LedgerController {
   @Post()
   @HttpCode(201)
   @ApiCreatedResponse({ type: LedgerView })
-  async create(@Body(new BlnkValidationPipe('GEN_VALIDATION_ERROR')) dto: CreateLedgerDto): Promise<LedgerView> {
+  async create(
+    @Body(new BlnkValidationPipe('GEN_VALIDATION_ERROR')) dto: CreateLedgerDto,
+  ): Promise<LedgerView> {
     return presentLedger(await this.ledgers.create({ name: dto.name, metaData: dto.meta_data }));
   }
 
   @Post('filter')
   @HttpCode(200)
   @ApiBody({ type: FilterRequestDto })
-  @ApiOkResponse({ type: [LedgerView], description: 'Array, or {data, total_count} with include_count.' })
+  @ApiOkResponse({
+    type: [LedgerView],
+    description: 'Array, or {data, total_count} with include_count.',
+  })
   async filter(@Body() body: unknown): Promise<unknown> {
     const q = parseFilterBody(body);
     return listBody(await this.ledgers.list(q), presentLedger, q.includeCount);
@@ -34,7 +39,12 @@ export class LedgerController {
   @ApiQuery({ name: 'offset', required: false, type: Number })
   @ApiOkResponse({ type: [LedgerView] })
   async list(@Query() query: Record<string, string>): Promise<unknown> {
-    const q = parseQueryFilters(query, { defaultLimit: 10, invalidLimit: 'error', maxLimit: 100, overMaxLimit: 20 });
+    const q = parseQueryFilters(query, {
+      defaultLimit: 10,
+      invalidLimit: 'error',
+      maxLimit: 100,
+      overMaxLimit: 20,
+    });
     return listBody(await this.ledgers.list(q), presentLedger, false);
   }
 

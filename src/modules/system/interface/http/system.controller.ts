@@ -21,7 +21,9 @@ export class SystemController {
   @Get('health')
   @Public()
   @ApiOkResponse({ schema: { example: { status: 'UP' } } })
-  @ApiServiceUnavailableResponse({ schema: { example: { status: 'DOWN', reason: 'database ping failed' } } })
+  @ApiServiceUnavailableResponse({
+    schema: { example: { status: 'DOWN', reason: 'database ping failed' } },
+  })
   async health(@Res() reply: FastifyReply): Promise<void> {
     const up = await this.probe.ping(3000);
     await reply

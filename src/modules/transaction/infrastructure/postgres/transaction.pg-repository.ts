@@ -73,7 +73,11 @@ export class TransactionPgRepository extends TransactionRepository {
   }
 
   async list(query: ListQuery): Promise<Page<Transaction>> {
-    const { rows, totalCount } = await runListQuery<TransactionRow>(this.db, TRANSACTIONS_TABLE, query);
+    const { rows, totalCount } = await runListQuery<TransactionRow>(
+      this.db,
+      TRANSACTIONS_TABLE,
+      query,
+    );
     return { items: rows.map(toTransaction), totalCount };
   }
 

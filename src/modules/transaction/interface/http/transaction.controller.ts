@@ -13,7 +13,11 @@ import { presentTransaction } from './transaction.presenter';
 
 export function toRecordInput(dto: RecordTransactionDto): RecordTransactionInput {
   const dist = (list?: RecordTransactionDto['sources']) =>
-    list?.map((d) => ({ identifier: d.identifier, distribution: d.distribution, preciseDistribution: d.precise_distribution }));
+    list?.map((d) => ({
+      identifier: d.identifier,
+      distribution: d.distribution,
+      preciseDistribution: d.precise_distribution,
+    }));
   return {
     amount: dto.amount,
     preciseAmount: dto.precise_amount === undefined ? undefined : toBigInt(dto.precise_amount),
@@ -60,7 +64,10 @@ export class TransactionController {
   @Post('filter')
   @HttpCode(200)
   @ApiBody({ type: FilterRequestDto })
-  @ApiOkResponse({ type: [TransactionView], description: 'Array, or {data, total_count} with include_count.' })
+  @ApiOkResponse({
+    type: [TransactionView],
+    description: 'Array, or {data, total_count} with include_count.',
+  })
   async filter(@Body() body: unknown): Promise<unknown> {
     const q = parseFilterBody(body);
     return listBody(await this.queries.list(q), (t) => presentTransaction(t), q.includeCount);

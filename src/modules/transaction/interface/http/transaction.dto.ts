@@ -1,6 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsDefined, IsOptional, IsString, ValidateNested } from 'class-validator';
+import {
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsOptional,
+  IsString,
+  ValidateNested,
+} from 'class-validator';
 import { BIG_INT, BIG_INT_INPUT, META_DATA } from '@libs/http/api-types';
 import { IsBigIntLike, IsFiniteNumber, IsJsonNumber, IsJsonObject } from '@libs/http/validators';
 
@@ -13,7 +20,10 @@ export class DistributionDto {
   @IsString(STR)
   identifier!: string;
 
-  @ApiPropertyOptional({ description: '"NN%", a fixed major amount such as "100.50", or "left"', example: '50%' })
+  @ApiPropertyOptional({
+    description: '"NN%", a fixed major amount such as "100.50", or "left"',
+    example: '50%',
+  })
   @IsOptional()
   @IsString(STR)
   distribution?: string;
@@ -30,7 +40,10 @@ export class DistributionDto {
 }
 
 export class RecordTransactionDto {
-  @ApiPropertyOptional({ description: 'Major units (float). One of amount / precise_amount.', example: 12.5 })
+  @ApiPropertyOptional({
+    description: 'Major units (float). One of amount / precise_amount.',
+    example: 12.5,
+  })
   @IsOptional()
   @IsJsonNumber()
   amount?: number | bigint;
@@ -40,17 +53,35 @@ export class RecordTransactionDto {
   @IsBigIntLike()
   precise_amount?: number | bigint | string;
 
-  @ApiPropertyOptional({ description: 'Minor units per major unit (e.g. 100); 0 or absent = 1.', example: 100 })
+  @ApiPropertyOptional({
+    description: 'Minor units per major unit (e.g. 100); 0 or absent = 1.',
+    example: 100,
+  })
   @IsOptional()
   @IsJsonNumber()
   precision?: number | bigint;
 
-  @ApiProperty({ example: 'USD' }) @IsDefined({ message: 'cannot be blank' }) @IsString(STR) currency!: string;
-  @ApiProperty({ example: 'ref-0001' }) @IsDefined({ message: 'cannot be blank' }) @IsString(STR) reference!: string;
-  @ApiProperty({ example: 'Card payment' }) @IsDefined({ message: 'cannot be blank' }) @IsString(STR) description!: string;
+  @ApiProperty({ example: 'USD' })
+  @IsDefined({ message: 'cannot be blank' })
+  @IsString(STR)
+  currency!: string;
+  @ApiProperty({ example: 'ref-0001' })
+  @IsDefined({ message: 'cannot be blank' })
+  @IsString(STR)
+  reference!: string;
+  @ApiProperty({ example: 'Card payment' })
+  @IsDefined({ message: 'cannot be blank' })
+  @IsString(STR)
+  description!: string;
 
-  @ApiPropertyOptional({ description: 'Balance id or @indicator' }) @IsOptional() @IsString(STR) source?: string;
-  @ApiPropertyOptional({ description: 'Balance id or @indicator' }) @IsOptional() @IsString(STR) destination?: string;
+  @ApiPropertyOptional({ description: 'Balance id or @indicator' })
+  @IsOptional()
+  @IsString(STR)
+  source?: string;
+  @ApiPropertyOptional({ description: 'Balance id or @indicator' })
+  @IsOptional()
+  @IsString(STR)
+  destination?: string;
 
   @ApiPropertyOptional({ type: [DistributionDto] })
   @IsOptional()
@@ -72,10 +103,19 @@ export class RecordTransactionDto {
   @IsFiniteNumber()
   overdraft_limit?: number;
   @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) inflight?: boolean;
-  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsString(STR) inflight_expiry_date?: string;
-  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsString(STR) inflight_commit_date?: string;
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsString(STR)
+  inflight_expiry_date?: string;
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsString(STR)
+  inflight_commit_date?: string;
   @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsString(STR) scheduled_for?: string;
-  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsString(STR) effective_date?: string;
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsString(STR)
+  effective_date?: string;
   @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) skip_queue?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) atomic?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) dry_run?: boolean;
@@ -100,14 +140,17 @@ export class TransactionView {
   @ApiPropertyOptional({ type: [DistributionDto] }) sources?: DistributionDto[];
   @ApiPropertyOptional({ type: [DistributionDto] }) destinations?: DistributionDto[];
   @ApiProperty() reference!: string;
-  @ApiProperty({ type: 'number', description: 'Major units, written digit for digit.' }) amount!: unknown;
-  @ApiPropertyOptional({ description: 'Exact decimal, when derived from precise_amount.' }) amount_string?: string;
+  @ApiProperty({ type: 'number', description: 'Major units, written digit for digit.' })
+  amount!: unknown;
+  @ApiPropertyOptional({ description: 'Exact decimal, when derived from precise_amount.' })
+  amount_string?: string;
   @ApiProperty(BIG_INT) precise_amount!: bigint;
   @ApiProperty(BIG_INT) precision!: bigint;
   @ApiProperty({ type: 'number' }) overdraft_limit!: unknown;
   @ApiProperty() currency!: string;
   @ApiPropertyOptional() description?: string;
-  @ApiProperty({ enum: ['QUEUED', 'SCHEDULED', 'APPLIED', 'INFLIGHT', 'VOID', 'REJECTED'] }) status!: string;
+  @ApiProperty({ enum: ['QUEUED', 'SCHEDULED', 'APPLIED', 'INFLIGHT', 'VOID', 'REJECTED'] })
+  status!: string;
   @ApiProperty() hash!: string;
   @ApiProperty() allow_overdraft!: boolean;
   @ApiProperty() inflight!: boolean;

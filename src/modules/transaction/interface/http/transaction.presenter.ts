@@ -9,7 +9,10 @@ const MAY_BE_INFLIGHT = new Set(['INFLIGHT', 'QUEUED', 'SCHEDULED']);
  * top-level `inflight` flag, which a settled row never shows; an emptied meta_data is omitted.
  * `request` carries the flags of the request that created the row, when there was one.
  */
-export function presentTransaction(t: Transaction, request?: TransactionFlags): Record<string, unknown> {
+export function presentTransaction(
+  t: Transaction,
+  request?: TransactionFlags,
+): Record<string, unknown> {
   const stored = flagsFromMeta(t.metaData);
   const meta = t.metaData ? { ...t.metaData } : null;
   if (meta) delete meta.inflight;
@@ -39,8 +42,12 @@ export function presentTransaction(t: Transaction, request?: TransactionFlags): 
     created_at: rfc3339(t.createdAt),
     effective_date: rfc3339(t.effectiveDate),
     scheduled_for: t.scheduledFor ? rfc3339(t.scheduledFor) : ZERO_TIME,
-    inflight_expiry_date: request?.inflightExpiryDate ? rfc3339(request.inflightExpiryDate) : ZERO_TIME,
-    inflight_commit_date: request?.inflightCommitDate ? rfc3339(request.inflightCommitDate) : ZERO_TIME,
+    inflight_expiry_date: request?.inflightExpiryDate
+      ? rfc3339(request.inflightExpiryDate)
+      : ZERO_TIME,
+    inflight_commit_date: request?.inflightCommitDate
+      ? rfc3339(request.inflightCommitDate)
+      : ZERO_TIME,
   });
   if (meta && Object.keys(meta).length) view.meta_data = meta;
   return view;
