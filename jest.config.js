@@ -21,8 +21,9 @@ module.exports = {
   moduleNameMapper: {
     '^@libs/(.*)$': '<rootDir>/libs/$1',
     // @fastify/static (for the /docs page) requires content-disposition 3, which is ESM only: Node
-    // 20 loads it, Jest's loader cannot. Version 2 has the same `create` export in CommonJS.
-    '^content-disposition$': '<rootDir>/node_modules/content-disposition',
+    // 20 loads it, Jest's loader cannot. Version 2 (a dev dependency under an alias) has the same
+    // `create` export in CommonJS.
+    '^content-disposition$': '<rootDir>/node_modules/content-disposition-cjs',
   },
   testTimeout: 120000,
   setupFiles: ['reflect-metadata'],
