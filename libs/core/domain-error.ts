@@ -9,6 +9,8 @@ export class DomainError extends Error {
     message: string,
     readonly details?: unknown,
     readonly legacyKey: 'error' | 'errors' = 'error',
+    /** Extra top-level fields of the error body (Blnk's bulk failure carries `batch_id`). */
+    readonly extra?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'DomainError';

@@ -14,3 +14,23 @@ export interface Tx {
 export abstract class UnitOfWork {
   abstract run<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
 }
+
+class Rollback<T> {
+  constructor(readonly value: T) {}
+}
+
+/**
+ * Runs `work` in a database transaction that is always rolled back: a dry run sees exactly what
+ * a real run would (same locks, same checks) and leaves nothing behind.
+ */
+export async function rolledBack<T>(uow: UnitOfWork, work: (tx: Tx) => Promise<T>): Promise<T> {
+  try {
+    await uow.run(async (tx) => {
+      throw new Rollback(await work(tx));
+    });
+  } catch (e) {
+    if (e instanceof Rollback) return e.value as T;
+    throw e;
+  }
+  throw new Error('unreachable: the dry-run transaction committed');
+}

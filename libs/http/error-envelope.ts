@@ -11,8 +11,9 @@ export function envelope(
   message: string,
   details?: unknown,
   legacyKey: 'error' | 'errors' = 'error',
+  extra?: Record<string, unknown>,
 ): ErrorEnvelope {
   const detail: Record<string, unknown> = { code, message };
   if (details !== undefined && details !== null) detail.details = details;
-  return { status: statusOf(code), body: { [legacyKey]: message, error_detail: detail } };
+  return { status: statusOf(code), body: { [legacyKey]: message, ...extra, error_detail: detail } };
 }

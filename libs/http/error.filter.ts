@@ -7,7 +7,7 @@ import { JsonBodyError } from '@libs/core/json';
 /** Turns anything thrown into Blnk's error envelope; a stack trace never reaches a client. */
 export function toEnvelope(err: unknown, logger?: Logger): ErrorEnvelope {
   if (err instanceof DomainError)
-    return envelope(err.code, err.message, err.details, err.legacyKey);
+    return envelope(err.code, err.message, err.details, err.legacyKey, err.extra);
   if (err instanceof JsonBodyError) {
     return envelope('GEN_MALFORMED_REQUEST', `Invalid input: ${err.message}`, undefined, 'errors');
   }

@@ -90,6 +90,57 @@ export class MemoryTransactionRepository extends TransactionRepository {
     return { items: this.store.transactions.slice(q.offset, q.offset + q.limit) };
   }
 
+  async existingReferences(_tx: Tx, references: string[]): Promise<Set<string>> {
+    return new Set(
+      this.store.transactions.map((t) => t.reference).filter((r) => references.includes(r)),
+    );
+  }
+
+  async lockInflight(_tx: Tx, id: string): Promise<Transaction[]> {
+    return this.family(id).filter((t) => t.status === 'INFLIGHT');
+  }
+
+  async holdStates(
+    _tx: Tx,
+    holdIds: string[],
+  ): Promise<Map<string, { committed: bigint; voided: boolean }>> {
+    const out = new Map<string, { committed: bigint; voided: boolean }>();
+    for (const id of holdIds) {
+      const children = this.store.transactions.filter((t) => t.parentTransaction === id);
+      out.set(id, {
+        committed: children
+          .filter((c) => c.status === 'APPLIED')
+          .reduce((s, c) => s + c.preciseAmount, 0n),
+        voided: children.some((c) => c.status === 'VOID'),
+      });
+    }
+    return out;
+  }
+
+  async lockRefundable(_tx: Tx, id: string): Promise<Transaction[]> {
+    return this.family(id).filter(
+      (t) => t.status === 'APPLIED' && !t.reference.endsWith('_refund'),
+    );
+  }
+
+  async findFamilyMember(id: string): Promise<Transaction | null> {
+    return this.family(id)[0] ?? null;
+  }
+
+  private family(id: string): Transaction[] {
+    return this.store.transactions
+      .filter((t) => t.transactionId === id || t.parentTransaction === id)
+      .sort((a, b) =>
+        a.transactionId === id
+          ? -1
+          : b.transactionId === id
+            ? 1
+            : a.transactionId < b.transactionId
+              ? -1
+              : 1,
+      );
+  }
+
   async mergeMetaData(_tx: Tx, id: string, patch: MetaData): Promise<number> {
     let n = 0;
     for (const t of this.store.transactions) {

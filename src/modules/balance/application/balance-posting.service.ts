@@ -5,6 +5,23 @@ import type { Tx } from '@libs/core/unit-of-work';
 import { Balance, isIndicator, newIndicatorBalance } from '../domain/balance';
 import { BalanceBook } from './ports/balance-book';
 
+export interface Endpoint {
+  /** A balance id or an `@indicator`. */
+  identifier: string;
+  /** The currency an `@indicator` balance is looked up (or created) in. */
+  currency: string;
+}
+
+export interface Resolution {
+  /** Balance id of each endpoint, keyed by `endpointKey`. */
+  ids: Map<string, string>;
+  /** Ids of `@indicator` balances that did not exist before this call. */
+  created: Set<string>;
+}
+
+export const endpointKey = (e: Endpoint) =>
+  isIndicator(e.identifier) ? `${e.identifier}\u0000${e.currency}` : e.identifier;
+
 /**
  * What the transaction engine needs from balances, exported by this module: resolve identifiers
  * (creating `@indicator` balances on demand), lock, and save. Always within the caller's tx.
@@ -17,22 +34,27 @@ export class BalancePostingService {
     private readonly clock: Clock,
   ) {}
 
-  /** Maps each identifier (balance id or `@indicator`) to a balance id. */
-  async resolve(tx: Tx, identifiers: string[], currency: string): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
+  async resolve(tx: Tx, endpoints: Endpoint[]): Promise<Resolution> {
+    const ids = new Map<string, string>();
+    const created = new Set<string>();
+    const unique = new Map(endpoints.map((e) => [endpointKey(e), e]));
     // Sorted so that concurrent first-time creations of the same indicators cannot deadlock.
-    for (const id of [...new Set(identifiers)].sort()) {
-      if (!isIndicator(id)) out.set(id, id);
-      else
-        out.set(
-          id,
-          await this.book.ensureIndicator(
-            tx,
-            newIndicatorBalance(id, currency, this.ids.next('bln'), this.clock.now()),
-          ),
-        );
+    for (const [key, e] of [...unique].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      if (!isIndicator(e.identifier)) {
+        ids.set(key, e.identifier);
+        continue;
+      }
+      const candidate = newIndicatorBalance(
+        e.identifier,
+        e.currency,
+        this.ids.next('bln'),
+        this.clock.now(),
+      );
+      const id = await this.book.ensureIndicator(tx, candidate);
+      if (id === candidate.balanceId) created.add(id);
+      ids.set(key, id);
     }
-    return out;
+    return { ids, created };
   }
 
   lock(tx: Tx, balanceIds: string[]): Promise<Map<string, Balance>> {

@@ -134,3 +134,47 @@ export function holdCredit(b: BalanceAmounts, amount: bigint): void {
 export function available(b: BalanceAmounts): bigint {
   return b.balance - b.inflightDebitBalance;
 }
+
+function requireHeld(
+  b: BalanceAmounts,
+  field: 'inflightDebitBalance' | 'inflightCreditBalance',
+  amount: bigint,
+): void {
+  if (b[field] < amount) {
+    const side = field === 'inflightDebitBalance' ? 'debit' : 'credit';
+    throw new DomainError(
+      'TXN_VALIDATION_ERROR',
+      `insufficient inflight ${side} balance: have ${b[field]}, need ${amount}`,
+    );
+  }
+}
+
+/** Settles `amount` of a hold (reference §5.5.3): inflight moves to settled on both sides. */
+export function commitHold(
+  source: BalanceAmounts,
+  destination: BalanceAmounts,
+  amount: bigint,
+): void {
+  requireHeld(source, 'inflightDebitBalance', amount);
+  requireHeld(destination, 'inflightCreditBalance', amount);
+  source.inflightDebitBalance -= amount;
+  source.debitBalance += amount;
+  destination.inflightCreditBalance -= amount;
+  destination.creditBalance += amount;
+  recompute(source);
+  recompute(destination);
+}
+
+/** Releases `amount` of a hold (reference §5.5.4). */
+export function releaseHold(
+  source: BalanceAmounts,
+  destination: BalanceAmounts,
+  amount: bigint,
+): void {
+  requireHeld(source, 'inflightDebitBalance', amount);
+  requireHeld(destination, 'inflightCreditBalance', amount);
+  source.inflightDebitBalance -= amount;
+  destination.inflightCreditBalance -= amount;
+  recompute(source);
+  recompute(destination);
+}

@@ -95,14 +95,9 @@ describe('RecordTransactionUseCase (skip_queue)', () => {
     });
   });
 
-  it('refuses dry_run and scheduled_for on this path rather than moving money now', async () => {
+  it('refuses scheduled_for on this path rather than moving money now', async () => {
     const { store, useCase, add } = setup();
     add('bln_b');
-    await expect(
-      useCase.execute(transfer({ source: '@World', allowOverdraft: true, dryRun: true })),
-    ).rejects.toMatchObject({
-      code: 'GEN_BAD_REQUEST',
-    });
     await expect(
       useCase.execute(
         transfer({ source: '@World', allowOverdraft: true, scheduledFor: '2030-01-01T00:00:00Z' }),
@@ -112,6 +107,82 @@ describe('RecordTransactionUseCase (skip_queue)', () => {
       message: expect.stringContaining('scheduled_for'),
     });
     expect(store.transactions).toHaveLength(0);
+  });
+
+  it('previews without writing anything or creating @World', async () => {
+    const { store, useCase, add } = setup();
+    add('bln_b');
+    const preview = await useCase.preview(transfer({ source: '@World', allowOverdraft: true }));
+    expect(preview.wouldApply).toBe(true);
+    expect(preview.status).toBe('APPLIED');
+    const world = preview.balances.find((b) => b.role === 'source')!;
+    expect(world.virtual).toBe(true);
+    expect(world.balance.balance).toBe(-1000n);
+    expect(world.before.balance).toBe(0n);
+    expect(store.transactions).toHaveLength(0);
+    expect([...store.balances.values()].some((b) => b.indicator === '@World')).toBe(false);
+    const refused = await useCase.preview(transfer({ source: 'bln_b', destination: '@X' }));
+    expect(refused.wouldApply).toBe(false);
+    expect(refused.rejection?.code).toBe('TXN_INSUFFICIENT_FUNDS');
+  });
+
+  it('splits over several destinations, legs referenced R-1..R-n under the parent id', async () => {
+    const { store, useCase, add } = setup();
+    add('bln_b');
+    add('bln_c');
+    const r = await useCase.execute(
+      transfer({
+        source: '@World',
+        destination: undefined,
+        allowOverdraft: true,
+        preciseAmount: 250n,
+        destinations: [
+          { identifier: 'bln_b', distribution: '50%' },
+          { identifier: 'bln_c', distribution: 'left' },
+        ],
+      }),
+    );
+    expect(
+      r.legs.map((l) => [l.reference, l.destination, l.preciseAmount, l.parentTransaction]),
+    ).toEqual([
+      ['ref-1-1', 'bln_b', 125n, r.transaction.transactionId],
+      ['ref-1-2', 'bln_c', 125n, r.transaction.transactionId],
+    ]);
+    expect(store.transactions.some((t) => t.transactionId === r.transaction.transactionId)).toBe(
+      false,
+    );
+    expect(store.balances.get('bln_c')!.balance).toBe(125n);
+  });
+
+  it('a split is all or nothing: one leg short of funds moves nothing', async () => {
+    const { store, useCase, add } = setup();
+    add('bln_a');
+    add('bln_b');
+    add('bln_c');
+    await useCase.execute(
+      transfer({
+        source: '@World',
+        destination: 'bln_a',
+        allowOverdraft: true,
+        preciseAmount: 100n,
+        reference: 'seed',
+      }),
+    );
+    await expect(
+      useCase.execute(
+        transfer({
+          source: undefined,
+          destination: 'bln_c',
+          preciseAmount: 300n,
+          sources: [
+            { identifier: 'bln_a', distribution: '50%' },
+            { identifier: 'bln_b', distribution: 'left' },
+          ],
+        }),
+      ),
+    ).rejects.toMatchObject({ code: 'TXN_INSUFFICIENT_FUNDS' });
+    expect(store.balances.get('bln_a')!.balance).toBe(100n);
+    expect(store.transactions).toHaveLength(1);
   });
 
   it('refuses a zero amount', async () => {

@@ -2,36 +2,46 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '@libs/core/clock';
 import { DomainError } from '@libs/core/domain-error';
 import { IdGenerator } from '@libs/core/ids';
-import { Tx, UnitOfWork } from '@libs/core/unit-of-work';
-import { BalancePostingService } from '../../balance/application/balance-posting.service';
-import type { Balance } from '../../balance/domain/balance';
+import { rolledBack, UnitOfWork } from '@libs/core/unit-of-work';
+import { BalancePostingService, Endpoint } from '../../balance/application/balance-posting.service';
 import { toMinorUnits } from '../domain/amounts';
 import { transactionHash } from '../domain/hash';
-import { post } from '../domain/posting';
+import { Plan, planTransaction } from '../domain/plan';
 import {
   RecordTransactionInput,
   TransactionDraft,
   validateRecordRequest,
 } from '../domain/record-request';
-import type { Transaction, TransactionFlags } from '../domain/transaction';
-import {
-  balanceMissing,
-  currencyMismatch,
-  nonPositiveAmount,
-  sameBalance,
-  validationError,
-} from '../domain/transaction.errors';
+import type { MetaData, Transaction, TransactionFlags } from '../domain/transaction';
+import { nonPositiveAmount, validationError } from '../domain/transaction.errors';
 import { TransactionRepository } from './ports/transaction.repository';
+import { PostingSession } from './posting-session';
+import { balancePreviews, TransactionPreview, tryApply } from './preview';
 
 export interface RecordedTransaction {
+  /** The row the client sees; for a split, a parent that has no row of its own. */
   transaction: Transaction;
   flags: TransactionFlags;
+  draft: TransactionDraft;
+  /** The appended rows: the transaction itself, or the legs of a split. */
+  legs: Transaction[];
+  plan: Plan;
+}
+
+/** A validated request with its rows planned, ready to run in a posting session. */
+export interface PreparedTransaction {
+  draft: TransactionDraft;
+  plan: Plan;
+  /** Parent of the appended rows when not a split (a bulk batch id), and extra metadata. */
+  parent?: string;
+  extraMeta?: MetaData;
 }
 
 /**
- * POST /transactions on the synchronous path (skip_queue): one database transaction resolves
- * `@indicator` balances, locks the touched balances in id order, appends the row (a duplicate
- * reference fails here, before any funds are looked at), checks funds and writes the balances.
+ * POST /transactions on the synchronous path (skip_queue), single or split: one database
+ * transaction resolves `@indicator` balances, locks every touched balance in id order, checks the
+ * references, then checks funds and moves money leg by leg, and appends the rows. A split is all
+ * or nothing whatever `atomic` says: its legs share the one database transaction.
  */
 @Injectable()
 export class RecordTransactionUseCase {
@@ -43,80 +53,172 @@ export class RecordTransactionUseCase {
     private readonly clock: Clock,
   ) {}
 
-  async execute(input: RecordTransactionInput): Promise<RecordedTransaction> {
+  /** Validation and planning, no I/O. @throws DomainError for an invalid request. */
+  prepare(
+    input: RecordTransactionInput,
+    extra: { parent?: string; extraMeta?: MetaData } = {},
+  ): PreparedTransaction {
     const draft = validateRecordRequest(input);
-    if (draft.sources || draft.destinations) {
-      throw new DomainError(
-        'GEN_BAD_REQUEST',
-        'split transactions (sources/destinations) are not available yet',
-      );
-    }
-    if (!draft.flags.skipQueue) {
+    if (draft.preciseAmount <= 0n) throw nonPositiveAmount();
+    return {
+      draft,
+      plan: planTransaction(draft, this.ids.next('txn'), () => this.ids.next('txn')),
+      ...extra,
+    };
+  }
+
+  async execute(input: RecordTransactionInput): Promise<RecordedTransaction> {
+    const p = this.prepare(input);
+    if (!p.draft.flags.skipQueue) {
       throw new DomainError(
         'GEN_BAD_REQUEST',
         'queued transactions are not available yet: send "skip_queue": true to apply the transaction now',
       );
     }
-    if (input.dryRun) {
-      throw new DomainError('GEN_BAD_REQUEST', 'dry_run is not available yet; nothing was applied');
-    }
-    if (draft.scheduledFor) {
+    if (p.draft.scheduledFor) {
       // Blnk applies such a request at once, schedule ignored; a payment meant for later must not
       // move money now, so the combination is refused instead.
       throw validationError({
         scheduled_for: 'cannot be combined with skip_queue: a scheduled transaction is queued',
       });
     }
-    if (draft.preciseAmount <= 0n) throw nonPositiveAmount();
-    const transactionId = this.ids.next('txn');
-    const transaction = await this.uow.run((tx) => this.apply(tx, draft, transactionId));
-    return { transaction, flags: draft.flags };
+    const legs = await this.uow.run(async (tx) => {
+      const session = new PostingSession(tx, this.balances, this.transactions);
+      await session.open(endpointsOf([p]));
+      await session.checkReferences(p.plan.legs.map((l) => l.reference));
+      const rows = this.apply(session, p);
+      await session.flush();
+      return rows;
+    });
+    return {
+      transaction: this.headline(p, legs),
+      flags: p.draft.flags,
+      draft: p.draft,
+      legs,
+      plan: p.plan,
+    };
   }
 
-  private async apply(tx: Tx, d: TransactionDraft, transactionId: string): Promise<Transaction> {
-    const resolved = await this.balances.resolve(tx, [d.source!, d.destination!], d.currency);
-    const sourceId = resolved.get(d.source!)!;
-    const destinationId = resolved.get(d.destination!)!;
-    if (sourceId === destinationId) throw sameBalance();
-    const locked = await this.balances.lock(tx, [sourceId, destinationId]);
-    const source = this.present(locked, sourceId, d.currency);
-    const destination = this.present(locked, destinationId, d.currency);
+  /** Dry run (reference §5.16): the same work in a transaction that is rolled back. */
+  async preview(input: RecordTransactionInput): Promise<TransactionPreview> {
+    const p = this.prepare(input);
+    return rolledBack(this.uow, async (tx) => {
+      const session = new PostingSession(tx, this.balances, this.transactions);
+      await session.open(endpointsOf([p]));
+      const rejection = await tryApply(async () => {
+        await session.checkReferences(p.plan.legs.map((l) => l.reference));
+        this.apply(session, p);
+      });
+      return this.previewOf(session, p, rejection);
+    });
+  }
 
+  /** Runs one prepared transaction in an open session; returns the rows it appended. */
+  apply(session: PostingSession, p: PreparedTransaction): Transaction[] {
+    const d = p.draft;
+    const rules = {
+      allowOverdraft: d.flags.allowOverdraft,
+      overdraftLimit: toMinorUnits(d.flags.overdraftLimit, d.precision),
+    };
     const now = this.clock.now();
-    const row: Transaction = {
-      transactionId,
-      parentTransaction: '',
-      source: sourceId,
-      destination: destinationId,
+    const meta = p.extraMeta ? { ...(d.metaData ?? {}), ...p.extraMeta } : d.metaData;
+    return p.plan.legs.map((leg) => {
+      const source = session.idOf(leg.source, d.currency);
+      const destination = session.idOf(leg.destination, d.currency);
+      const row: Transaction = {
+        transactionId: leg.transactionId,
+        parentTransaction: p.plan.split ? p.plan.transactionId : (p.parent ?? ''),
+        source,
+        destination,
+        reference: leg.reference,
+        amount: leg.amount,
+        preciseAmount: leg.preciseAmount,
+        precision: d.precision,
+        currency: d.currency,
+        description: d.description,
+        status: d.flags.inflight ? 'INFLIGHT' : 'APPLIED',
+        hash: transactionHash(leg.amount, leg.reference, d.currency, source, destination),
+        createdAt: now,
+        effectiveDate: d.effectiveDate ?? now,
+        scheduledFor: null,
+        metaData: meta,
+      };
+      session.transfer(row, rules);
+      return row;
+    });
+  }
+
+  /** The transaction the client sees: the single row, or the split's parent (which has no row). */
+  headline(p: PreparedTransaction, legs: Transaction[]): Transaction {
+    if (!p.plan.split) return legs[0];
+    const d = p.draft;
+    const first = legs[0];
+    return {
+      ...first,
+      transactionId: p.plan.transactionId,
+      parentTransaction: p.parent ?? '',
       reference: d.reference,
       amount: d.amount,
       preciseAmount: d.preciseAmount,
-      precision: d.precision,
-      currency: d.currency,
-      description: d.description,
-      status: d.flags.inflight ? 'INFLIGHT' : 'APPLIED',
-      hash: transactionHash(d.amount, d.reference, d.currency, sourceId, destinationId),
-      createdAt: now,
-      effectiveDate: d.effectiveDate ?? now,
-      scheduledFor: null,
-      metaData: d.metaData,
+      source: d.sources ? '' : first.source,
+      destination: d.destinations ? '' : first.destination,
+      hash: transactionHash(d.amount, d.reference, d.currency, d.source ?? '', d.destination ?? ''),
     };
-    await this.transactions.insert(tx, [row]);
-    post(source, destination, d.preciseAmount, {
-      inflight: d.flags.inflight,
-      rules: {
-        allowOverdraft: d.flags.allowOverdraft,
-        overdraftLimit: toMinorUnits(d.flags.overdraftLimit, d.precision),
-      },
-    });
-    await this.balances.save(tx, [source, destination]);
-    return row;
   }
 
-  private present(locked: Map<string, Balance>, id: string, currency: string): Balance {
-    const b = locked.get(id);
-    if (!b) throw balanceMissing(id);
-    if (b.currency !== currency) throw currencyMismatch(id, b.currency, currency);
-    return b;
+  previewOf(
+    session: PostingSession,
+    p: PreparedTransaction,
+    rejection: DomainError | undefined,
+  ): TransactionPreview {
+    const d = p.draft;
+    const roles = new Map<string, 'source' | 'destination'>();
+    for (const leg of p.plan.legs) {
+      roles.set(session.idOf(leg.source, d.currency), 'source');
+      if (!roles.has(session.idOf(leg.destination, d.currency)))
+        roles.set(session.idOf(leg.destination, d.currency), 'destination');
+    }
+    const notes: string[] = [];
+    if (d.scheduledFor)
+      notes.push(
+        'scheduled_for is set: the preview projects the transaction onto the current balances',
+      );
+    for (const id of roles.keys()) {
+      const s = session.state(id);
+      if (s && s.balance.currency !== d.currency)
+        notes.push(`balance ${id} holds ${s.balance.currency}, not ${d.currency}`);
+    }
+    return {
+      wouldApply: rejection === undefined,
+      rejection,
+      status: rejection ? undefined : d.flags.inflight ? 'INFLIGHT' : 'APPLIED',
+      reference: d.reference,
+      currency: d.currency,
+      amount: d.amount,
+      preciseAmount: d.preciseAmount,
+      precision: d.precision,
+      balances: balancePreviews(session, roles),
+      legs: p.plan.split
+        ? p.plan.legs.map((l) => ({
+            identifier: d.sources ? l.source : l.destination,
+            role: d.sources ? ('source' as const) : ('destination' as const),
+            preciseAmount: l.preciseAmount,
+            amount: l.amount,
+          }))
+        : [],
+      notes,
+    };
   }
+}
+
+/** Every endpoint of the prepared transactions, for one `open`. */
+export function endpointsOf(prepared: PreparedTransaction[]): Endpoint[] {
+  const out: Endpoint[] = [];
+  for (const p of prepared) {
+    for (const leg of p.plan.legs) {
+      out.push({ identifier: leg.source, currency: p.draft.currency });
+      out.push({ identifier: leg.destination, currency: p.draft.currency });
+    }
+  }
+  return out;
 }

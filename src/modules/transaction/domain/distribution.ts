@@ -10,7 +10,8 @@ export interface Leg {
   position: number;
 }
 
-type Share = { kind: 'left' } | { kind: 'fixed'; minor: bigint } | { kind: 'percent'; pct: Decimal };
+type Share =
+  { kind: 'left' } | { kind: 'fixed'; minor: bigint } | { kind: 'percent'; pct: Decimal };
 
 const PERCENT_RE = /^(\d+(?:\.\d+)?)%$/;
 const DECIMAL_RE = /^\d+(?:\.\d+)?$/;
@@ -35,8 +36,11 @@ function parseShare(d: DistributionInput, precision: bigint): Share {
   const pct = PERCENT_RE.exec(dist);
   if (pct) return { kind: 'percent', pct: parseDecimal(pct[1]) };
   // A fixed amount in major units; a fraction finer than the precision is truncated.
-  if (DECIMAL_RE.test(dist)) return { kind: 'fixed', minor: scaleAndTruncate(parseDecimal(dist), precision) };
-  throw splitError(`${d.identifier}: invalid distribution "${dist}" (use "NN%", an amount, or "left")`);
+  if (DECIMAL_RE.test(dist))
+    return { kind: 'fixed', minor: scaleAndTruncate(parseDecimal(dist), precision) };
+  throw splitError(
+    `${d.identifier}: invalid distribution "${dist}" (use "NN%", an amount, or "left")`,
+  );
 }
 
 /**
@@ -48,16 +52,25 @@ function parseShare(d: DistributionInput, precision: bigint): Share {
  * Duplicate identifiers are refused (Blnk silently merges them into one leg).
  * @throws DomainError TXN_VALIDATION_ERROR with the §5.8 messages.
  */
-export function splitAmount(total: bigint, precision: bigint, distributions: DistributionInput[]): Leg[] {
+export function splitAmount(
+  total: bigint,
+  precision: bigint,
+  distributions: DistributionInput[],
+): Leg[] {
   if (!distributions.length) throw splitError('at least one distribution is required');
   const seen = new Set<string>();
   for (const d of distributions) {
     if (!d.identifier?.trim()) throw splitError('every distribution needs an identifier');
-    if (seen.has(d.identifier)) throw splitError(`identifier ${d.identifier} appears more than once`);
+    if (seen.has(d.identifier))
+      throw splitError(`identifier ${d.identifier} appears more than once`);
     seen.add(d.identifier);
   }
   const shares = distributions.map((d) => parseShare(d, precision));
-  const legs: Leg[] = distributions.map((d, position) => ({ identifier: d.identifier, preciseAmount: 0n, position }));
+  const legs: Leg[] = distributions.map((d, position) => ({
+    identifier: d.identifier,
+    preciseAmount: 0n,
+    position,
+  }));
   if (total <= 0n) return legs;
   if (total === 1n) {
     legs[0].preciseAmount = 1n;
@@ -80,7 +93,10 @@ export function splitAmount(total: bigint, precision: bigint, distributions: Dis
     pctUnits += s.pct.units * 10n ** BigInt(maxScale - s.pct.scale);
     legs[i].preciseAmount = (total * s.pct.units) / (100n * 10n ** BigInt(s.pct.scale));
   });
-  const percentTotal = legs.reduce((sum, l, i) => (shares[i].kind === 'percent' ? sum + l.preciseAmount : sum), 0n);
+  const percentTotal = legs.reduce(
+    (sum, l, i) => (shares[i].kind === 'percent' ? sum + l.preciseAmount : sum),
+    0n,
+  );
   if (pctUnits > 100n * 10n ** BigInt(maxScale) || percentTotal > remaining) {
     throw splitError('total distributions exceed 100% or total amount');
   }
@@ -91,7 +107,8 @@ export function splitAmount(total: bigint, precision: bigint, distributions: Dis
     legs[left].preciseAmount = remaining;
   } else if (remaining > 0n) {
     let largest = 0;
-    for (let i = 1; i < legs.length; i++) if (legs[i].preciseAmount > legs[largest].preciseAmount) largest = i;
+    for (let i = 1; i < legs.length; i++)
+      if (legs[i].preciseAmount > legs[largest].preciseAmount) largest = i;
     legs[largest].preciseAmount += remaining;
   }
   return legs;

@@ -81,6 +81,64 @@ export class TransactionPgRepository extends TransactionRepository {
     return { items: rows.map(toTransaction), totalCount };
   }
 
+  async existingReferences(tx: Tx, references: string[]): Promise<Set<string>> {
+    if (!references.length) return new Set();
+    const rows: { reference: string }[] = await sql(tx).query(
+      `SELECT reference FROM transactions WHERE reference = ANY($1::text[])`,
+      [references],
+    );
+    return new Set(rows.map((r) => r.reference));
+  }
+
+  async lockInflight(tx: Tx, id: string): Promise<Transaction[]> {
+    const rows: TransactionRow[] = await sql(tx).query(
+      `SELECT ${TRANSACTION_COLUMNS} FROM transactions
+       WHERE status = 'INFLIGHT' AND (transaction_id = $1 OR parent_transaction = $1)
+       ORDER BY transaction_id FOR UPDATE`,
+      [id],
+    );
+    return rows.map(toTransaction);
+  }
+
+  async holdStates(
+    tx: Tx,
+    holdIds: string[],
+  ): Promise<Map<string, { committed: bigint; voided: boolean }>> {
+    const rows: { parent_transaction: string; committed: string; voided: boolean }[] = await sql(
+      tx,
+    ).query(
+      `SELECT parent_transaction,
+              COALESCE(sum(precise_amount) FILTER (WHERE status = 'APPLIED'), 0)::text AS committed,
+              bool_or(status = 'VOID') AS voided
+       FROM transactions WHERE parent_transaction = ANY($1::text[]) GROUP BY parent_transaction`,
+      [holdIds],
+    );
+    const out = new Map(holdIds.map((id) => [id, { committed: 0n, voided: false }]));
+    for (const r of rows)
+      out.set(r.parent_transaction, { committed: BigInt(r.committed), voided: r.voided === true });
+    return out;
+  }
+
+  async lockRefundable(tx: Tx, id: string): Promise<Transaction[]> {
+    const rows: TransactionRow[] = await sql(tx).query(
+      `SELECT ${TRANSACTION_COLUMNS} FROM transactions
+       WHERE status = 'APPLIED' AND (transaction_id = $1 OR parent_transaction = $1)
+         AND reference NOT LIKE '%\_refund'
+       ORDER BY transaction_id FOR UPDATE`,
+      [id],
+    );
+    return rows.map(toTransaction);
+  }
+
+  async findFamilyMember(id: string, tx?: Tx): Promise<Transaction | null> {
+    const rows: TransactionRow[] = await (tx ? sql(tx) : this.db).query(
+      `SELECT ${TRANSACTION_COLUMNS} FROM transactions WHERE transaction_id = $1 OR parent_transaction = $1
+       ORDER BY (transaction_id = $1) DESC LIMIT 1`,
+      [id],
+    );
+    return rows.length ? toTransaction(rows[0]) : null;
+  }
+
   async mergeMetaData(tx: Tx, id: string, patch: MetaData): Promise<number> {
     const rows: unknown[] = await sql(tx).query(
       `WITH u AS (UPDATE transactions SET meta_data = COALESCE(meta_data, '{}'::jsonb) || $2::jsonb

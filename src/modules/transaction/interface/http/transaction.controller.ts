@@ -1,15 +1,36 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiQuery,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { DomainError } from '@libs/core/domain-error';
 import { FilterRequestDto } from '@libs/http/filter-request.dto';
 import { listBody } from '@libs/http/list-response';
 import { hasFilterParams, parseFilterBody, parseQueryFilters } from '@libs/http/list-query.parse';
-import { BlnkValidationPipe } from '@libs/http/validation.pipe';
+import { BlnkValidationPipe, validateDto } from '@libs/http/validation.pipe';
 import { toBigInt } from '@libs/http/validators';
+import { BulkTransactionsUseCase } from '../../application/bulk-transactions.use-case';
 import { RecordTransactionUseCase } from '../../application/record-transaction.use-case';
 import { TransactionQueries } from '../../application/transaction-queries.use-case';
+import { UpdateInflightUseCase } from '../../application/update-inflight.use-case';
 import { RecordTransactionInput } from '../../domain/record-request';
-import { RecordTransactionDto, TransactionView } from './transaction.dto';
-import { presentTransaction } from './transaction.presenter';
+import {
+  BulkPreviewView,
+  BulkResultView,
+  BulkTransactionsDto,
+  InflightUpdateDto,
+  RecordTransactionDto,
+  TransactionPreviewView,
+  TransactionView,
+} from './transaction.dto';
+import { presentBulkPreview, presentPreview } from './preview.presenter';
+import { presentRecorded, presentTransaction } from './transaction.presenter';
 
 export function toRecordInput(dto: RecordTransactionDto): RecordTransactionInput {
   const dist = (list?: RecordTransactionDto['sources']) =>
@@ -43,22 +64,103 @@ export function toRecordInput(dto: RecordTransactionDto): RecordTransactionInput
   };
 }
 
+/** Each bulk item checked like a single request; errors name the item (reference §2.5.2). */
+function bulkItems(items: unknown[]): (RecordTransactionInput | null)[] {
+  return items.map((item, i) => {
+    if (item === null) return null;
+    if (typeof item !== 'object' || Array.isArray(item)) {
+      throw new DomainError(
+        'TXN_VALIDATION_ERROR',
+        `transactions[${i}]: must be a JSON object`,
+        { index: i },
+        'errors',
+      );
+    }
+    const dto = validateDto(RecordTransactionDto, item);
+    if (typeof dto === 'string') {
+      throw new DomainError(
+        'TXN_VALIDATION_ERROR',
+        `transactions[${i}]: ${dto}`,
+        { index: i },
+        'errors',
+      );
+    }
+    return toRecordInput(dto);
+  });
+}
+
 @ApiTags('transactions')
+@ApiExtraModels(TransactionPreviewView, BulkPreviewView)
 @Controller('transactions')
 export class TransactionController {
   constructor(
     private readonly record: RecordTransactionUseCase,
+    private readonly inflight: UpdateInflightUseCase,
+    private readonly bulk: BulkTransactionsUseCase,
     private readonly queries: TransactionQueries,
   ) {}
 
   @Post()
   @HttpCode(201)
   @ApiCreatedResponse({ type: TransactionView })
+  @ApiOkResponse({
+    description: 'dry_run: true',
+    schema: { $ref: getSchemaPath(TransactionPreviewView) },
+  })
   async create(
     @Body(new BlnkValidationPipe('TXN_VALIDATION_ERROR')) dto: RecordTransactionDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Record<string, unknown>> {
-    const { transaction, flags } = await this.record.execute(toRecordInput(dto));
-    return presentTransaction(transaction, flags);
+    const input = toRecordInput(dto);
+    if (dto.dry_run) {
+      void reply.status(200);
+      return presentPreview(await this.record.preview(input));
+    }
+    return presentRecorded(await this.record.execute(input));
+  }
+
+  @Post('bulk')
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: BulkResultView })
+  @ApiOkResponse({ description: 'dry_run: true', schema: { $ref: getSchemaPath(BulkPreviewView) } })
+  async createBulk(
+    @Body(new BlnkValidationPipe('TXN_VALIDATION_ERROR')) dto: BulkTransactionsDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    const request = {
+      items: bulkItems(dto.transactions),
+      inflight: dto.inflight,
+      atomic: dto.atomic,
+      skipQueue: dto.skip_queue,
+      runAsync: dto.run_async,
+    };
+    if (dto.dry_run) {
+      void reply.status(200);
+      return presentBulkPreview(await this.bulk.preview(request));
+    }
+    const r = await this.bulk.execute(request);
+    return { batch_id: r.batchId, status: r.status, transaction_count: r.count };
+  }
+
+  @Put('inflight/:txID')
+  @ApiOkResponse({
+    type: TransactionView,
+    description: 'The commit (APPLIED) or void (VOID) child; a preview with dry_run.',
+  })
+  async updateInflight(
+    @Param('txID') id: string,
+    @Body(new BlnkValidationPipe('TXN_VALIDATION_ERROR')) dto: InflightUpdateDto,
+  ): Promise<Record<string, unknown>> {
+    const update = {
+      id,
+      status: dto.status,
+      amount: dto.amount,
+      preciseAmount: dto.precise_amount === undefined ? undefined : toBigInt(dto.precise_amount),
+      skipQueue: dto.skip_queue,
+    };
+    if (dto.dry_run) return presentPreview(await this.inflight.preview(update));
+    const children = await this.inflight.execute(update);
+    return presentTransaction(children[0]);
   }
 
   @Post('filter')

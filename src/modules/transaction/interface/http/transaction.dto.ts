@@ -163,3 +163,106 @@ export class TransactionView {
   @ApiProperty({ format: 'date-time' }) inflight_commit_date!: string;
   @ApiPropertyOptional(META_DATA) meta_data?: Record<string, unknown>;
 }
+
+export class InflightUpdateDto {
+  @ApiProperty({ enum: ['commit', 'void'] })
+  @IsDefined({ message: 'cannot be blank' })
+  @IsString(STR)
+  status!: string;
+
+  @ApiPropertyOptional({ description: 'Major units to commit (0 or absent = all that remains).' })
+  @IsOptional()
+  @IsFiniteNumber()
+  amount?: number;
+
+  @ApiPropertyOptional(BIG_INT_INPUT) @IsOptional() @IsBigIntLike() precise_amount?:
+    number | bigint | string;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) skip_queue?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) dry_run?: boolean;
+}
+
+export class RefundDto {
+  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) skip_queue?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) dry_run?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsString(STR) description?: string;
+  @ApiPropertyOptional(META_DATA) @IsOptional() @IsJsonObject() meta_data?: Record<string, unknown>;
+}
+
+export class BulkTransactionsDto {
+  @ApiProperty({
+    type: [RecordTransactionDto],
+    description: '1 to 10,000 transactions, applied in order.',
+  })
+  @IsDefined({ message: 'cannot be blank' })
+  @IsArray({ message: 'must be an array' })
+  transactions!: unknown[];
+
+  @ApiPropertyOptional({ description: 'Forces every item inflight.' })
+  @IsOptional()
+  @IsBoolean(BOOL)
+  inflight?: boolean;
+  @ApiPropertyOptional({ description: 'All items or none.' })
+  @IsOptional()
+  @IsBoolean(BOOL)
+  atomic?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) run_async?: boolean;
+  @ApiPropertyOptional({ description: 'Forces every item skip_queue.' })
+  @IsOptional()
+  @IsBoolean(BOOL)
+  skip_queue?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) dry_run?: boolean;
+}
+
+export class BulkResultView {
+  @ApiProperty({ example: 'bulk_0f8c9e2a-1111-4222-8333-444455556666' }) batch_id!: string;
+  @ApiProperty({ enum: ['applied', 'inflight'] }) status!: string;
+  @ApiProperty() transaction_count!: number;
+}
+
+export class BalancePreviewView {
+  @ApiProperty() balance_id!: string;
+  @ApiProperty({ enum: ['source', 'destination'] }) role!: string;
+  @ApiProperty() currency!: string;
+  @ApiProperty({ description: 'An @indicator balance that would be created.' }) virtual!: boolean;
+  @ApiProperty() current_balance!: string;
+  @ApiProperty() current_available!: string;
+  @ApiProperty() current_credit_balance!: string;
+  @ApiProperty() current_debit_balance!: string;
+  @ApiProperty() current_inflight_debit_balance!: string;
+  @ApiProperty() current_inflight_credit_balance!: string;
+  @ApiProperty() resulting_balance!: string;
+  @ApiProperty() resulting_available!: string;
+  @ApiProperty() resulting_credit_balance!: string;
+  @ApiProperty() resulting_debit_balance!: string;
+  @ApiProperty() resulting_inflight_debit_balance!: string;
+  @ApiProperty() resulting_inflight_credit_balance!: string;
+}
+
+export class TransactionPreviewView {
+  @ApiProperty({ example: true }) dry_run!: boolean;
+  @ApiProperty() would_apply!: boolean;
+  @ApiPropertyOptional({
+    example: { code: 'TXN_INSUFFICIENT_FUNDS', reason: 'insufficient_funds', message: '…' },
+  })
+  rejection?: Record<string, string>;
+  @ApiPropertyOptional({ enum: ['commit', 'void'] }) operation?: string;
+  @ApiPropertyOptional() status?: string;
+  @ApiProperty() reference!: string;
+  @ApiProperty() currency!: string;
+  @ApiProperty({ type: 'number' }) amount!: unknown;
+  @ApiProperty({ description: 'Minor units as a string (previews use strings).' })
+  precise_amount!: string;
+  @ApiProperty(BIG_INT) precision!: bigint;
+  @ApiProperty({ type: [BalancePreviewView] }) balances!: BalancePreviewView[];
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object' } }) legs?: unknown[];
+  @ApiProperty({ type: [String] }) notes!: string[];
+}
+
+export class BulkPreviewView {
+  @ApiProperty() dry_run!: boolean;
+  @ApiProperty() would_apply!: boolean;
+  @ApiProperty() cumulative!: boolean;
+  @ApiProperty() atomic!: boolean;
+  @ApiProperty({ type: [TransactionPreviewView] }) results!: TransactionPreviewView[];
+  @ApiProperty({ type: [String] }) notes!: string[];
+}

@@ -1,5 +1,7 @@
 import { rawNumber } from '@libs/core/json';
 import { rfc3339, ZERO_TIME } from '@libs/http/time';
+import type { RecordedTransaction } from '../../application/record-transaction.use-case';
+import type { DistributionInput } from '../../domain/record-request';
 import { flagsFromMeta, Transaction, TransactionFlags } from '../../domain/transaction';
 
 const MAY_BE_INFLIGHT = new Set(['INFLIGHT', 'QUEUED', 'SCHEDULED']);
@@ -26,8 +28,8 @@ export function presentTransaction(
     overdraft_limit: rawNumber(request?.overdraftLimit ?? '0'),
     transaction_id: t.transactionId,
     parent_transaction: t.parentTransaction,
-    source: t.source,
-    destination: t.destination,
+    ...(t.source ? { source: t.source } : {}),
+    ...(t.destination ? { destination: t.destination } : {}),
     reference: t.reference,
     currency: t.currency,
   });
@@ -50,5 +52,24 @@ export function presentTransaction(
       : ZERO_TIME,
   });
   if (meta && Object.keys(meta).length) view.meta_data = meta;
+  return view;
+}
+
+/** The answer to a recorded request: a split echoes its distributions with each leg's id. */
+export function presentRecorded(r: RecordedTransaction): Record<string, unknown> {
+  const view = presentTransaction(r.transaction, r.flags);
+  if (!r.plan.split) return view;
+  const legIds = new Map(r.plan.legs.map((l) => [l.position, l.transactionId]));
+  const echo = (list: DistributionInput[]) =>
+    list.map((d, i) => ({
+      identifier: d.identifier,
+      ...(d.distribution !== undefined ? { distribution: d.distribution } : {}),
+      ...(d.preciseDistribution !== undefined
+        ? { precise_distribution: d.preciseDistribution }
+        : {}),
+      transaction_id: legIds.get(i) ?? '',
+    }));
+  if (r.draft.sources) view.sources = echo(r.draft.sources);
+  if (r.draft.destinations) view.destinations = echo(r.draft.destinations);
   return view;
 }
