@@ -104,17 +104,13 @@ describe('splitAmount', () => {
 
   it('property: legs are never negative and always sum to the total, whatever the mix', () => {
     const share = fc.oneof(
-      fc
-        .integer({ min: 0, max: 10000 })
-        .map((bp) => ({
-          distribution: `${Math.floor(bp / 100)}.${String(bp % 100).padStart(2, '0')}%`,
-        })),
+      fc.integer({ min: 0, max: 10000 }).map((bp) => ({
+        distribution: `${Math.floor(bp / 100)}.${String(bp % 100).padStart(2, '0')}%`,
+      })),
       fc.bigInt({ min: 0n, max: 10n ** 6n }).map((n) => ({ preciseDistribution: n.toString() })),
-      fc
-        .integer({ min: 0, max: 99999 })
-        .map((n) => ({
-          distribution: `${Math.floor(n / 100)}.${String(n % 100).padStart(2, '0')}`,
-        })),
+      fc.integer({ min: 0, max: 99999 }).map((n) => ({
+        distribution: `${Math.floor(n / 100)}.${String(n % 100).padStart(2, '0')}`,
+      })),
       fc.constant({ distribution: 'left' }),
     );
     fc.assert(
