@@ -123,7 +123,7 @@ export class TransactionPgRepository extends TransactionRepository {
     const rows: TransactionRow[] = await sql(tx).query(
       `SELECT ${TRANSACTION_COLUMNS} FROM transactions
        WHERE status = 'APPLIED' AND (transaction_id = $1 OR parent_transaction = $1)
-         AND reference NOT LIKE '%\_refund'
+         AND reference NOT LIKE '%!_refund' ESCAPE '!'
        ORDER BY transaction_id FOR UPDATE`,
       [id],
     );
