@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@libs/core/clock';
-import { divideToDecimalString } from '@libs/core/decimal';
+import { divideToDecimalString, formatFloat } from '@libs/core/decimal';
 import { DomainError } from '@libs/core/domain-error';
 import { IdGenerator } from '@libs/core/ids';
 import { rolledBack, Tx, UnitOfWork } from '@libs/core/unit-of-work';
@@ -136,7 +136,7 @@ export class UpdateInflightUseCase {
     for (const h of holds) {
       // A partial amount applies to each leg, as in Blnk (reference §5.8, §17.8).
       const requested =
-        u.preciseAmount ?? (u.amount ? toMinorUnits(String(u.amount), h.hold.precision) : 0n);
+        u.preciseAmount ?? (u.amount ? toMinorUnits(formatFloat(u.amount), h.hold.precision) : 0n);
       const amount = u.status === 'void' ? planVoid(h) : planCommit(h, requested);
       const reference = this.ids.next('ref');
       const meta = h.hold.metaData ? { ...h.hold.metaData } : null;
