@@ -1,4 +1,5 @@
 import { InitialSchema1732406400000 } from './1732406400000-initial-schema';
+import { QueuedWork1732492800000 } from './1732492800000-queued-work';
 
 /** Every migration, oldest first. Listed explicitly so source (tests) and dist run the same set. */
-export const MIGRATIONS = [InitialSchema1732406400000];
+export const MIGRATIONS = [InitialSchema1732406400000, QueuedWork1732492800000];

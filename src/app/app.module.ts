@@ -13,10 +13,14 @@ import { LedgerModule } from '../modules/ledger/ledger.module';
 import { MetadataModule } from '../modules/metadata/metadata.module';
 import { SystemModule } from '../modules/system/system.module';
 import { TransactionModule } from '../modules/transaction/transaction.module';
+import { WorkQueue } from '../modules/transaction/application/ports/work-queue';
+import { QueueSettings } from '../modules/transaction/application/queue-settings';
 
 export interface AppDependencies {
   dataSource: DataSource;
   auth: AuthSettings;
+  workQueue: WorkQueue;
+  queueSettings: QueueSettings;
 }
 
 /** Shared kernel bindings every module may inject: the database, the unit of work, ids, time. */
@@ -29,11 +33,13 @@ class KernelModule {
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
         { provide: AuthSettings, useValue: deps.auth },
+        { provide: WorkQueue, useValue: deps.workQueue },
+        { provide: QueueSettings, useValue: deps.queueSettings },
         { provide: UnitOfWork, useClass: TypeOrmUnitOfWork },
         { provide: IdGenerator, useClass: RandomIdGenerator },
         { provide: Clock, useClass: SystemClock },
       ],
-      exports: [DataSource, AuthSettings, UnitOfWork, IdGenerator, Clock],
+      exports: [DataSource, AuthSettings, WorkQueue, QueueSettings, UnitOfWork, IdGenerator, Clock],
     };
   }
 }

@@ -9,6 +9,10 @@ import { AuthSettings } from '../modules/auth/auth-settings';
 import { NeracaConfig } from './config/neraca-config';
 import { createHttpApp } from './http-app';
 import { MasterKey, resolveMasterKey } from './master-key';
+import { createWorkQueue, queueSettingsFrom, startBackgroundWork } from './background';
+import { InProcessWorkQueue } from '../modules/transaction/infrastructure/memory/in-process-work-queue';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module';
 
 export interface Database {
   dataSource: DataSource;
@@ -48,6 +52,8 @@ export async function openDatabase(config: NeracaConfig): Promise<Database> {
 
 export interface RunningServer {
   app: NestFastifyApplication;
+  /** Whether this process also applies queued work (no Redis: signals stay in-process). */
+  inProcessWorkers: boolean;
   url: string;
   masterKey: MasterKey;
   auth: AuthSettings;
@@ -67,12 +73,19 @@ export async function startServer(
       resolve(config.get<string>('data_dir')),
     );
     const auth = new AuthSettings(config.get<boolean>('server.secure'), masterKey.key);
+    const workQueue = createWorkQueue(config);
     const app = await createHttpApp({
       dataSource: db.dataSource,
       auth,
+      workQueue,
+      queueSettings: queueSettingsFrom(config),
       bodyLimitMb: config.get<number>('server.max_request_body_size_mb'),
       logLevels,
     });
+    const inProcessWorkers = workQueue instanceof InProcessWorkQueue;
+    const stopBackground = inProcessWorkers
+      ? await startBackgroundWork(app)
+      : async () => undefined;
     await app.listen(config.get<number>('server.port'), config.get<string>('server.host'));
     if (auth.secure) masterKey.persist();
     const address = app.getHttpServer().address();
@@ -80,15 +93,66 @@ export async function startServer(
       typeof address === 'object' && address ? address.port : config.get<number>('server.port');
     return {
       app,
+      inProcessWorkers,
       url: `http://127.0.0.1:${port}`,
       masterKey,
       auth,
       async close() {
+        await stopBackground();
         await app.close();
+        await workQueue.close();
         await db.close();
       },
     };
   } catch (e) {
+    await db.close();
+    throw e;
+  }
+}
+
+export interface RunningWorkers {
+  close(): Promise<void>;
+}
+
+/** `neraca workers`: applies queued work from Redis signals; as many processes as needed. */
+export async function startWorkers(
+  config: NeracaConfig,
+  logLevels?: LogLevel[] | false,
+): Promise<RunningWorkers> {
+  if (!config.get<string>('redis.dns')) {
+    throw new Error(
+      'neraca workers needs redis.dns (BLNK_REDIS_DNS); without Redis, neraca start applies queued work itself',
+    );
+  }
+  if (config.embedded) {
+    throw new Error(
+      'neraca workers needs data_source.dns (BLNK_DATA_SOURCE_DNS): embedded mode runs its workers inside neraca start',
+    );
+  }
+  const db = await openDatabase(config);
+  const workQueue = createWorkQueue(config);
+  try {
+    await migrateUp(db.dataSource);
+    const app = await NestFactory.createApplicationContext(
+      AppModule.forRoot({
+        dataSource: db.dataSource,
+        auth: new AuthSettings(true, ''),
+        workQueue,
+        queueSettings: queueSettingsFrom(config),
+      }),
+      { logger: logLevels ?? ['error', 'warn'] },
+    );
+    const stop = await startBackgroundWork(app);
+    return {
+      async close() {
+        await stop();
+        await app.close();
+        await workQueue.close();
+        await db.close();
+      },
+    };
+  } catch (e) {
+    await workQueue.close();
     await db.close();
     throw e;
   }

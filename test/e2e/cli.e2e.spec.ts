@@ -101,7 +101,7 @@ describe('neraca CLI (embedded mode, fresh directory)', () => {
       encoding: 'utf8',
       env: env(),
     });
-    expect(up.stdout).toContain('applied: InitialSchema');
+    expect(up.stdout).toContain('applied: QueuedWork');
     const again = spawnSync(process.execPath, [BIN, 'migrate', 'up'], {
       cwd: dir,
       encoding: 'utf8',

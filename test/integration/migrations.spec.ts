@@ -18,13 +18,18 @@ describe('migrations', () => {
     expect(rows).toEqual([{ ledger_id: 'general_ledger_id', name: 'General Ledger' }]);
   });
 
-  it('goes down and up again cleanly', async () => {
+  it('goes all the way down and up again cleanly', async () => {
     await ds.undoLastMigration();
-    const gone = await ds.query(`SELECT to_regclass('public.transactions') AS t`);
-    expect(gone[0].t).toBeNull();
+    expect((await ds.query(`SELECT to_regclass('public.queued_work') AS t`))[0].t).toBeNull();
+    await ds.undoLastMigration();
+    expect((await ds.query(`SELECT to_regclass('public.transactions') AS t`))[0].t).toBeNull();
     await ds.runMigrations();
-    const back = await ds.query(`SELECT to_regclass('public.transactions') AS t`);
-    expect(back[0].t).toBe('transactions');
+    expect((await ds.query(`SELECT to_regclass('public.transactions') AS t`))[0].t).toBe(
+      'transactions',
+    );
+    expect((await ds.query(`SELECT to_regclass('public.queued_work') AS t`))[0].t).toBe(
+      'queued_work',
+    );
   });
 
   it('refuses to rewrite or delete a transaction row', async () => {

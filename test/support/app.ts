@@ -4,6 +4,16 @@ import { DataSource } from 'typeorm';
 import { createHttpApp } from '../../src/app/http-app';
 import { AuthSettings } from '../../src/modules/auth/auth-settings';
 import { createTestDatabase, openDataSource, TestDatabase } from './database';
+import { randomBytes } from 'node:crypto';
+import IORedis from 'ioredis';
+import { startBackgroundWork } from '../../src/app/background';
+import { WorkQueue } from '../../src/modules/transaction/application/ports/work-queue';
+import { QueueSettings } from '../../src/modules/transaction/application/queue-settings';
+import { InProcessWorkQueue } from '../../src/modules/transaction/infrastructure/memory/in-process-work-queue';
+import {
+  BullMqWorkQueue,
+  redisOptions,
+} from '../../src/modules/transaction/infrastructure/redis/bullmq-work-queue';
 
 export const TEST_KEY = 'test-master-key';
 
@@ -20,6 +30,9 @@ export interface TestApp {
     body?: unknown,
     headers?: Record<string, string>,
   ) => Promise<HttpResult>;
+  workQueue: WorkQueue;
+  /** Redis key prefix of this server's queues (BullMQ only). */
+  prefix: string;
   close(): Promise<void>;
 }
 
@@ -33,16 +46,32 @@ export interface HttpResult {
 
 /** A real Neraca HTTP server on a loopback port, over a private database. */
 export async function startTestApp(
-  opts: { secure?: boolean; bodyLimitMb?: number } = {},
+  opts: {
+    secure?: boolean;
+    bodyLimitMb?: number;
+    workers?: boolean;
+    queueSettings?: QueueSettings;
+  } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase();
   const ds = await openDataSource(db);
+  // BullMQ on the machine's Redis when configured (a key prefix of this run's own), else in-process.
+  const redis = process.env.BLNK_REDIS_DNS;
+  const prefix = `neraca-test-${randomBytes(4).toString('hex')}`;
+  const queueSettings = opts.queueSettings ?? new QueueSettings(8, 500, 100000, 500);
+  const workQueue = redis
+    ? new BullMqWorkQueue({ dsn: redis, lanes: queueSettings.lanes, prefix })
+    : new InProcessWorkQueue();
   const app = await createHttpApp({
     dataSource: ds,
     auth: new AuthSettings(opts.secure ?? true, TEST_KEY),
+    workQueue,
+    queueSettings,
     bodyLimitMb: opts.bodyLimitMb ?? 5,
     logLevels: false,
   });
+  const stopWorkers =
+    opts.workers === false ? async () => undefined : await startBackgroundWork(app);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
@@ -73,8 +102,13 @@ export async function startTestApp(
     db,
     ds,
     http,
+    workQueue,
+    prefix,
     async close() {
+      await stopWorkers();
       await app.close();
+      await workQueue.close();
+      if (redis) await deleteKeys(redis, prefix);
       await ds.destroy();
       await db.drop();
     },
@@ -84,4 +118,20 @@ export async function startTestApp(
 /** Parses JSON with every integer as a bigint, for exact assertions on amounts. */
 export function parseBig(text: string): any {
   return losslessParse(text, null, (s: string) => (/^-?\d+$/.test(s) ? BigInt(s) : Number(s)));
+}
+
+/** Removes every Redis key of one test server's prefix. */
+export async function deleteKeys(dsn: string, prefix: string): Promise<void> {
+  const { url, options } = redisOptions(dsn);
+  const redis = url ? new IORedis(url, options) : new IORedis(options);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { MigrateCommand, MigrateDownCommand, MigrateUpCommand } from './migrate.command';
 import { StartCommand } from './start.command';
+import { WorkersCommand } from './workers.command';
 
-@Module({ providers: [StartCommand, MigrateCommand, MigrateUpCommand, MigrateDownCommand] })
+@Module({
+  providers: [StartCommand, WorkersCommand, MigrateCommand, MigrateUpCommand, MigrateDownCommand],
+})
 export class CliModule {}

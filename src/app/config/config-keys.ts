@@ -120,6 +120,12 @@ export const CONFIG_KEYS: KeySpec[] = [
     default: 100000,
     min: 0,
   },
+  {
+    path: 'queue.sweep_interval',
+    env: 'NERACA_QUEUE_SWEEP_INTERVAL',
+    type: 'duration',
+    default: 2000,
+  },
   { path: 'enable_observability', env: 'BLNK_ENABLE_OBSERVABILITY', type: 'bool', default: false },
   { path: 'backup_dir', env: 'BLNK_BACKUP_DIR', type: 'string', default: '' },
 ];

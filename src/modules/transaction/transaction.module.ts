@@ -9,6 +9,11 @@ import { RefundController } from './interface/http/refund.controller';
 import { UpdateInflightUseCase } from './application/update-inflight.use-case';
 import { RefundTransactionUseCase } from './application/refund-transaction.use-case';
 import { BulkTransactionsUseCase } from './application/bulk-transactions.use-case';
+import { DrainLaneUseCase } from './application/drain-lane.use-case';
+import { QueueRecoveryUseCase } from './application/queue-recovery.use-case';
+import { QueueTransactionUseCase } from './application/queue-transaction.use-case';
+import { QueuedWorkRepository } from './application/ports/queued-work.repository';
+import { QueuedWorkPgRepository } from './infrastructure/postgres/queued-work.pg-repository';
 
 @Module({
   imports: [BalanceModule],
@@ -18,9 +23,13 @@ import { BulkTransactionsUseCase } from './application/bulk-transactions.use-cas
     UpdateInflightUseCase,
     RefundTransactionUseCase,
     BulkTransactionsUseCase,
+    QueueTransactionUseCase,
+    DrainLaneUseCase,
+    QueueRecoveryUseCase,
     TransactionQueries,
+    { provide: QueuedWorkRepository, useClass: QueuedWorkPgRepository },
     { provide: TransactionRepository, useClass: TransactionPgRepository },
   ],
-  exports: [RecordTransactionUseCase, TransactionQueries],
+  exports: [RecordTransactionUseCase, TransactionQueries, DrainLaneUseCase, QueueRecoveryUseCase],
 })
 export class TransactionModule {}

@@ -57,6 +57,15 @@ export class MemoryBalanceBook extends BalanceBook {
     return candidate.balanceId;
   }
 
+  async currencies(_tx: Tx, ids: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const id of ids) {
+      const b = this.store.balances.get(id);
+      if (b) out.set(id, b.currency);
+    }
+    return out;
+  }
+
   async saveAmounts(_tx: Tx, balances: Balance[]): Promise<void> {
     for (const b of balances) {
       const stored = this.store.balances.get(b.balanceId)!;

@@ -57,6 +57,10 @@ export class BalancePostingService {
     return { ids, created };
   }
 
+  currencies(tx: Tx, balanceIds: string[]): Promise<Map<string, string>> {
+    return this.book.currencies(tx, [...new Set(balanceIds)]);
+  }
+
   lock(tx: Tx, balanceIds: string[]): Promise<Map<string, Balance>> {
     return this.book.lockForUpdate(tx, [...new Set(balanceIds)].sort());
   }

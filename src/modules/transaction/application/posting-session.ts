@@ -26,7 +26,7 @@ export class PostingSession {
   private readonly balances = new Map<string, Balance>();
   private readonly before = new Map<string, BalanceAmounts>();
   private readonly rows: Transaction[] = [];
-  private readonly touched = new Set<string>();
+  private touched = new Set<string>();
   private readonly taken = new Set<string>();
   private ids = new Map<string, string>();
   /** `@indicator` balances this session created (virtual in a dry run). */
@@ -92,6 +92,26 @@ export class PostingSession {
     if (row.status === 'VOID') releaseHold(source, destination, row.preciseAmount);
     else commitHold(source, destination, row.preciseAmount);
     this.append(row);
+  }
+
+  /** Appends a row that moves no money (a REJECTED outcome). */
+  note(row: Transaction): void {
+    this.rows.push(row);
+  }
+
+  /**
+   * Remembers the current amounts and rows; the returned function puts them back. Lets a batch
+   * undo one group (all legs of a split) without giving up the rest of the batch.
+   */
+  checkpoint(): () => void {
+    const amounts = new Map([...this.balances].map(([id, b]) => [id, snapshot(b)]));
+    const rows = this.rows.length;
+    const touched = new Set(this.touched);
+    return () => {
+      for (const [id, a] of amounts) Object.assign(this.balances.get(id)!, a);
+      this.rows.length = rows;
+      this.touched = touched;
+    };
   }
 
   get appended(): readonly Transaction[] {

@@ -10,6 +10,8 @@ export abstract class BalanceBook {
   abstract lockForUpdate(tx: Tx, ids: string[]): Promise<Map<string, Balance>>;
   /** Id of the `@indicator` balance in `currency`, inserting `candidate` if there is none yet. */
   abstract ensureIndicator(tx: Tx, candidate: Balance): Promise<string>;
+  /** Currency of each existing balance, read without locking. Missing ids are absent. */
+  abstract currencies(tx: Tx, ids: string[]): Promise<Map<string, string>>;
   /** Writes the amounts of locked balances and increments their versions. */
   abstract saveAmounts(tx: Tx, balances: Balance[]): Promise<void>;
 }

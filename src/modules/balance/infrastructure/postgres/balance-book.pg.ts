@@ -43,6 +43,14 @@ export class BalanceBookPg extends BalanceBook {
     return raced[0].balance_id;
   }
 
+  async currencies(tx: Tx, ids: string[]): Promise<Map<string, string>> {
+    const rows: { balance_id: string; currency: string }[] = await sql(tx).query(
+      `SELECT balance_id, currency FROM balances WHERE balance_id = ANY($1::text[])`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.balance_id, r.currency]));
+  }
+
   async saveAmounts(tx: Tx, balances: Balance[]): Promise<void> {
     if (!balances.length) return;
     const col = (f: (b: Balance) => bigint) => balances.map((b) => f(b).toString());

@@ -19,6 +19,9 @@ import { BulkTransactionsUseCase } from '../../application/bulk-transactions.use
 import { RecordTransactionUseCase } from '../../application/record-transaction.use-case';
 import { TransactionQueries } from '../../application/transaction-queries.use-case';
 import { UpdateInflightUseCase } from '../../application/update-inflight.use-case';
+import { QueueTransactionUseCase } from '../../application/queue-transaction.use-case';
+import { QueueRecoveryUseCase } from '../../application/queue-recovery.use-case';
+import { formatGoDuration, parseGoDuration } from '@libs/http/go-duration';
 import { RecordTransactionInput } from '../../domain/record-request';
 import {
   BulkPreviewView,
@@ -98,6 +101,8 @@ export class TransactionController {
     private readonly inflight: UpdateInflightUseCase,
     private readonly bulk: BulkTransactionsUseCase,
     private readonly queries: TransactionQueries,
+    private readonly queued: QueueTransactionUseCase,
+    private readonly recovery: QueueRecoveryUseCase,
   ) {}
 
   @Post()
@@ -116,7 +121,25 @@ export class TransactionController {
       void reply.status(200);
       return presentPreview(await this.record.preview(input));
     }
-    return presentRecorded(await this.record.execute(input));
+    const recorded = dto.skip_queue
+      ? await this.record.execute(input)
+      : await this.queued.execute(input);
+    return presentRecorded(recorded);
+  }
+
+  @Post('recover')
+  @HttpCode(200)
+  @ApiQuery({
+    name: 'threshold',
+    required: false,
+    description: 'Go duration, at least and by default 2m',
+  })
+  @ApiOkResponse({ schema: { example: { recovered: 3, threshold: '2m0s' } } })
+  async recover(
+    @Query('threshold') threshold?: string,
+  ): Promise<{ recovered: number; threshold: string }> {
+    const ms = Math.max(parseGoDuration(threshold ?? '2m'), 120000);
+    return { recovered: await this.recovery.recover(ms), threshold: formatGoDuration(ms) };
   }
 
   @Post('bulk')

@@ -1,0 +1,62 @@
+import { INestApplicationContext, Logger } from '@nestjs/common';
+import { DrainLaneUseCase } from '../modules/transaction/application/drain-lane.use-case';
+import { WorkQueue } from '../modules/transaction/application/ports/work-queue';
+import { QueueRecoveryUseCase } from '../modules/transaction/application/queue-recovery.use-case';
+import { QueueSettings } from '../modules/transaction/application/queue-settings';
+import { InProcessWorkQueue } from '../modules/transaction/infrastructure/memory/in-process-work-queue';
+import { BullMqWorkQueue } from '../modules/transaction/infrastructure/redis/bullmq-work-queue';
+import { NeracaConfig } from './config/neraca-config';
+
+export function queueSettingsFrom(config: NeracaConfig): QueueSettings {
+  return new QueueSettings(
+    config.get<number>('queue.number_of_queues'),
+    Math.min(config.get<number>('transaction.batch_size'), 1000),
+    config.get<boolean>('queue.enable_backpressure')
+      ? config.get<number>('queue.backpressure_max_pending_tasks')
+      : 0,
+    config.get<number>('queue.sweep_interval'),
+  );
+}
+
+/** BullMQ on Redis when `redis.dns` is set; otherwise signals stay in this process. */
+export function createWorkQueue(config: NeracaConfig, prefix = 'neraca'): WorkQueue {
+  const dsn = config.get<string>('redis.dns');
+  if (!dsn) return new InProcessWorkQueue();
+  return new BullMqWorkQueue({ dsn, lanes: config.get<number>('queue.number_of_queues'), prefix });
+}
+
+/**
+ * The background side: consume lane signals by draining lanes, and sweep for due work the
+ * signals missed. Runs in `neraca workers`, and in the API process when there is no Redis.
+ */
+export async function startBackgroundWork(
+  app: INestApplicationContext,
+): Promise<() => Promise<void>> {
+  const logger = new Logger('Workers');
+  const queue = app.get(WorkQueue);
+  const drain = app.get(DrainLaneUseCase);
+  const recovery = app.get(QueueRecoveryUseCase);
+  const settings = app.get(QueueSettings);
+  const stopConsuming = await queue.consume(async (lane) => {
+    await drain.execute(lane);
+  });
+  let sweeping = false;
+  const sweep = async () => {
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      await recovery.sweep();
+    } catch (e) {
+      logger.warn(`sweep failed: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      sweeping = false;
+    }
+  };
+  const timer = setInterval(() => void sweep(), settings.sweepIntervalMs);
+  timer.unref();
+  void sweep();
+  return async () => {
+    clearInterval(timer);
+    await stopConsuming();
+  };
+}

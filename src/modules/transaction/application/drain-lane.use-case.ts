@@ -1,0 +1,114 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '@libs/core/clock';
+import { DomainError } from '@libs/core/domain-error';
+import { IdGenerator } from '@libs/core/ids';
+import { Tx, UnitOfWork } from '@libs/core/unit-of-work';
+import { BalancePostingService } from '../../balance/application/balance-posting.service';
+import { toMinorUnits } from '../domain/amounts';
+import { transactionHash } from '../domain/hash';
+import { flagsFromMeta, Transaction } from '../domain/transaction';
+import { QueuedWorkItem, QueuedWorkRepository } from './ports/queued-work.repository';
+import { TransactionRepository } from './ports/transaction.repository';
+import { PostingSession } from './posting-session';
+import { QueueSettings } from './queue-settings';
+
+/**
+ * The worker side of the queued path: applies the due work of one lane in micro-batches. One
+ * database transaction takes the lane's lock, the oldest due groups (a request and all its legs),
+ * every balance they touch (locked once, in id order), applies them in order in memory, appends
+ * one outcome row per queued row (`<reference>_q`: APPLIED, INFLIGHT or REJECTED with
+ * `meta_data.blnk_rejection_reason`), deletes the work and commits. A hot balance is locked once
+ * per batch, not once per transaction. A crash anywhere rolls the batch back and the work stays
+ * to be applied again; once committed the work is gone, so nothing is ever applied twice.
+ */
+@Injectable()
+export class DrainLaneUseCase {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly balances: BalancePostingService,
+    private readonly transactions: TransactionRepository,
+    private readonly work: QueuedWorkRepository,
+    private readonly settings: QueueSettings,
+    private readonly ids: IdGenerator,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Drains everything due in `lane`; returns the number of queued rows applied or rejected. */
+  async execute(lane: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.uow.run((tx) => this.batch(tx, lane));
+      total += n;
+      if (n === 0) return total;
+    }
+  }
+
+  private async batch(tx: Tx, lane: number): Promise<number> {
+    await this.work.lockLane(tx, lane);
+    const items = await this.work.takeDue(tx, lane, this.clock.now(), this.settings.batchSize);
+    if (!items.length) return 0;
+    const session = new PostingSession(tx, this.balances, this.transactions);
+    await session.open(
+      [],
+      items.flatMap((i) => [i.row.source, i.row.destination]),
+    );
+    const now = this.clock.now();
+    for (const group of groupsOf(items)) this.applyGroup(session, group, now);
+    await this.work.remove(
+      tx,
+      items.map((i) => i.row.transactionId),
+    );
+    await session.flush();
+    return items.length;
+  }
+
+  /** A request is all or nothing: if one leg is refused, every leg is REJECTED with its reason. */
+  private applyGroup(session: PostingSession, group: QueuedWorkItem[], now: Date): void {
+    const restore = session.checkpoint();
+    const outcomes = group.map((i) => this.outcomeOf(i.row, now));
+    try {
+      group.forEach((item, k) => {
+        const flags = flagsFromMeta(item.row.metaData);
+        const limit = item.options.overdraft_limit ?? '0';
+        session.transfer(outcomes[k], {
+          allowOverdraft: flags.allowOverdraft,
+          overdraftLimit: toMinorUnits(limit, item.row.precision),
+        });
+      });
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      restore();
+      for (const o of outcomes) {
+        session.note({
+          ...o,
+          status: 'REJECTED',
+          metaData: { ...(o.metaData ?? {}), blnk_rejection_reason: e.message },
+        });
+      }
+    }
+  }
+
+  private outcomeOf(row: Transaction, now: Date): Transaction {
+    const reference = `${row.reference}_q`;
+    const inflight = flagsFromMeta(row.metaData).inflight;
+    return {
+      ...row,
+      transactionId: this.ids.next('txn'),
+      parentTransaction: row.transactionId,
+      reference,
+      status: inflight ? 'INFLIGHT' : 'APPLIED',
+      hash: transactionHash(row.amount, reference, row.currency, row.source, row.destination),
+      createdAt: now,
+    };
+  }
+}
+
+function groupsOf(items: QueuedWorkItem[]): QueuedWorkItem[][] {
+  const groups = new Map<string, QueuedWorkItem[]>();
+  for (const i of items) {
+    const g = groups.get(i.groupId);
+    if (g) g.push(i);
+    else groups.set(i.groupId, [i]);
+  }
+  return [...groups.values()];
+}

@@ -1,0 +1,67 @@
+import { Logger } from '@nestjs/common';
+import { WorkQueue } from '../../application/ports/work-queue';
+
+/**
+ * Embedded mode (and single-host mode without Redis): signals stay in this process. Each lane
+ * drains one at a time; a signal that arrives while its lane drains makes the lane drain again
+ * afterwards, so no signal is ever lost between the last look and the end of a drain.
+ */
+export class InProcessWorkQueue extends WorkQueue {
+  private readonly logger = new Logger('InProcessWorkQueue');
+  private drain?: (lane: number) => Promise<void>;
+  private readonly running = new Map<number, Promise<void>>();
+  private readonly again = new Set<number>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
+
+  async signal(lane: number, _key: string, runAt?: Date): Promise<void> {
+    const delay = runAt ? runAt.getTime() - Date.now() : 0;
+    if (delay > 0) {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.kick(lane);
+      }, delay);
+      timer.unref();
+      this.timers.add(timer);
+      return;
+    }
+    this.kick(lane);
+  }
+
+  async consume(drain: (lane: number) => Promise<void>): Promise<() => Promise<void>> {
+    this.drain = drain;
+    return async () => {
+      this.drain = undefined;
+      await Promise.allSettled([...this.running.values()]);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.drain = undefined;
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  private kick(lane: number): void {
+    if (this.closed || !this.drain) return;
+    if (this.running.has(lane)) {
+      this.again.add(lane);
+      return;
+    }
+    const run = (async () => {
+      do {
+        this.again.delete(lane);
+        try {
+          await this.drain?.(lane);
+        } catch (e) {
+          // The work stays in the database; the sweep signals the lane again.
+          this.logger.error(
+            `draining lane ${lane} failed: ${e instanceof Error ? e.message : String(e)}`,
+          );
+        }
+      } while (this.again.has(lane) && this.drain && !this.closed);
+    })().finally(() => this.running.delete(lane));
+    this.running.set(lane, run);
+  }
+}

@@ -1,0 +1,14 @@
+/** Polls `probe` until it returns a value other than undefined, or fails after `ms`. */
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined>,
+  ms = 20000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
