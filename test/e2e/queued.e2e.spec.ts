@@ -185,6 +185,14 @@ describe('queued work survives lost signals', () => {
       // Redis loses every job (in-process signals are dropped: nobody was consuming).
       if (process.env.BLNK_REDIS_DNS) await deleteKeys(process.env.BLNK_REDIS_DNS, t.prefix);
       expect((await c.amountsOf(a)).balance).toBe(0n);
+      // with_queued shows what is accepted but not applied yet.
+      const withQueued = await t.http('GET', `/balances/${a}?with_queued=true`);
+      expect(withQueued.json).toMatchObject({
+        balance: 0,
+        queued_credit_balance: 50,
+        queued_debit_balance: 0,
+      });
+      expect((await t.http('GET', `/balances/${a}`)).json.queued_credit_balance).toBeUndefined();
       const stop = await startBackgroundWork(t.app);
       try {
         await waitFor(

@@ -8,6 +8,7 @@ import { Balance, MetaData, NewBalanceInput, newBalance } from '../domain/balanc
 import { balanceNotFound } from '../domain/balance.errors';
 import { BalanceRepository } from './ports/balance.repository';
 import { IdentityDirectory } from './ports/identity-directory';
+import { QueuedAmounts } from './ports/queued-amounts';
 
 @Injectable()
 export class BalanceUseCases {
@@ -15,6 +16,7 @@ export class BalanceUseCases {
     private readonly uow: UnitOfWork,
     private readonly balances: BalanceRepository,
     private readonly identities: IdentityDirectory,
+    private readonly queued: QueuedAmounts,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
   ) {}
@@ -43,6 +45,11 @@ export class BalanceUseCases {
 
   list(query: ListQuery): Promise<Page<Balance>> {
     return this.balances.list(query);
+  }
+
+  /** Queued debits and credits not yet applied (GET /balances/:id?with_queued=true). */
+  queuedAmounts(balanceId: string): Promise<{ debit: bigint; credit: bigint }> {
+    return this.queued.of(balanceId);
   }
 
   async findIdentity(identityId: string): Promise<Record<string, unknown> | null> {

@@ -83,6 +83,7 @@ export class BalanceController {
 
   @Get(':id')
   @ApiQuery({ name: 'include', required: false, isArray: true, enum: ['ledger', 'identity'] })
+  @ApiQuery({ name: 'with_queued', required: false, type: Boolean })
   @ApiOkResponse({ type: BalanceView })
   async get(
     @Param('id') id: string,

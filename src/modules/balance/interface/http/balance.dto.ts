@@ -68,6 +68,16 @@ export class BalanceView {
   @ApiProperty(BIG_INT) inflight_balance!: bigint;
   @ApiProperty(BIG_INT) inflight_credit_balance!: bigint;
   @ApiProperty(BIG_INT) inflight_debit_balance!: bigint;
+  @ApiPropertyOptional({
+    ...BIG_INT,
+    description: 'Only with with_queued=true: queued debits not yet applied.',
+  })
+  queued_debit_balance?: bigint;
+  @ApiPropertyOptional({
+    ...BIG_INT,
+    description: 'Only with with_queued=true: queued credits not yet applied.',
+  })
+  queued_credit_balance?: bigint;
   @ApiProperty() version!: number;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time', description: 'Always the zero time (legacy field).' })

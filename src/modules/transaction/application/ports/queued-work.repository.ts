@@ -30,6 +30,4 @@ export abstract class QueuedWorkRepository {
   abstract dueLanes(now: Date, olderThan?: Date): Promise<{ lane: number; count: number }[]>;
   /** Rows waiting (for back-pressure). */
   abstract pendingCount(): Promise<number>;
-  /** Σ precise_amount of pending work debiting / crediting a balance (for `with_queued`). */
-  abstract queuedAmounts(balanceId: string): Promise<{ debit: bigint; credit: bigint }>;
 }

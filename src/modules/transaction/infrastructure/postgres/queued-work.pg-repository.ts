@@ -93,15 +93,4 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
     this.pending = { count: n, at: now };
     return n;
   }
-
-  async queuedAmounts(balanceId: string): Promise<{ debit: bigint; credit: bigint }> {
-    const [r]: { debit: string; credit: string }[] = await this.db.query(
-      `SELECT COALESCE(sum(t.precise_amount) FILTER (WHERE t.source = $1), 0)::text AS debit,
-              COALESCE(sum(t.precise_amount) FILTER (WHERE t.destination = $1 AND t.source <> $1), 0)::text AS credit
-       FROM queued_work w JOIN transactions t ON t.transaction_id = w.transaction_id
-       WHERE (t.source = $1 OR t.destination = $1) AND w.run_at <= now()`,
-      [balanceId],
-    );
-    return { debit: BigInt(r.debit), credit: BigInt(r.credit) };
-  }
 }
