@@ -88,9 +88,15 @@ export class BalanceController {
   async get(
     @Param('id') id: string,
     @Query('include') include?: string | string[],
+    @Query('with_queued') withQueued?: string,
   ): Promise<BalanceView> {
     const b = await this.balances.get(id);
     const view = presentBalance(b);
+    if (withQueued === 'true') {
+      const q = await this.balances.queuedAmounts(id);
+      view.queued_debit_balance = q.debit;
+      view.queued_credit_balance = q.credit;
+    }
     const inc = includes(include);
     if (inc.has('ledger')) view.ledger = presentLedger(await this.ledgers.get(b.ledgerId));
     if (inc.has('identity') && b.identityId) {
