@@ -38,10 +38,33 @@ export async function checkInvariants(ds: DataSource): Promise<string[]> {
     `SELECT reference FROM transactions GROUP BY reference HAVING count(*) > 1`,
   );
   for (const d of dupes) problems.push(`reference ${d.reference} appears more than once`);
-  // Indicator balances (@World…) are the ones allowed to go negative in these runs.
-  const negative: { balance_id: string; balance: string }[] = await ds.query(
-    `SELECT balance_id, balance::text FROM balances WHERE indicator IS NULL AND balance - inflight_debit_balance < 0`,
+  // A balance may only go below zero if some debit of it was allowed to overdraw (allow_overdraft,
+  // an overdraft limit, or a refund, which always allows it).
+  const negative: { balance_id: string; available: string }[] = await ds.query(
+    `SELECT b.balance_id, (b.balance - b.inflight_debit_balance)::text AS available FROM balances b
+     WHERE b.balance - b.inflight_debit_balance < 0
+       AND NOT EXISTS (SELECT 1 FROM transactions t WHERE t.source = b.balance_id
+                       AND (t.meta_data->>'allow_overdraft' = 'true' OR t.reference LIKE '%!_refund' ESCAPE '!'))`,
   );
-  for (const n of negative) problems.push(`balance ${n.balance_id} went below zero: ${n.balance}`);
+  for (const n of negative)
+    problems.push(`balance ${n.balance_id} went below zero: available ${n.available}`);
+  return problems;
+}
+
+/**
+ * Every accepted queued row (QUEUED or SCHEDULED) has exactly one outcome row once the work list
+ * is empty. Returns violations.
+ */
+export async function checkQueuedOutcomes(ds: DataSource): Promise<string[]> {
+  const problems: string[] = [];
+  const [{ pending }] = await ds.query(`SELECT count(*)::int AS pending FROM queued_work`);
+  if (pending) problems.push(`${pending} work items still pending`);
+  const bad: { transaction_id: string; outcomes: number }[] = await ds.query(`
+    SELECT q.transaction_id, count(o.transaction_id)::int AS outcomes
+    FROM transactions q
+    LEFT JOIN transactions o ON o.parent_transaction = q.transaction_id AND o.reference = q.reference || '_q'
+    WHERE q.status IN ('QUEUED', 'SCHEDULED')
+    GROUP BY q.transaction_id HAVING count(o.transaction_id) <> 1`);
+  for (const b of bad) problems.push(`queued row ${b.transaction_id} has ${b.outcomes} outcomes`);
   return problems;
 }
