@@ -19,10 +19,14 @@ export function queueSettingsFrom(config: NeracaConfig): QueueSettings {
 }
 
 /** BullMQ on Redis when `redis.dns` is set; otherwise signals stay in this process. */
-export function createWorkQueue(config: NeracaConfig, prefix = 'neraca'): WorkQueue {
+export function createWorkQueue(config: NeracaConfig): WorkQueue {
   const dsn = config.get<string>('redis.dns');
   if (!dsn) return new InProcessWorkQueue();
-  return new BullMqWorkQueue({ dsn, lanes: config.get<number>('queue.number_of_queues'), prefix });
+  return new BullMqWorkQueue({
+    dsn,
+    lanes: config.get<number>('queue.number_of_queues'),
+    prefix: config.get<string>('queue.prefix'),
+  });
 }
 
 /**

@@ -120,6 +120,7 @@ export const CONFIG_KEYS: KeySpec[] = [
     default: 100000,
     min: 0,
   },
+  { path: 'queue.prefix', env: 'NERACA_QUEUE_PREFIX', type: 'string', default: 'neraca' },
   {
     path: 'queue.sweep_interval',
     env: 'NERACA_QUEUE_SWEEP_INTERVAL',

@@ -1,0 +1,123 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deleteKeys, startTestApp, TestApp } from '../support/app';
+import { checkInvariants, checkQueuedOutcomes } from '../support/invariants';
+import { waitFor } from '../support/wait';
+
+const DSN = process.env.BLNK_DATA_SOURCE_DNS;
+const REDIS = process.env.BLNK_REDIS_DNS;
+const BIN = join(__dirname, '../../bin/neraca.js');
+
+/** A `neraca workers` process on the test server's database and queue prefix. */
+function startWorker(t: TestApp): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, [BIN, 'workers'], {
+    env: {
+      ...process.env,
+      BLNK_DATA_SOURCE_DNS: t.db.dsn,
+      BLNK_REDIS_DNS: REDIS,
+      NERACA_QUEUE_PREFIX: t.prefix,
+      BLNK_QUEUE_NUMBER_OF_QUEUES: '8',
+      NERACA_QUEUE_SWEEP_INTERVAL: '300ms',
+    },
+  });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 60000);
+    proc.stdout!.on('data', () => {
+      if (out.includes('workers running')) {
+        clearTimeout(timer);
+        resolve(proc);
+      }
+    });
+    proc.on('exit', (code) => reject(new Error(`worker exited ${code}:\n${out}`)));
+  });
+}
+
+if (DSN && REDIS) {
+  /**
+   * Workers are separate processes. Mid-load one is killed with SIGKILL (its open batch rolls
+   * back) and a new one started; later Redis loses every job of the queue. Nothing is lost and
+   * nothing applies twice.
+   */
+  describe('queued engine: worker crash and Redis flush', () => {
+    let t: TestApp;
+    const workers: ChildProcess[] = [];
+    beforeAll(async () => {
+      t = await startTestApp({ workers: false });
+    });
+    afterAll(async () => {
+      for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+      await t.close();
+    });
+
+    it('loses nothing and applies nothing twice', async () => {
+      const ledger = (await t.http('POST', '/ledgers', { name: 'crash' })).json.ledger_id;
+      const ids: string[] = [];
+      for (let i = 0; i < 100; i++)
+        ids.push(
+          (await t.http('POST', '/balances', { ledger_id: ledger, currency: 'USD' })).json
+            .balance_id,
+        );
+      workers.push(await startWorker(t));
+
+      const OPS = 4000;
+      let next = 0;
+      let accepted = 0;
+      let r = 11;
+      const rnd = (n: number) => ((r = (r * 1103515245 + 12345) % 2147483648), r % n);
+      const client = async () => {
+        while (next < OPS) {
+          const i = next++;
+          if (i === Math.floor(OPS / 3)) {
+            workers[0].kill('SIGKILL');
+            workers.push(await startWorker(t));
+          }
+          if (i === Math.floor((2 * OPS) / 3)) await deleteKeys(REDIS!, t.prefix);
+          const from = rnd(10) < 3 ? '@World' : ids[rnd(100)];
+          const to = ids[rnd(100)];
+          const res = await t.http('POST', '/transactions', {
+            source: from,
+            destination: to === from ? ids[(ids.indexOf(to) + 1) % 100] : to,
+            precise_amount: 1 + rnd(500),
+            currency: 'USD',
+            description: 'crash',
+            reference: `c-${i}`,
+            allow_overdraft: from === '@World',
+          });
+          if (res.status === 201) accepted++;
+          else expect(res.status).toBe(400);
+        }
+      };
+      await Promise.all(Array.from({ length: 50 }, client));
+      expect(accepted).toBeGreaterThan(OPS * 0.9);
+
+      await waitFor(
+        async () => {
+          const [{ n }] = await t.ds.query(`SELECT count(*)::int AS n FROM queued_work`);
+          return n === 0 ? true : undefined;
+        },
+        300000,
+        'the queue to drain after the crash',
+      );
+      expect(await checkQueuedOutcomes(t.ds)).toEqual([]);
+      expect(await checkInvariants(t.ds)).toEqual([]);
+      const [{ n }] = await t.ds.query(
+        `SELECT count(*)::int AS n FROM transactions WHERE reference LIKE 'c-%\\_q'`,
+      );
+      expect(n).toBe(accepted);
+    }, 900000);
+  });
+} else {
+  describe('queued engine: worker crash and Redis flush', () => {
+    it('needs PostgreSQL and Redis, which .ci/run always provides', () => {
+      // The crash test runs separate worker processes against a real PostgreSQL and Redis; make
+      // sure CI keeps giving it both.
+      const ci = readFileSync(join(__dirname, '../../.ci/run'), 'utf8');
+      expect(ci).toMatch(/export BLNK_DATA_SOURCE_DNS=/);
+      expect(ci).toMatch(/export BLNK_REDIS_DNS=/);
+    });
+  });
+}
