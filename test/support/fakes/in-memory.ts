@@ -5,6 +5,12 @@ import { Tx, UnitOfWork } from '@libs/core/unit-of-work';
 import { BalanceBook } from '../../../src/modules/balance/application/ports/balance-book';
 import type { Balance } from '../../../src/modules/balance/domain/balance';
 import { TransactionRepository } from '../../../src/modules/transaction/application/ports/transaction.repository';
+import {
+  NewWorkItem,
+  QueuedWorkItem,
+  QueuedWorkRepository,
+} from '../../../src/modules/transaction/application/ports/queued-work.repository';
+import { WorkQueue } from '../../../src/modules/transaction/application/ports/work-queue';
 import type { MetaData, Transaction } from '../../../src/modules/transaction/domain/transaction';
 import { duplicateReference } from '../../../src/modules/transaction/domain/transaction.errors';
 
@@ -106,7 +112,13 @@ export class MemoryTransactionRepository extends TransactionRepository {
   }
 
   async lockInflight(_tx: Tx, id: string): Promise<Transaction[]> {
-    return this.family(id).filter((t) => t.status === 'INFLIGHT');
+    return this.store.transactions.filter(
+      (t) =>
+        t.status === 'INFLIGHT' &&
+        (t.transactionId === id ||
+          t.parentTransaction === id ||
+          t.metaData?.QUEUED_PARENT_TRANSACTION === id),
+    );
   }
 
   async holdStates(
@@ -177,4 +189,51 @@ export class FixedClock extends Clock {
   now(): Date {
     return new Date(this.current);
   }
+}
+
+/** The work list in memory: enough for use cases that write work items. */
+export class MemoryQueuedWork extends QueuedWorkRepository {
+  items: NewWorkItem[] = [];
+  async insert(_tx: Tx, items: NewWorkItem[]): Promise<void> {
+    this.items.push(...items);
+  }
+  async lockLane(): Promise<void> {}
+  async takeDue(): Promise<QueuedWorkItem[]> {
+    return [];
+  }
+  async postpone(_tx: Tx, workId: string, runAt: Date): Promise<void> {
+    const i = this.items.find((x) => x.workId === workId);
+    if (i) i.runAt = runAt;
+  }
+  async remove(_tx: Tx, workIds: string[]): Promise<void> {
+    this.items = this.items.filter((i) => !workIds.includes(i.workId));
+  }
+  async pendingAction(_tx: Tx, id: string): Promise<boolean> {
+    return this.items.some(
+      (i) => i.transactionId === id && i.kind !== 'transaction' && !i.options.scheduled,
+    );
+  }
+  async pendingTransaction(_tx: Tx, id: string): Promise<boolean> {
+    return this.items.some(
+      (i) => i.kind === 'transaction' && (i.transactionId === id || i.groupId === id),
+    );
+  }
+  async dueLanes(): Promise<{ lane: number; count: number }[]> {
+    return [];
+  }
+  async pendingCount(): Promise<number> {
+    return this.items.length;
+  }
+}
+
+/** Signals recorded, never delivered. */
+export class RecordingWorkQueue extends WorkQueue {
+  signals: { lane: number; key: string; runAt?: Date }[] = [];
+  async signal(lane: number, key: string, runAt?: Date): Promise<void> {
+    this.signals.push({ lane, key, runAt });
+  }
+  async consume(): Promise<() => Promise<void>> {
+    return async () => undefined;
+  }
+  async close(): Promise<void> {}
 }

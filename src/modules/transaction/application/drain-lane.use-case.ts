@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@libs/core/clock';
 import { DomainError } from '@libs/core/domain-error';
 import { IdGenerator } from '@libs/core/ids';
@@ -11,6 +11,10 @@ import { QueuedWorkItem, QueuedWorkRepository } from './ports/queued-work.reposi
 import { TransactionRepository } from './ports/transaction.repository';
 import { PostingSession } from './posting-session';
 import { QueueSettings } from './queue-settings';
+import { UpdateInflightUseCase } from './update-inflight.use-case';
+
+// How long a commit or void waits before looking again for its hold to be applied.
+const POSTPONE_MS = 200;
 
 /**
  * The worker side of the queued path: applies the due work of one lane in micro-batches. One
@@ -29,9 +33,11 @@ export class DrainLaneUseCase {
     private readonly transactions: TransactionRepository,
     private readonly work: QueuedWorkRepository,
     private readonly settings: QueueSettings,
+    private readonly inflight: UpdateInflightUseCase,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
   ) {}
+  private readonly logger = new Logger('DrainLane');
 
   /** Drains everything due in `lane`; returns the number of queued rows applied or rejected. */
   async execute(lane: number): Promise<number> {
@@ -45,34 +51,63 @@ export class DrainLaneUseCase {
 
   private async batch(tx: Tx, lane: number): Promise<number> {
     await this.work.lockLane(tx, lane);
-    const items = await this.work.takeDue(tx, lane, this.clock.now(), this.settings.batchSize);
+    const now = this.clock.now();
+    const items = await this.work.takeDue(tx, lane, now, this.settings.batchSize);
     if (!items.length) return 0;
+    if (items[0].kind !== 'transaction') return this.settle(tx, items[0], now);
     const session = new PostingSession(tx, this.balances, this.transactions);
     await session.open(
       [],
-      items.flatMap((i) => [i.row.source, i.row.destination]),
+      items.flatMap((i) => [i.row!.source, i.row!.destination]),
     );
-    const now = this.clock.now();
     for (const group of groupsOf(items)) this.applyGroup(session, group, now);
     await this.work.remove(
       tx,
-      items.map((i) => i.row.transactionId),
+      items.map((i) => i.workId),
     );
     await session.flush();
     return items.length;
   }
 
+  /**
+   * A queued commit or void (or an expiry / auto-commit date that has come). It waits while the
+   * hold itself still waits to be applied; a refusal (already settled, not inflight, too much) is
+   * final and drops the work, as Blnk treats it as done.
+   */
+  private async settle(tx: Tx, item: QueuedWorkItem, now: Date): Promise<number> {
+    if (await this.work.pendingTransaction(tx, item.transactionId)) {
+      await this.work.postpone(tx, item.workId, new Date(now.getTime() + POSTPONE_MS));
+      return 1;
+    }
+    try {
+      await this.inflight.settleIn(tx, {
+        id: item.transactionId,
+        status: item.kind,
+        preciseAmount: item.options.precise_amount
+          ? BigInt(item.options.precise_amount)
+          : undefined,
+        amount: item.options.amount ? Number(item.options.amount) : undefined,
+        actId: item.workId,
+      });
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      this.logger.warn(`queued ${item.kind} of ${item.transactionId} dropped: ${e.message}`);
+    }
+    await this.work.remove(tx, [item.workId]);
+    return 1;
+  }
+
   /** A request is all or nothing: if one leg is refused, every leg is REJECTED with its reason. */
   private applyGroup(session: PostingSession, group: QueuedWorkItem[], now: Date): void {
     const restore = session.checkpoint();
-    const outcomes = group.map((i) => this.outcomeOf(i.row, now));
+    const outcomes = group.map((i) => this.outcomeOf(i.row!, now));
     try {
       group.forEach((item, k) => {
-        const flags = flagsFromMeta(item.row.metaData);
+        const flags = flagsFromMeta(item.row!.metaData);
         const limit = item.options.overdraft_limit ?? '0';
         session.transfer(outcomes[k], {
           allowOverdraft: flags.allowOverdraft,
-          overdraftLimit: toMinorUnits(limit, item.row.precision),
+          overdraftLimit: toMinorUnits(limit, item.row!.precision),
         });
       });
     } catch (e) {

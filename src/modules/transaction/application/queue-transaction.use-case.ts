@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@libs/core/clock';
+import { IdGenerator } from '@libs/core/ids';
+import { holdDateWork } from './hold-dates';
 import { DomainError } from '@libs/core/domain-error';
 import { UnitOfWork } from '@libs/core/unit-of-work';
 import { BalancePostingService } from '../../balance/application/balance-posting.service';
@@ -42,6 +44,7 @@ export class QueueTransactionUseCase {
     private readonly queue: WorkQueue,
     private readonly record: RecordTransactionUseCase,
     private readonly settings: QueueSettings,
+    private readonly ids: IdGenerator,
     private readonly clock: Clock,
   ) {}
 
@@ -102,16 +105,18 @@ export class QueueTransactionUseCase {
         throw duplicateReference(clash.endsWith('_q') ? clash.slice(0, -2) : clash);
       await this.transactions.insert(tx, rows);
       const lane = laneOf(rows[0].source, this.settings.lanes);
-      await this.work.insert(
-        tx,
-        rows.map((row) => ({
-          row,
+      await this.work.insert(tx, [
+        ...rows.map((row) => ({
+          workId: row.transactionId,
+          kind: 'transaction' as const,
+          transactionId: row.transactionId,
           groupId: p.plan.transactionId,
           lane,
           runAt,
           options: { overdraft_limit: d.flags.overdraftLimit },
         })),
-      );
+        ...holdDateWork(d.flags, p.plan.transactionId, lane, () => this.ids.next('act')),
+      ]);
       return { rows, lane };
     });
     // After the commit, outside the database transaction: a lost signal only delays the work

@@ -3,27 +3,35 @@ import { newBalance } from '../../balance/domain/balance';
 import {
   FixedClock,
   MemoryBalanceBook,
+  MemoryQueuedWork,
+  RecordingWorkQueue,
   MemoryStore,
   MemoryTransactionRepository,
   MemoryUnitOfWork,
   SequentialIds,
 } from '../../../../test/support/fakes/in-memory';
+import { QueueSettings } from './queue-settings';
 import { RecordTransactionUseCase } from './record-transaction.use-case';
 
 function setup() {
   const store = new MemoryStore();
   const ids = new SequentialIds();
   const clock = new FixedClock();
+  const work = new MemoryQueuedWork();
+  const queue = new RecordingWorkQueue();
   const useCase = new RecordTransactionUseCase(
     new MemoryUnitOfWork(store),
     new BalancePostingService(new MemoryBalanceBook(store), ids, clock),
     new MemoryTransactionRepository(store),
+    work,
+    queue,
+    new QueueSettings(4),
     ids,
     clock,
   );
   const add = (id: string, currency = 'USD') =>
     store.balances.set(id, newBalance({ ledgerId: 'ldg_1', currency }, id, clock.now()));
-  return { store, useCase, add };
+  return { store, useCase, add, work, queue };
 }
 
 const transfer = (over: Record<string, unknown> = {}) => ({
@@ -205,6 +213,35 @@ describe('RecordTransactionUseCase (skip_queue)', () => {
       balance: 0n,
       inflightCreditBalance: 1000n,
     });
+  });
+
+  it('schedules the expiry and auto-commit of a hold as work, signalled for that time', async () => {
+    const { useCase, add, work, queue } = setup();
+    add('bln_b');
+    await useCase.execute(
+      transfer({
+        source: '@World',
+        allowOverdraft: true,
+        inflight: true,
+        inflightExpiryDate: '2030-01-01T00:00:00Z',
+        inflightCommitDate: '2029-01-01T00:00:00Z',
+      }),
+    );
+    expect(work.items.map((w) => [w.kind, w.runAt.toISOString()])).toEqual([
+      ['commit', '2029-01-01T00:00:00.000Z'],
+      ['void', '2030-01-01T00:00:00.000Z'],
+    ]);
+    expect(queue.signals).toHaveLength(2);
+    // Not for a transaction that is not a hold.
+    await useCase.execute(
+      transfer({
+        reference: 'r9',
+        source: '@World',
+        allowOverdraft: true,
+        inflightExpiryDate: '2030-01-01T00:00:00Z',
+      }),
+    );
+    expect(work.items).toHaveLength(2);
   });
 
   it('refuses source and destination that resolve to the same balance', async () => {

@@ -16,6 +16,11 @@ import type { MetaData, Transaction, TransactionFlags } from '../domain/transact
 import { nonPositiveAmount, validationError } from '../domain/transaction.errors';
 import { TransactionRepository } from './ports/transaction.repository';
 import { PostingSession } from './posting-session';
+import { holdDateWork } from './hold-dates';
+import { QueuedWorkRepository } from './ports/queued-work.repository';
+import { WorkQueue } from './ports/work-queue';
+import { QueueSettings } from './queue-settings';
+import { laneOf } from '../domain/lane';
 import { balancePreviews, TransactionPreview, tryApply } from './preview';
 
 export interface RecordedTransaction {
@@ -49,6 +54,9 @@ export class RecordTransactionUseCase {
     private readonly uow: UnitOfWork,
     private readonly balances: BalancePostingService,
     private readonly transactions: TransactionRepository,
+    private readonly work: QueuedWorkRepository,
+    private readonly queue: WorkQueue,
+    private readonly settings: QueueSettings,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
   ) {}
@@ -82,14 +90,27 @@ export class RecordTransactionUseCase {
         scheduled_for: 'cannot be combined with skip_queue: a scheduled transaction is queued',
       });
     }
+    // Expiry and auto-commit dates of a hold become work items, written with the hold.
+    // (Their lane is known once the source is resolved, inside the transaction.)
+    const dated = holdDateWork(p.draft.flags, p.plan.transactionId, 0, () => this.ids.next('act'));
     const legs = await this.uow.run(async (tx) => {
       const session = new PostingSession(tx, this.balances, this.transactions);
       await session.open(endpointsOf([p]));
       await session.checkReferences(p.plan.legs.map((l) => l.reference));
       const rows = this.apply(session, p);
       await session.flush();
+      const resolvedLane = laneOf(rows[0].source, this.settings.lanes);
+      await this.work.insert(
+        tx,
+        dated.map((w) => ({ ...w, lane: resolvedLane })),
+      );
       return rows;
     });
+    for (const w of dated) {
+      await this.queue
+        .signal(laneOf(legs[0].source, this.settings.lanes), w.workId, w.runAt)
+        .catch(() => undefined);
+    }
     return {
       transaction: this.headline(p, legs),
       flags: p.draft.flags,

@@ -11,6 +11,10 @@ import { HoldState, planCommit, planVoid } from '../domain/inflight';
 import type { Transaction } from '../domain/transaction';
 import { transactionNotFound } from '../domain/transaction.errors';
 import { TransactionRepository } from './ports/transaction.repository';
+import { QueuedOptions, QueuedWorkRepository } from './ports/queued-work.repository';
+import { WorkQueue } from './ports/work-queue';
+import { QueueSettings } from './queue-settings';
+import { laneOf } from '../domain/lane';
 import { PostingSession } from './posting-session';
 import { balancePreviews, TransactionPreview, tryApply } from './preview';
 
@@ -21,6 +25,8 @@ export interface InflightUpdate {
   amount?: number;
   preciseAmount?: bigint;
   skipQueue?: boolean;
+  /** Set by workers: the queued action's id, which makes the child references deterministic. */
+  actId?: string;
 }
 
 /**
@@ -35,23 +41,81 @@ export class UpdateInflightUseCase {
     private readonly uow: UnitOfWork,
     private readonly balances: BalancePostingService,
     private readonly transactions: TransactionRepository,
+    private readonly work: QueuedWorkRepository,
+    private readonly queue: WorkQueue,
+    private readonly settings: QueueSettings,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
   ) {}
 
+  /** skip_queue: settles now; returns the new children (APPLIED for a commit, VOID for a void). */
   async execute(u: InflightUpdate): Promise<Transaction[]> {
     this.validate(u);
-    if (!u.skipQueue) {
-      throw new DomainError(
-        'GEN_BAD_REQUEST',
-        'queued commit and void are not available yet: send "skip_queue": true to apply it now',
-      );
-    }
-    return this.uow.run(async (tx) => {
-      const session = await this.settle(tx, u);
-      await session.flush();
-      return [...session.appended];
+    return this.uow.run((tx) => this.settleIn(tx, u));
+  }
+
+  /** Settles inside the caller's database transaction (a worker's drain). */
+  async settleIn(tx: Tx, u: InflightUpdate): Promise<Transaction[]> {
+    const session = await this.settle(tx, u);
+    await session.flush();
+    return [...session.appended];
+  }
+
+  /**
+   * The default (queued) path: everything that can be refused now is refused now (unknown id,
+   * not inflight, already settled, too much, a commit or void already waiting); then the work is
+   * written and a worker settles it in order after the hold itself. Returns the hold as it is now.
+   */
+  async enqueue(u: InflightUpdate): Promise<Transaction> {
+    this.validate(u);
+    const actId = this.ids.next('act');
+    const { hold, lane } = await this.uow.run(async (tx) => {
+      // Looked at first: a hold the worker applies in the meantime is then caught below.
+      const waiting = await this.work.pendingTransaction(tx, u.id);
+      const holds = await this.transactions.lockInflight(tx, u.id);
+      if (await this.work.pendingAction(tx, u.id)) {
+        throw new DomainError(
+          'GEN_CONFLICT',
+          'a commit or void is already queued for this transaction',
+        );
+      }
+      let hold: Transaction;
+      if (holds.length) {
+        const states = await this.transactions.holdStates(
+          tx,
+          holds.map((h) => h.transactionId),
+        );
+        for (const h of holds) {
+          const state = { hold: h, ...states.get(h.transactionId)! };
+          if (u.status === 'void') planVoid(state);
+          else planCommit(state, this.requested(u, h));
+        }
+        hold = holds[0];
+      } else {
+        // A hold accepted on the queued path and not applied yet: it will be settled after it.
+        const member = await this.transactions.findFamilyMember(u.id, tx);
+        if (!member) throw transactionNotFound(u.id);
+        if (!waiting || member.metaData?.inflight !== true) {
+          throw new DomainError(
+            'TXN_NOT_INFLIGHT',
+            `transaction ${u.id} is not in inflight status`,
+          );
+        }
+        hold = member;
+      }
+      const lane = laneOf(hold.source, this.settings.lanes);
+      const options: QueuedOptions = {};
+      if (u.preciseAmount !== undefined) options.precise_amount = u.preciseAmount.toString();
+      if (u.amount !== undefined) options.amount = formatFloat(u.amount);
+      const kind = u.status === 'void' ? 'void' : 'commit';
+      const runAt = this.clock.now();
+      await this.work.insert(tx, [
+        { workId: actId, kind, transactionId: u.id, groupId: actId, lane, runAt, options },
+      ]);
+      return { hold, lane };
     });
+    await this.queue.signal(lane, actId).catch(() => undefined);
+    return { ...hold, transactionId: u.id };
   }
 
   async preview(u: InflightUpdate): Promise<TransactionPreview> {
@@ -89,6 +153,12 @@ export class UpdateInflightUseCase {
         notes,
       };
     });
+  }
+
+  /** The amount asked for, in the hold's minor units (0 = all that remains). */
+  private requested(u: InflightUpdate, hold: Transaction): bigint {
+    if (u.preciseAmount !== undefined) return u.preciseAmount;
+    return u.amount ? toMinorUnits(formatFloat(u.amount), hold.precision) : 0n;
   }
 
   private validate(u: InflightUpdate): void {
@@ -135,10 +205,11 @@ export class UpdateInflightUseCase {
     const now = this.clock.now();
     for (const h of holds) {
       // A partial amount applies to each leg, as in Blnk (reference §5.8, §17.8).
-      const requested =
-        u.preciseAmount ?? (u.amount ? toMinorUnits(formatFloat(u.amount), h.hold.precision) : 0n);
-      const amount = u.status === 'void' ? planVoid(h) : planCommit(h, requested);
-      const reference = this.ids.next('ref');
+      const amount = u.status === 'void' ? planVoid(h) : planCommit(h, this.requested(u, h.hold));
+      // A worker's settlement is referenced deterministically, so a retry can never add a second.
+      const reference = u.actId
+        ? `${h.hold.transactionId}_${u.status}_${u.actId}`
+        : this.ids.next('ref');
       const meta = h.hold.metaData ? { ...h.hold.metaData } : null;
       if (meta) delete meta.inflight;
       const amountText = divideToDecimalString(amount, h.hold.precision);

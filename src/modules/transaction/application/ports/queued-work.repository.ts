@@ -1,31 +1,54 @@
 import type { Tx } from '@libs/core/unit-of-work';
 import type { Transaction } from '../../domain/transaction';
 
-/** Options of a queued transaction that are not columns of its row. */
+/** Options of queued work that are not columns of a transaction row. */
 export interface QueuedOptions {
-  /** Major units, exact decimal; '0' = none. */
+  /** Transactions: major units, exact decimal; '0' = none. */
   overdraft_limit?: string;
+  /** Commit: minor units to commit ('0' or absent = all that remains), as a string. */
+  precise_amount?: string;
+  /** Commit: major units, converted with the hold's precision. */
+  amount?: string;
+  /** Commit / void: set by an expiry or auto-commit date (not a client's request). */
+  scheduled?: boolean;
 }
+
+export type WorkKind = 'transaction' | 'commit' | 'void';
 
 export interface QueuedWorkItem {
   seq: string;
-  /** The QUEUED row this work applies. */
-  row: Transaction;
+  workId: string;
+  kind: WorkKind;
+  /** kind 'transaction': the QUEUED row. */
+  row?: Transaction;
+  /** The QUEUED row id, or for commit / void the hold the client named. */
+  transactionId: string;
   groupId: string;
   lane: number;
   runAt: Date;
   options: QueuedOptions;
 }
 
+export type NewWorkItem = Omit<QueuedWorkItem, 'seq' | 'row'>;
+
 /** The durable list of accepted work (table `queued_work`). */
 export abstract class QueuedWorkRepository {
-  abstract insert(tx: Tx, items: Omit<QueuedWorkItem, 'seq'>[]): Promise<void>;
+  abstract insert(tx: Tx, items: NewWorkItem[]): Promise<void>;
   /** Serializes the draining of one lane across processes (transaction-scoped lock). */
   abstract lockLane(tx: Tx, lane: number): Promise<void>;
-  /** Due work of a lane, oldest first, whole groups only, about `limit` rows. */
+  /**
+   * Due work of a lane, oldest first, whole groups only, about `limit` rows; a run of
+   * transactions, or a single commit / void (which settles in a transaction of its own).
+   */
   abstract takeDue(tx: Tx, lane: number, now: Date, limit: number): Promise<QueuedWorkItem[]>;
+  /** Moves an item to a later time (a commit waiting for its hold to be applied first). */
+  abstract postpone(tx: Tx, workId: string, runAt: Date): Promise<void>;
   /** Removes finished work. */
-  abstract remove(tx: Tx, transactionIds: string[]): Promise<void>;
+  abstract remove(tx: Tx, workIds: string[]): Promise<void>;
+  /** Commit / void work already waiting for this id (a second one is refused). */
+  abstract pendingAction(tx: Tx, transactionId: string): Promise<boolean>;
+  /** Whether the QUEUED rows of this id (or its legs) still wait to be applied. */
+  abstract pendingTransaction(tx: Tx, id: string): Promise<boolean>;
   /** Lanes with work due at `now` (older than `olderThan` when given), and how many rows. */
   abstract dueLanes(now: Date, olderThan?: Date): Promise<{ lane: number; count: number }[]>;
   /** Rows waiting (for back-pressure). */

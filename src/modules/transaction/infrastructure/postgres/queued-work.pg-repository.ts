@@ -4,14 +4,47 @@ import { stringifyJson } from '@libs/core/json';
 import type { Tx } from '@libs/core/unit-of-work';
 import { sql } from '@libs/persistence/tx';
 import {
+  NewWorkItem,
   QueuedOptions,
   QueuedWorkItem,
   QueuedWorkRepository,
+  WorkKind,
 } from '../../application/ports/queued-work.repository';
 import { TRANSACTION_COLUMNS, TransactionRow, toTransaction } from './transaction.mapper';
 
 // Namespace of the per-lane advisory locks (the second key is the lane).
 const LANE_LOCK = 7_342_002;
+
+type WorkRow = TransactionRow & {
+  seq: string;
+  work_id: string;
+  kind: WorkKind;
+  work_transaction_id: string;
+  group_id: string;
+  lane: number;
+  run_at: Date;
+  options: QueuedOptions;
+};
+
+const T_COLUMNS = TRANSACTION_COLUMNS.split(',')
+  .map((c) => `t.${c.trim()}`)
+  .join(', ');
+const W_COLUMNS = `w.seq::text AS seq, w.work_id, w.kind, w.transaction_id AS work_transaction_id,
+  w.group_id, w.lane, w.run_at, w.options`;
+
+function toItem(r: WorkRow): QueuedWorkItem {
+  return {
+    seq: r.seq,
+    workId: r.work_id,
+    kind: r.kind,
+    row: r.kind === 'transaction' ? toTransaction(r) : undefined,
+    transactionId: r.work_transaction_id,
+    groupId: r.group_id,
+    lane: r.lane,
+    runAt: r.run_at,
+    options: r.options,
+  };
+}
 
 @Injectable()
 export class QueuedWorkPgRepository extends QueuedWorkRepository {
@@ -21,13 +54,15 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
     super();
   }
 
-  async insert(tx: Tx, items: Omit<QueuedWorkItem, 'seq'>[]): Promise<void> {
+  async insert(tx: Tx, items: NewWorkItem[]): Promise<void> {
     if (!items.length) return;
     await sql(tx).query(
-      `INSERT INTO queued_work (transaction_id, group_id, lane, run_at, options)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::jsonb[])`,
+      `INSERT INTO queued_work (work_id, kind, transaction_id, group_id, lane, run_at, options)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::jsonb[])`,
       [
-        items.map((i) => i.row.transactionId),
+        items.map((i) => i.workId),
+        items.map((i) => i.kind),
+        items.map((i) => i.transactionId),
         items.map((i) => i.groupId),
         items.map((i) => i.lane),
         items.map((i) => i.runAt.toISOString()),
@@ -41,39 +76,55 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
   }
 
   async takeDue(tx: Tx, lane: number, now: Date, limit: number): Promise<QueuedWorkItem[]> {
-    const cols = TRANSACTION_COLUMNS.split(',')
-      .map((c) => `t.${c.trim()}`)
-      .join(', ');
-    const rows: (TransactionRow & {
-      seq: string;
-      group_id: string;
-      lane: number;
-      run_at: Date;
-      options: QueuedOptions;
-    })[] = await sql(tx).query(
-      `WITH groups AS (
-           SELECT group_id, min(seq) AS first FROM queued_work
-           WHERE lane = $1 AND run_at <= $2 GROUP BY group_id ORDER BY first LIMIT $3)
-         SELECT w.seq::text AS seq, w.group_id, w.lane, w.run_at, w.options, ${cols}
-         FROM queued_work w JOIN groups g ON g.group_id = w.group_id
-         JOIN transactions t ON t.transaction_id = w.transaction_id
-         ORDER BY w.seq`,
+    const m = sql(tx);
+    // Transactions up to the first due commit / void, whole groups, oldest first …
+    const run: WorkRow[] = await m.query(
+      `WITH first_action AS (
+         SELECT min(seq) AS s FROM queued_work WHERE lane = $1 AND run_at <= $2 AND kind <> 'transaction'),
+       groups AS (
+         SELECT w.group_id, min(w.seq) AS first FROM queued_work w, first_action a
+         WHERE w.lane = $1 AND w.run_at <= $2 AND w.kind = 'transaction' AND (a.s IS NULL OR w.seq < a.s)
+         GROUP BY w.group_id ORDER BY first LIMIT $3)
+       SELECT ${W_COLUMNS}, ${T_COLUMNS}
+       FROM queued_work w JOIN groups g ON g.group_id = w.group_id
+       JOIN transactions t ON t.transaction_id = w.transaction_id
+       WHERE w.kind = 'transaction'
+       ORDER BY w.seq`,
       [lane, now, limit],
     );
-    return rows.map((r) => ({
-      seq: r.seq,
-      row: toTransaction(r),
-      groupId: r.group_id,
-      lane: r.lane,
-      runAt: r.run_at,
-      options: r.options,
-    }));
+    if (run.length) return run.map(toItem);
+    // … or else the first due commit / void on its own.
+    const action: WorkRow[] = await m.query(
+      `SELECT ${W_COLUMNS} FROM queued_work w
+       WHERE w.lane = $1 AND w.run_at <= $2 AND w.kind <> 'transaction' ORDER BY w.seq LIMIT 1`,
+      [lane, now],
+    );
+    return action.map(toItem);
   }
 
-  async remove(tx: Tx, transactionIds: string[]): Promise<void> {
-    await sql(tx).query(`DELETE FROM queued_work WHERE transaction_id = ANY($1::text[])`, [
-      transactionIds,
-    ]);
+  async postpone(tx: Tx, workId: string, runAt: Date): Promise<void> {
+    await sql(tx).query(`UPDATE queued_work SET run_at = $2 WHERE work_id = $1`, [workId, runAt]);
+  }
+
+  async remove(tx: Tx, workIds: string[]): Promise<void> {
+    await sql(tx).query(`DELETE FROM queued_work WHERE work_id = ANY($1::text[])`, [workIds]);
+  }
+
+  async pendingAction(tx: Tx, transactionId: string): Promise<boolean> {
+    const rows: unknown[] = await sql(tx).query(
+      // Expiry and auto-commit dates are not "a commit or void already queued".
+      `SELECT 1 FROM queued_work WHERE transaction_id = $1 AND kind <> 'transaction' AND NOT options ? 'scheduled' LIMIT 1`,
+      [transactionId],
+    );
+    return rows.length > 0;
+  }
+
+  async pendingTransaction(tx: Tx, id: string): Promise<boolean> {
+    const rows: unknown[] = await sql(tx).query(
+      `SELECT 1 FROM queued_work WHERE kind = 'transaction' AND (transaction_id = $1 OR group_id = $1) LIMIT 1`,
+      [id],
+    );
+    return rows.length > 0;
   }
 
   async dueLanes(now: Date, olderThan?: Date): Promise<{ lane: number; count: number }[]> {

@@ -182,6 +182,10 @@ export class TransactionController {
       skipQueue: dto.skip_queue,
     };
     if (dto.dry_run) return presentPreview(await this.inflight.preview(update));
+    if (!dto.skip_queue) {
+      // Queued (Blnk's default): the hold as it is now, marked queued (reference §2.5.4).
+      return { ...presentTransaction(await this.inflight.enqueue(update)), queued: true };
+    }
     const children = await this.inflight.execute(update);
     return presentTransaction(children[0]);
   }

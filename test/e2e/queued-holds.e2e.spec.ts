@@ -1,0 +1,158 @@
+import { startTestApp, TestApp } from '../support/app';
+import { checkInvariants, checkQueuedOutcomes } from '../support/invariants';
+import { ledgerClient } from '../support/ledger-client';
+import { waitFor } from '../support/wait';
+
+/** Holds through the queue: queued commit and void, expiry and auto-commit dates. */
+describe('queued holds', () => {
+  let t: TestApp;
+  let ledger: string;
+  let c: ReturnType<typeof ledgerClient>;
+  const queued = (body: Record<string, unknown>) =>
+    t.http('POST', '/transactions', { currency: 'USD', description: 'qh', ...body });
+  const children = (id: string) =>
+    t.ds.query(
+      `SELECT status, precise_amount::text AS amount, reference FROM transactions WHERE parent_transaction = $1 ORDER BY id`,
+      [id],
+    ) as Promise<{ status: string; amount: string; reference: string }[]>;
+  const until = <T>(probe: () => Promise<T | undefined>, what: string) =>
+    waitFor(probe, 20000, what);
+  const inflightOf = async (queuedId: string) =>
+    until(async () => {
+      const rows = await children(queuedId);
+      return rows.find((r) => r.status === 'INFLIGHT') ? rows : undefined;
+    }, 'the hold to be applied');
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    ledger = (await t.http('POST', '/ledgers', { name: 'qh' })).json.ledger_id;
+    c = ledgerClient(t, () => ledger);
+  });
+  afterAll(async () => {
+    await until(
+      async () =>
+        (await t.ds.query(`SELECT count(*)::int AS n FROM queued_work`))[0].n === 0
+          ? true
+          : undefined,
+      'the queue to drain',
+    );
+    expect(await checkQueuedOutcomes(t.ds)).toEqual([]);
+    expect(await checkInvariants(t.ds)).toEqual([]);
+    await t.close();
+  });
+
+  it('commits a queued hold through its queued id, in order, even before the hold is applied', async () => {
+    const [a, b] = [await c.balance(), await c.balance()];
+    await c.fund(a, 1000, 'qh-fund');
+    const hold = await queued({
+      source: a,
+      destination: b,
+      precise_amount: 600,
+      reference: 'qh-1',
+      inflight: true,
+    });
+    // Sent right away: the commit waits for the hold to be applied.
+    const commit = await t.http('PUT', `/transactions/inflight/${hold.json.transaction_id}`, {
+      status: 'commit',
+      precise_amount: 250,
+    });
+    expect(commit.status).toBe(200);
+    expect(commit.json).toMatchObject({ queued: true, transaction_id: hold.json.transaction_id });
+    await until(
+      async () => ((await c.amountsOf(b)).balance === 250n ? true : undefined),
+      'the commit',
+    );
+    expect(await c.amountsOf(a)).toMatchObject({ balance: 750n, inflight_debit_balance: 350n });
+    const voided = await t.http('PUT', `/transactions/inflight/${hold.json.transaction_id}`, {
+      status: 'void',
+    });
+    expect(voided.status).toBe(200);
+    await until(
+      async () => ((await c.amountsOf(a)).inflight_debit_balance === 0n ? true : undefined),
+      'the void',
+    );
+    const outcome = (await inflightOf(hold.json.transaction_id)).find(
+      (r) => r.status === 'INFLIGHT',
+    )!;
+    expect(outcome.reference).toBe('qh-1_q');
+  });
+
+  it('refuses now what is already known: over-commit, after void, a second pending action', async () => {
+    const [a, b] = [await c.balance(), await c.balance()];
+    await c.fund(a, 100, 'qh2-fund');
+    const hold = await c.txn({
+      source: a,
+      destination: b,
+      precise_amount: 100,
+      reference: 'qh-2',
+      inflight: true,
+    });
+    const id = hold.json.transaction_id;
+    const over = await t.http('PUT', `/transactions/inflight/${id}`, {
+      status: 'commit',
+      precise_amount: 101,
+    });
+    expect(over.status).toBe(400);
+    expect(over.json.error_detail.code).toBe('TXN_COMMIT_AMOUNT_EXCEEDED');
+    // Two at once: one is accepted, the other told one is already waiting (or, if the first
+    // was already applied, that the hold is settled).
+    const [x, y] = await Promise.all([
+      t.http('PUT', `/transactions/inflight/${id}`, { status: 'void' }),
+      t.http('PUT', `/transactions/inflight/${id}`, { status: 'void' }),
+    ]);
+    expect([x.status, y.status].sort()).toEqual([200, 409]);
+    await until(
+      async () => ((await children(id)).some((r) => r.status === 'VOID') ? true : undefined),
+      'the void',
+    );
+    const after = await t.http('PUT', `/transactions/inflight/${id}`, { status: 'commit' });
+    expect(after.status).toBe(409);
+    expect(after.json.error_detail.code).toBe('TXN_ALREADY_VOIDED');
+    expect(
+      (await t.http('PUT', '/transactions/inflight/txn_none', { status: 'void' })).status,
+    ).toBe(404);
+    expect((await children(id)).filter((r) => r.status === 'VOID')).toHaveLength(1);
+  });
+
+  it('inflight_expiry_date voids what remains at expiry', async () => {
+    const [a, b] = [await c.balance(), await c.balance()];
+    await c.fund(a, 100, 'qh3-fund');
+    const expiry = new Date(Date.now() + 1500).toISOString().replace(/\.\d+Z$/, 'Z');
+    const hold = await c.txn({
+      source: a,
+      destination: b,
+      precise_amount: 80,
+      reference: 'qh-3',
+      inflight: true,
+      inflight_expiry_date: expiry,
+    });
+    expect(hold.status).toBe(201);
+    expect(await c.amountsOf(a)).toMatchObject({ inflight_debit_balance: 80n });
+    await until(
+      async () => ((await c.amountsOf(a)).inflight_debit_balance === 0n ? true : undefined),
+      'the expiry',
+    );
+    expect((await children(hold.json.transaction_id)).map((r) => r.status)).toEqual(['VOID']);
+    expect((await c.amountsOf(a)).balance).toBe(100n);
+  });
+
+  it('inflight_commit_date commits at that time (queued hold)', async () => {
+    const [a, b] = [await c.balance(), await c.balance()];
+    await c.fund(a, 100, 'qh4-fund');
+    const at = new Date(Date.now() + 1500).toISOString().replace(/\.\d+Z$/, 'Z');
+    const hold = await queued({
+      source: a,
+      destination: b,
+      precise_amount: 40,
+      reference: 'qh-4',
+      inflight: true,
+      inflight_commit_date: at,
+    });
+    expect(hold.status).toBe(201);
+    await until(
+      async () => ((await c.amountsOf(b)).balance === 40n ? true : undefined),
+      'the auto-commit',
+    );
+    expect(await c.amountsOf(a)).toMatchObject({ balance: 60n, inflight_debit_balance: 0n });
+  });
+});
