@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
 /** Entity id prefixes of reference §1.4. */
-export type IdPrefix = 'ldg' | 'bln' | 'txn' | 'bulk' | 'idt' | 'ref' | 'act' | 'api_key' | 'mon' | 'hook';
+export type IdPrefix =
+  'ldg' | 'bln' | 'txn' | 'bulk' | 'idt' | 'ref' | 'act' | 'api_key' | 'mon' | 'hook';
 
 /** Port: where ids come from (random in production, predictable in tests). */
 export abstract class IdGenerator {
