@@ -143,6 +143,41 @@ describe('queued transactions', () => {
     expect(await c.amountsOf(a)).toMatchObject({ balance: 100n, inflight_debit_balance: 60n });
   });
 
+  it('refunds through the queue, by the queued id, exactly once', async () => {
+    const [a, b] = [await c.balance(), await c.balance()];
+    await c.fund(a, 300, 'qr-fund');
+    const pay = await queued({
+      source: a,
+      destination: b,
+      precise_amount: 120,
+      reference: 'qr-pay',
+    });
+    const applied = await outcome('qr-pay');
+    // The SDK sends no body at all.
+    const refund = await fetch(`${t.url}/refund-transaction/${pay.json.transaction_id}`, {
+      method: 'POST',
+      headers: { 'x-blnk-key': t.key },
+    });
+    const body = (await refund.json()) as Record<string, any>;
+    expect(refund.status).toBe(201);
+    expect(body).toMatchObject({
+      status: 'QUEUED',
+      reference: `${applied.transaction_id}_refund`,
+      source: b,
+      destination: a,
+    });
+    const again = await t.http('POST', `/refund-transaction/${pay.json.transaction_id}`);
+    expect(again.status).toBe(409);
+    const done = await outcome(`${applied.transaction_id}_refund`);
+    expect(done.status).toBe('APPLIED');
+    expect((await c.amountsOf(a)).balance).toBe(300n);
+    expect((await c.amountsOf(b)).balance).toBe(0n);
+    expect(
+      (await t.http('POST', `/refund-transaction/${pay.json.transaction_id}`, { skip_queue: true }))
+        .status,
+    ).toBe(409);
+  });
+
   it('scheduled_for: SCHEDULED until then, applied at that time', async () => {
     const a = await c.balance();
     const at = new Date(Date.now() + 2500);

@@ -8,6 +8,10 @@ import { transactionHash } from '../domain/hash';
 import type { MetaData, Transaction } from '../domain/transaction';
 import { transactionNotFound } from '../domain/transaction.errors';
 import { TransactionRepository } from './ports/transaction.repository';
+import { QueuedWorkRepository } from './ports/queued-work.repository';
+import { WorkQueue } from './ports/work-queue';
+import { QueueSettings } from './queue-settings';
+import { laneOf } from '../domain/lane';
 import { PostingSession } from './posting-session';
 import { balancePreviews, TransactionPreview, tryApply } from './preview';
 
@@ -33,17 +37,14 @@ export class RefundTransactionUseCase {
     private readonly uow: UnitOfWork,
     private readonly balances: BalancePostingService,
     private readonly transactions: TransactionRepository,
+    private readonly work: QueuedWorkRepository,
+    private readonly queue: WorkQueue,
+    private readonly settings: QueueSettings,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
   ) {}
 
   async execute(r: RefundRequest): Promise<Transaction[]> {
-    if (!r.skipQueue) {
-      throw new DomainError(
-        'GEN_BAD_REQUEST',
-        'queued refunds are not available yet: send "skip_queue": true to refund now',
-      );
-    }
     try {
       return await this.uow.run(async (tx) => {
         const session = await this.refund(tx, r);
@@ -56,6 +57,48 @@ export class RefundTransactionUseCase {
         throw alreadyRefunded(r.id);
       throw e;
     }
+  }
+
+  /**
+   * The default (queued) path: the refund rows are written QUEUED now (their `<id>_refund`
+   * references taken, so a second refund is refused at once) and applied by a worker like any
+   * queued transaction, all of them or none.
+   */
+  async enqueue(r: RefundRequest): Promise<Transaction[]> {
+    let lane = 0;
+    let rows: Transaction[];
+    try {
+      rows = await this.uow.run(async (tx) => {
+        const targets = await this.targets(tx, r.id);
+        const references = targets.flatMap((t) => [`${t.transactionId}_refund`, `${t.transactionId}_refund_q`]);
+        const taken = await this.transactions.existingReferences(tx, references);
+        const done = targets.find((t) => taken.has(`${t.transactionId}_refund`));
+        if (done) throw alreadyRefunded(done.transactionId);
+        const now = this.clock.now();
+        const rows = targets.map((t) => ({ ...this.refundOf(t, r, now), status: 'QUEUED' as const }));
+        for (const row of rows) row.metaData = { ...row.metaData, QUEUED_PARENT_TRANSACTION: rows[0].transactionId };
+        await this.transactions.insert(tx, rows);
+        lane = laneOf(rows[0].source, this.settings.lanes);
+        await this.work.insert(
+          tx,
+          rows.map((row) => ({
+            workId: row.transactionId,
+            kind: 'transaction' as const,
+            transactionId: row.transactionId,
+            groupId: rows[0].transactionId,
+            lane,
+            runAt: now,
+            options: {},
+          })),
+        );
+        return rows;
+      });
+    } catch (e) {
+      if (e instanceof DomainError && e.code === 'TXN_DUPLICATE_REFERENCE') throw alreadyRefunded(r.id);
+      throw e;
+    }
+    await this.queue.signal(lane, rows[0].transactionId).catch(() => undefined);
+    return rows;
   }
 
   async preview(r: RefundRequest): Promise<TransactionPreview> {
@@ -125,32 +168,31 @@ export class RefundTransactionUseCase {
     if (done) throw alreadyRefunded(done.transactionId);
     const now = this.clock.now();
     for (const t of targets) {
-      const reference = `${t.transactionId}_refund`;
-      const meta: MetaData = {
-        ...(t.metaData ?? {}),
-        ...(r.metaData ?? {}),
-        allow_overdraft: true,
-      };
-      delete meta.inflight;
       // Refunds always allow overdraft (reference §5.6): the money goes back even if it was spent.
-      session.transfer(
-        {
-          ...t,
-          transactionId: this.ids.next('txn'),
-          parentTransaction: t.transactionId,
-          source: t.destination,
-          destination: t.source,
-          reference,
-          description: r.description ?? t.description,
-          status: 'APPLIED',
-          hash: transactionHash(t.amount, reference, t.currency, t.destination, t.source),
-          createdAt: now,
-          effectiveDate: now,
-          scheduledFor: null,
-          metaData: meta,
-        },
-        { allowOverdraft: true, overdraftLimit: 0n },
-      );
+      session.transfer(this.refundOf(t, r, now), { allowOverdraft: true, overdraftLimit: 0n });
     }
+  }
+
+  /** The row that reverses `t`: swapped sides, same amount, reference `<t id>_refund`. */
+  private refundOf(t: Transaction, r: RefundRequest, now: Date): Transaction {
+    const reference = `${t.transactionId}_refund`;
+    const meta: MetaData = { ...(t.metaData ?? {}), ...(r.metaData ?? {}), allow_overdraft: true };
+    delete meta.inflight;
+    delete meta.QUEUED_PARENT_TRANSACTION;
+    return {
+      ...t,
+      transactionId: this.ids.next('txn'),
+      parentTransaction: t.transactionId,
+      source: t.destination,
+      destination: t.source,
+      reference,
+      description: r.description ?? t.description,
+      status: 'APPLIED',
+      hash: transactionHash(t.amount, reference, t.currency, t.destination, t.source),
+      createdAt: now,
+      effectiveDate: now,
+      scheduledFor: null,
+      metaData: meta,
+    };
   }
 }

@@ -123,7 +123,8 @@ export class TransactionPgRepository extends TransactionRepository {
   async lockRefundable(tx: Tx, id: string): Promise<Transaction[]> {
     const rows: TransactionRow[] = await sql(tx).query(
       `SELECT ${TRANSACTION_COLUMNS} FROM transactions
-       WHERE status = 'APPLIED' AND (transaction_id = $1 OR parent_transaction = $1)
+       WHERE status = 'APPLIED' AND (transaction_id = $1 OR parent_transaction = $1
+         OR meta_data->>'QUEUED_PARENT_TRANSACTION' = $1)
          AND reference NOT LIKE '%!_refund' ESCAPE '!' AND reference NOT LIKE '%!_refund!_q' ESCAPE '!'
        ORDER BY transaction_id FOR UPDATE`,
       [id],
