@@ -12,6 +12,7 @@ import {
   PreparedTransaction,
   RecordTransactionUseCase,
 } from './record-transaction.use-case';
+import { QueueTransactionUseCase } from './queue-transaction.use-case';
 
 export const BULK_LIMIT = 10000;
 
@@ -28,6 +29,8 @@ export interface BulkOutcome {
   batchId: string;
   status: 'applied' | 'inflight';
   count: number;
+  /** Accepted for the workers rather than applied. */
+  queued?: boolean;
 }
 
 export interface BulkPreview {
@@ -50,6 +53,7 @@ export class BulkTransactionsUseCase {
     private readonly balances: BalancePostingService,
     private readonly transactions: TransactionRepository,
     private readonly record: RecordTransactionUseCase,
+    private readonly queued: QueueTransactionUseCase,
     private readonly ids: IdGenerator,
   ) {}
 
@@ -57,10 +61,22 @@ export class BulkTransactionsUseCase {
     const batchId = this.ids.next('bulk');
     const prepared = this.prepare(req, batchId);
     if (!req.skipQueue || req.runAsync) {
-      throw new DomainError(
-        'GEN_BAD_REQUEST',
-        'queued and run_async bulk batches are not available yet: send "skip_queue": true to apply the batch now',
-      );
+      // Queued (and run_async): written durably now, applied by workers; an atomic batch is one
+      // group that is applied all or none.
+      try {
+        await this.queued.acceptAll(prepared, req.atomic ? batchId : undefined);
+      } catch (e) {
+        if (!(e instanceof DomainError)) throw e;
+        const index =
+          e.code === 'TXN_DUPLICATE_REFERENCE' ? this.indexOfReference(prepared, e.message) : 0;
+        throw this.batchFailure(prepared, index, batchId, true, e);
+      }
+      return {
+        batchId,
+        status: req.inflight ? 'inflight' : 'applied',
+        count: prepared.length,
+        queued: true,
+      };
     }
     if (req.atomic) {
       await this.uow.run(async (tx) => {
@@ -160,16 +176,31 @@ export class BulkTransactionsUseCase {
       await work();
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
-      const d = prepared[index].draft;
-      const message =
-        `failed to queue transaction ${index + 1} (Reference: ${d.reference}, Source: ${d.source ?? 'split'}, ` +
-        `Destination: ${d.destination ?? 'split'}, Amount: ${d.amount}): ${e.message}` +
-        (atomic
-          ? '. No transaction in this batch was applied.'
-          : '. Previous transactions were not rolled back.');
-      throw new DomainError(e.code, message, { batch_id: batchId, index }, 'error', {
-        batch_id: batchId,
-      });
+      throw this.batchFailure(prepared, index, batchId, atomic, e);
     }
+  }
+
+  private batchFailure(
+    prepared: PreparedTransaction[],
+    index: number,
+    batchId: string,
+    nothingApplied: boolean,
+    e: DomainError,
+  ): DomainError {
+    const d = prepared[index].draft;
+    const message =
+      `failed to queue transaction ${index + 1} (Reference: ${d.reference}, Source: ${d.source ?? 'split'}, ` +
+      `Destination: ${d.destination ?? 'split'}, Amount: ${d.amount}): ${e.message}` +
+      (nothingApplied
+        ? '. No transaction in this batch was applied.'
+        : '. Previous transactions were not rolled back.');
+    return new DomainError(e.code, message, { batch_id: batchId, index }, 'error', {
+      batch_id: batchId,
+    });
+  }
+
+  private indexOfReference(prepared: PreparedTransaction[], message: string): number {
+    const i = prepared.findIndex((p) => message.includes(`reference ${p.draft.reference} `));
+    return i < 0 ? 0 : i;
   }
 }

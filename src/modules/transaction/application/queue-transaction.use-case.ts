@@ -1,9 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@libs/core/clock';
-import { IdGenerator } from '@libs/core/ids';
-import { holdDateWork } from './hold-dates';
 import { DomainError } from '@libs/core/domain-error';
-import { UnitOfWork } from '@libs/core/unit-of-work';
+import { IdGenerator } from '@libs/core/ids';
+import { Tx, UnitOfWork } from '@libs/core/unit-of-work';
 import { BalancePostingService } from '../../balance/application/balance-posting.service';
 import { transactionHash } from '../domain/hash';
 import { laneOf } from '../domain/lane';
@@ -15,22 +14,30 @@ import {
   duplicateReference,
   sameBalance,
 } from '../domain/transaction.errors';
-import { QueuedWorkRepository } from './ports/queued-work.repository';
+import { holdDateWork } from './hold-dates';
+import { NewWorkItem, QueuedWorkRepository } from './ports/queued-work.repository';
 import { TransactionRepository } from './ports/transaction.repository';
 import { WorkQueue } from './ports/work-queue';
 import { QueueSettings } from './queue-settings';
 import {
   endpointsOf,
+  PreparedTransaction,
   RecordedTransaction,
   RecordTransactionUseCase,
 } from './record-transaction.use-case';
 
+interface Signal {
+  lane: number;
+  key: string;
+  runAt: Date;
+}
+
 /**
- * POST /transactions on the default (queued) path. Everything that can be known now is checked
- * now — shape, amounts, balances exist, currencies match, the reference (and its `_q` outcome
- * reference) is free — and the QUEUED row (SCHEDULED with `scheduled_for`, or one row per split
- * leg, `R_1…R_n`) is committed together with its work item before the 201 is sent: an accepted
- * request survives any crash. Funds are checked when a worker applies it (reference §5.3 A).
+ * The default (queued) path of POST /transactions and of bulk batches. Everything that can be
+ * known now is checked now — shape, amounts, balances exist, currencies match, the reference (and
+ * its `_q` outcome reference) is free — and the QUEUED rows (SCHEDULED with `scheduled_for`, one
+ * per split leg, `R_1…R_n`) are committed together with their work items before the answer: an
+ * accepted request survives any crash. Funds are checked when a worker applies it (§5.3 A).
  */
 @Injectable()
 export class QueueTransactionUseCase {
@@ -50,6 +57,22 @@ export class QueueTransactionUseCase {
 
   async execute(input: RecordTransactionInput): Promise<RecordedTransaction> {
     const p = this.record.prepare(input);
+    const [rows] = await this.acceptAll([p]);
+    return {
+      transaction: this.record.headline(p, rows),
+      flags: p.draft.flags,
+      draft: p.draft,
+      legs: rows,
+      plan: p.plan,
+    };
+  }
+
+  /**
+   * Accepts prepared requests in one database transaction. Without `groupId` each request is its
+   * own unit of work in its own lane; with it (an atomic batch) all of them form one group that a
+   * worker applies all or none, in the lane of the first. Returns each request's QUEUED rows.
+   */
+  async acceptAll(prepared: PreparedTransaction[], groupId?: string): Promise<Transaction[][]> {
     if (
       this.settings.maxPending > 0 &&
       (await this.work.pendingCount()) >= this.settings.maxPending
@@ -59,79 +82,121 @@ export class QueueTransactionUseCase {
         'queue backpressure: too much work is waiting, try again later',
       );
     }
-    const d = p.draft;
-    const now = this.clock.now();
-    const runAt = d.scheduledFor && d.scheduledFor > now ? d.scheduledFor : now;
-    const { rows, lane } = await this.uow.run(async (tx) => {
-      const { ids } = await this.balances.resolve(tx, endpointsOf([p]));
-      const idOf = (identifier: string) =>
-        ids.get(identifier.startsWith('@') ? `${identifier}\u0000${d.currency}` : identifier)!;
-      const currencies = await this.balances.currencies(tx, [...ids.values()]);
-      for (const id of ids.values()) {
-        const currency = currencies.get(id);
-        if (currency === undefined) throw balanceMissing(id);
-        if (currency !== d.currency) throw currencyMismatch(id, currency, d.currency);
-      }
-      const rows: Transaction[] = p.plan.legs.map((leg) => {
-        const source = idOf(leg.source);
-        const destination = idOf(leg.destination);
-        if (source === destination) throw sameBalance();
-        // Queued split legs are referenced R_1…R_n (underscore), as Blnk does.
-        const reference = p.plan.split ? `${d.reference}_${(leg.position ?? 0) + 1}` : d.reference;
-        return {
-          transactionId: leg.transactionId,
-          parentTransaction: p.plan.split ? p.plan.transactionId : '',
-          source,
-          destination,
-          reference,
-          amount: leg.amount,
-          preciseAmount: leg.preciseAmount,
-          precision: d.precision,
-          currency: d.currency,
-          description: d.description,
-          status: d.scheduledFor ? 'SCHEDULED' : 'QUEUED',
-          hash: transactionHash(leg.amount, reference, d.currency, source, destination),
-          createdAt: now,
-          effectiveDate: d.effectiveDate ?? now,
-          scheduledFor: d.scheduledFor,
-          metaData: { ...(d.metaData ?? {}), QUEUED_PARENT_TRANSACTION: p.plan.transactionId },
-        };
-      });
-      // The outcome of each row will be referenced `<reference>_q`; both must be free.
-      const references = rows.flatMap((r) => [r.reference, `${r.reference}_q`]);
-      const taken = await this.transactions.existingReferences(tx, references);
-      const clash = references.find((r) => taken.has(r));
-      if (clash !== undefined)
-        throw duplicateReference(clash.endsWith('_q') ? clash.slice(0, -2) : clash);
-      await this.transactions.insert(tx, rows);
-      const lane = laneOf(rows[0].source, this.settings.lanes);
-      await this.work.insert(tx, [
-        ...rows.map((row) => ({
-          workId: row.transactionId,
-          kind: 'transaction' as const,
-          transactionId: row.transactionId,
-          groupId: p.plan.transactionId,
-          lane,
-          runAt,
-          options: { overdraft_limit: d.flags.overdraftLimit },
-        })),
-        ...holdDateWork(d.flags, p.plan.transactionId, lane, () => this.ids.next('act')),
-      ]);
-      return { rows, lane };
+    const signals: Signal[] = [];
+    const rows = await this.uow.run(async (tx) => {
+      signals.length = 0;
+      return this.accept(tx, prepared, groupId, signals);
     });
     // After the commit, outside the database transaction: a lost signal only delays the work
     // until the sweep finds it.
-    await this.queue.signal(lane, p.plan.transactionId, runAt).catch((e: unknown) => {
-      this.logger.warn(
-        `could not signal lane ${lane}; the sweep will pick the work up: ${String(e)}`,
+    for (const s of signals) {
+      await this.queue.signal(s.lane, s.key, s.runAt).catch((e: unknown) => {
+        this.logger.warn(
+          `could not signal lane ${s.lane}; the sweep will pick the work up: ${String(e)}`,
+        );
+      });
+    }
+    return rows;
+  }
+
+  private async accept(
+    tx: Tx,
+    prepared: PreparedTransaction[],
+    groupId: string | undefined,
+    signals: Signal[],
+  ): Promise<Transaction[][]> {
+    const { ids } = await this.balances.resolve(tx, endpointsOf(prepared));
+    const currencies = await this.balances.currencies(tx, [...ids.values()]);
+    const now = this.clock.now();
+    const all = prepared.map((p) =>
+      this.rowsOf(p, now, (identifier) => {
+        const id = ids.get(
+          identifier.startsWith('@') ? `${identifier}\u0000${p.draft.currency}` : identifier,
+        )!;
+        const currency = currencies.get(id);
+        if (currency === undefined) throw balanceMissing(id);
+        if (currency !== p.draft.currency) throw currencyMismatch(id, currency, p.draft.currency);
+        return id;
+      }),
+    );
+    // The outcome of each row will be referenced `<reference>_q`; both must be free.
+    const references = all.flat().flatMap((r) => [r.reference, `${r.reference}_q`]);
+    const taken = await this.transactions.existingReferences(tx, references);
+    const seen = new Set<string>();
+    for (const r of references) {
+      if (taken.has(r) || seen.has(r))
+        throw duplicateReference(r.endsWith('_q') ? r.slice(0, -2) : r);
+      seen.add(r);
+    }
+    await this.transactions.insert(tx, all.flat());
+    const work: NewWorkItem[] = [];
+    const groupLane = laneOf(all[0][0].source, this.settings.lanes);
+    prepared.forEach((p, i) => {
+      const rows = all[i];
+      const lane = groupId ? groupLane : laneOf(rows[0].source, this.settings.lanes);
+      const group = groupId ?? p.plan.transactionId;
+      const runAt = rows[0].scheduledFor && rows[0].scheduledFor > now ? rows[0].scheduledFor : now;
+      for (const row of rows) {
+        const options = { overdraft_limit: p.draft.flags.overdraftLimit };
+        work.push({
+          workId: row.transactionId,
+          kind: 'transaction',
+          transactionId: row.transactionId,
+          groupId: group,
+          lane,
+          runAt,
+          options,
+        });
+      }
+      const dated = holdDateWork(p.draft.flags, p.plan.transactionId, lane, () =>
+        this.ids.next('act'),
+      );
+      work.push(...dated);
+      signals.push(
+        { lane, key: group, runAt },
+        ...dated.map((w) => ({ lane, key: w.workId, runAt: w.runAt })),
       );
     });
-    return {
-      transaction: this.record.headline(p, rows),
-      flags: d.flags,
-      draft: d,
-      legs: rows,
-      plan: p.plan,
+    await this.work.insert(tx, work);
+    return all;
+  }
+
+  /** The QUEUED rows of one request, endpoints resolved through `idOf`. */
+  private rowsOf(
+    p: PreparedTransaction,
+    now: Date,
+    idOf: (identifier: string) => string,
+  ): Transaction[] {
+    const d = p.draft;
+    const meta = {
+      ...(d.metaData ?? {}),
+      ...(p.extraMeta ?? {}),
+      QUEUED_PARENT_TRANSACTION: p.parent ?? p.plan.transactionId,
     };
+    return p.plan.legs.map((leg) => {
+      const source = idOf(leg.source);
+      const destination = idOf(leg.destination);
+      if (source === destination) throw sameBalance();
+      // Queued split legs are referenced R_1…R_n (underscore), as Blnk does.
+      const reference = p.plan.split ? `${d.reference}_${(leg.position ?? 0) + 1}` : d.reference;
+      return {
+        transactionId: leg.transactionId,
+        parentTransaction: p.plan.split ? p.plan.transactionId : (p.parent ?? ''),
+        source,
+        destination,
+        reference,
+        amount: leg.amount,
+        preciseAmount: leg.preciseAmount,
+        precision: d.precision,
+        currency: d.currency,
+        description: d.description,
+        status: d.scheduledFor ? 'SCHEDULED' : 'QUEUED',
+        hash: transactionHash(leg.amount, reference, d.currency, source, destination),
+        createdAt: now,
+        effectiveDate: d.effectiveDate ?? now,
+        scheduledFor: d.scheduledFor,
+        metaData: meta,
+      };
+    });
   }
 }

@@ -70,13 +70,20 @@ export class RefundTransactionUseCase {
     try {
       rows = await this.uow.run(async (tx) => {
         const targets = await this.targets(tx, r.id);
-        const references = targets.flatMap((t) => [`${t.transactionId}_refund`, `${t.transactionId}_refund_q`]);
+        const references = targets.flatMap((t) => [
+          `${t.transactionId}_refund`,
+          `${t.transactionId}_refund_q`,
+        ]);
         const taken = await this.transactions.existingReferences(tx, references);
         const done = targets.find((t) => taken.has(`${t.transactionId}_refund`));
         if (done) throw alreadyRefunded(done.transactionId);
         const now = this.clock.now();
-        const rows = targets.map((t) => ({ ...this.refundOf(t, r, now), status: 'QUEUED' as const }));
-        for (const row of rows) row.metaData = { ...row.metaData, QUEUED_PARENT_TRANSACTION: rows[0].transactionId };
+        const rows = targets.map((t) => ({
+          ...this.refundOf(t, r, now),
+          status: 'QUEUED' as const,
+        }));
+        for (const row of rows)
+          row.metaData = { ...row.metaData, QUEUED_PARENT_TRANSACTION: rows[0].transactionId };
         await this.transactions.insert(tx, rows);
         lane = laneOf(rows[0].source, this.settings.lanes);
         await this.work.insert(
@@ -94,7 +101,8 @@ export class RefundTransactionUseCase {
         return rows;
       });
     } catch (e) {
-      if (e instanceof DomainError && e.code === 'TXN_DUPLICATE_REFERENCE') throw alreadyRefunded(r.id);
+      if (e instanceof DomainError && e.code === 'TXN_DUPLICATE_REFERENCE')
+        throw alreadyRefunded(r.id);
       throw e;
     }
     await this.queue.signal(lane, rows[0].transactionId).catch(() => undefined);

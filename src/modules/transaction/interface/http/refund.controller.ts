@@ -34,7 +34,9 @@ export class RefundController {
       void reply.status(200);
       return presentPreview(await this.refunds.preview(request));
     }
-    const rows = dto.skip_queue ? await this.refunds.execute(request) : await this.refunds.enqueue(request);
+    const rows = dto.skip_queue
+      ? await this.refunds.execute(request)
+      : await this.refunds.enqueue(request);
     return presentTransaction(rows[0]);
   }
 }

@@ -162,6 +162,15 @@ export class TransactionController {
       return presentBulkPreview(await this.bulk.preview(request));
     }
     const r = await this.bulk.execute(request);
+    if (dto.run_async) {
+      // Written durably already; workers apply it (reference §2.5.2: 202 "processing").
+      void reply.status(202);
+      return {
+        message: 'Bulk transaction processing started',
+        batch_id: r.batchId,
+        status: 'processing',
+      };
+    }
     return { batch_id: r.batchId, status: r.status, transaction_count: r.count };
   }
 
