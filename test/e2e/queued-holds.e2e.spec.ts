@@ -114,6 +114,73 @@ describe('queued holds', () => {
     expect((await children(id)).filter((r) => r.status === 'VOID')).toHaveLength(1);
   });
 
+  it('bulk commit and void: each hold on its own, queued or now', async () => {
+    const [a, b] = [await c.balance(), await c.balance()];
+    await c.fund(a, 1000, 'qhb-fund');
+    const hold = async (ref: string, amount: number) =>
+      (
+        await c.txn({
+          source: a,
+          destination: b,
+          precise_amount: amount,
+          reference: ref,
+          inflight: true,
+        })
+      ).json.transaction_id as string;
+    const [h1, h2, h3] = [
+      await hold('qhb-1', 100),
+      await hold('qhb-2', 100),
+      await hold('qhb-3', 100),
+    ];
+    const now = await t.http('POST', '/transactions/inflight/bulk/commit', {
+      skip_queue: true,
+      transactions: [
+        { transaction_id: h1, precise_amount: 40 },
+        { transaction_id: 'txn_none' },
+        { transaction_id: h1, precise_amount: 100 },
+      ],
+    });
+    expect(now.status).toBe(200);
+    expect(now.json).toMatchObject({
+      succeeded: 1,
+      failed: 2,
+      results: [
+        { transaction_id: h1, status: 'succeeded' },
+        { transaction_id: 'txn_none', status: 'failed', code: 'NOT_FOUND' },
+        { transaction_id: h1, status: 'failed', code: 'INVALID_AMOUNT' },
+      ],
+    });
+    const queuedVoid = await t.http('POST', '/transactions/inflight/bulk/void', {
+      transaction_ids: [h2, h3, h3],
+    });
+    const codes = queuedVoid.json.results.map((r: { code: string }) => r.code);
+    expect(codes.slice(0, 2)).toEqual(['QUEUED', 'QUEUED']);
+    // The same hold again: still waiting (ALREADY_QUEUED), or already voided by a fast worker.
+    expect(['ALREADY_QUEUED', 'ALREADY_VOIDED']).toContain(codes[2]);
+    await until(
+      async () => ((await c.amountsOf(a)).inflight_debit_balance === 60n ? true : undefined),
+      'the voids',
+    );
+    const dry = await t.http('POST', '/transactions/inflight/bulk/void', {
+      transaction_ids: [h1],
+      dry_run: true,
+    });
+    expect(dry.json.results[0]).toMatchObject({
+      would_apply: true,
+      operation: 'void',
+      precise_amount: '60',
+    });
+    expect(
+      (await t.http('POST', '/transactions/inflight/bulk/void', { transaction_ids: [] })).json
+        .error_detail.code,
+    ).toBe('TXN_BULK_EMPTY');
+    const many = Array.from({ length: 101 }, () => h1);
+    expect(
+      (await t.http('POST', '/transactions/inflight/bulk/void', { transaction_ids: many })).json
+        .error_detail.code,
+    ).toBe('TXN_BULK_LIMIT_EXCEEDED');
+  });
+
   it('inflight_expiry_date voids what remains at expiry', async () => {
     const [a, b] = [await c.balance(), await c.balance()];
     await c.fund(a, 100, 'qh3-fund');

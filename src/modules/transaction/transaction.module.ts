@@ -6,6 +6,8 @@ import { TransactionQueries } from './application/transaction-queries.use-case';
 import { TransactionPgRepository } from './infrastructure/postgres/transaction.pg-repository';
 import { TransactionController } from './interface/http/transaction.controller';
 import { RefundController } from './interface/http/refund.controller';
+import { BulkInflightController } from './interface/http/bulk-inflight.controller';
+import { BulkInflightUseCase } from './application/bulk-inflight.use-case';
 import { UpdateInflightUseCase } from './application/update-inflight.use-case';
 import { RefundTransactionUseCase } from './application/refund-transaction.use-case';
 import { BulkTransactionsUseCase } from './application/bulk-transactions.use-case';
@@ -17,10 +19,11 @@ import { QueuedWorkPgRepository } from './infrastructure/postgres/queued-work.pg
 
 @Module({
   imports: [BalanceModule],
-  controllers: [TransactionController, RefundController],
+  controllers: [BulkInflightController, TransactionController, RefundController],
   providers: [
     RecordTransactionUseCase,
     UpdateInflightUseCase,
+    BulkInflightUseCase,
     RefundTransactionUseCase,
     BulkTransactionsUseCase,
     QueueTransactionUseCase,

@@ -266,3 +266,54 @@ export class BulkPreviewView {
   @ApiProperty({ type: [TransactionPreviewView] }) results!: TransactionPreviewView[];
   @ApiProperty({ type: [String] }) notes!: string[];
 }
+
+export class BulkVoidDto {
+  @ApiProperty({ type: [String], description: '1 to 100 hold ids.' })
+  @IsDefined({ message: 'cannot be blank' })
+  @IsArray({ message: 'must be an array' })
+  @IsString({ each: true, message: 'must be an array of strings' })
+  transaction_ids!: string[];
+
+  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) skip_queue?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) dry_run?: boolean;
+}
+
+export class BulkCommitItemDto {
+  @ApiProperty() @IsDefined({ message: 'cannot be blank' }) @IsString(STR) transaction_id!: string;
+  @ApiPropertyOptional() @IsOptional() @IsFiniteNumber() amount?: number;
+  @ApiPropertyOptional(BIG_INT_INPUT) @IsOptional() @IsBigIntLike() precise_amount?:
+    number | bigint | string;
+}
+
+export class BulkCommitDto {
+  @ApiProperty({
+    type: [BulkCommitItemDto],
+    description: '1 to 100 holds; amount absent = all that remains.',
+  })
+  @IsDefined({ message: 'cannot be blank' })
+  @IsArray({ message: 'must be an array' })
+  @ValidateNested({ each: true })
+  @Type(() => BulkCommitItemDto)
+  transactions!: BulkCommitItemDto[];
+
+  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) skip_queue?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) dry_run?: boolean;
+}
+
+export class BulkInflightResultView {
+  @ApiProperty() succeeded!: number;
+  @ApiProperty() failed!: number;
+  @ApiProperty({
+    type: 'array',
+    items: {
+      type: 'object',
+      properties: {
+        transaction_id: { type: 'string' },
+        status: { type: 'string', enum: ['queued', 'succeeded', 'failed'] },
+        code: { type: 'string' },
+        message: { type: 'string' },
+      },
+    },
+  })
+  results!: unknown[];
+}

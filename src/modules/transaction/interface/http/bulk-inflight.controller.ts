@@ -1,0 +1,62 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { BlnkValidationPipe } from '@libs/http/validation.pipe';
+import { toBigInt } from '@libs/http/validators';
+import { BulkInflightResult, BulkInflightUseCase } from '../../application/bulk-inflight.use-case';
+import type { InflightUpdate } from '../../application/update-inflight.use-case';
+import { BulkCommitDto, BulkInflightResultView, BulkVoidDto } from './transaction.dto';
+import { presentPreview } from './preview.presenter';
+
+function body(results: BulkInflightResult[]): Record<string, unknown> {
+  return {
+    succeeded: results.filter((r) => r.status !== 'failed').length,
+    failed: results.filter((r) => r.status === 'failed').length,
+    results: results.map((r) => ({
+      transaction_id: r.transactionId,
+      status: r.status,
+      ...(r.code ? { code: r.code } : {}),
+      ...(r.message ? { message: r.message } : {}),
+    })),
+  };
+}
+
+@ApiTags('transactions')
+@Controller('transactions/inflight/bulk')
+export class BulkInflightController {
+  constructor(private readonly bulk: BulkInflightUseCase) {}
+
+  @Post('void')
+  @HttpCode(200)
+  @ApiOkResponse({ type: BulkInflightResultView })
+  async voidAll(
+    @Body(new BlnkValidationPipe('TXN_VALIDATION_ERROR')) dto: BulkVoidDto,
+  ): Promise<unknown> {
+    const updates: InflightUpdate[] = dto.transaction_ids.map((id) => ({ id, status: 'void' }));
+    return this.run(updates, dto.skip_queue, dto.dry_run);
+  }
+
+  @Post('commit')
+  @HttpCode(200)
+  @ApiOkResponse({ type: BulkInflightResultView })
+  async commitAll(
+    @Body(new BlnkValidationPipe('TXN_VALIDATION_ERROR')) dto: BulkCommitDto,
+  ): Promise<unknown> {
+    const updates: InflightUpdate[] = dto.transactions.map((t) => ({
+      id: t.transaction_id,
+      status: 'commit',
+      amount: t.amount,
+      preciseAmount: t.precise_amount === undefined ? undefined : toBigInt(t.precise_amount),
+    }));
+    return this.run(updates, dto.skip_queue, dto.dry_run);
+  }
+
+  private async run(
+    updates: InflightUpdate[],
+    skipQueue?: boolean,
+    dryRun?: boolean,
+  ): Promise<unknown> {
+    if (dryRun)
+      return { dry_run: true, results: (await this.bulk.preview(updates)).map(presentPreview) };
+    return body(await this.bulk.execute(updates, skipQueue === true));
+  }
+}
