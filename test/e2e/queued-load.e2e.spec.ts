@@ -81,20 +81,16 @@ describe(`queued engine under load (${OPS} operations)`, () => {
         if (body.source === body.destination)
           body.destination = ids[(ids.indexOf(from) + 1) % BALANCES];
         if (kind >= 85 && kind < 95 && (holds.length || applied.length)) {
-          // Synchronous settlement of earlier work, racing the workers.
+          // Settlement of earlier work, half through the queue and half now, racing the workers.
+          const skip_queue = rnd(2) === 0;
           if (holds.length && kind < 90) {
             const h = holds[rnd(holds.length)];
-            const r = await t.http(
-              'PUT',
-              `/transactions/inflight/${h}`,
-              rnd(2)
-                ? { status: 'void', skip_queue: true }
-                : { status: 'commit', precise_amount: 1, skip_queue: true },
-            );
+            const action = rnd(2) ? { status: 'void' } : { status: 'commit', precise_amount: 1 };
+            const r = await t.http('PUT', `/transactions/inflight/${h}`, { ...action, skip_queue });
             count(`settle-${r.status}`);
           } else if (applied.length) {
             const r = await t.http('POST', `/refund-transaction/${applied[rnd(applied.length)]}`, {
-              skip_queue: true,
+              skip_queue,
             });
             count(`refund-${r.status}`);
           }
@@ -120,6 +116,9 @@ describe(`queued engine under load (${OPS} operations)`, () => {
     await Promise.all(Array.from({ length: CLIENTS }, client));
     expect(counts.get('queued-201')).toBeGreaterThan(OPS / 2);
     expect(counts.get('queued-409')).toBeGreaterThan(0);
+    // Commits, voids and refunds happened, and some were refused as already done.
+    expect((counts.get('settle-200') ?? 0) + (counts.get('refund-201') ?? 0)).toBeGreaterThan(0);
+    expect((counts.get('settle-409') ?? 0) + (counts.get('refund-409') ?? 0)).toBeGreaterThan(0);
 
     await waitFor(
       async () => {
@@ -141,5 +140,11 @@ describe(`queued engine under load (${OPS} operations)`, () => {
     expect(by.APPLIED).toBeGreaterThan(0);
     expect(by.INFLIGHT).toBeGreaterThan(0);
     expect(by.REJECTED + by.APPLIED + by.INFLIGHT).toBe(accepted.length);
+    // No hold was ever settled beyond its amount.
+    const over: unknown[] = await t.ds.query(`
+      SELECT h.transaction_id FROM transactions h JOIN transactions c ON c.parent_transaction = h.transaction_id
+      WHERE h.status = 'INFLIGHT' AND c.status IN ('APPLIED', 'VOID')
+      GROUP BY h.transaction_id, h.precise_amount HAVING sum(c.precise_amount) > h.precise_amount`);
+    expect(over).toEqual([]);
   }, 900000);
 });
