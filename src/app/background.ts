@@ -15,6 +15,7 @@ export function queueSettingsFrom(config: NeracaConfig): QueueSettings {
       ? config.get<number>('queue.backpressure_max_pending_tasks')
       : 0,
     config.get<number>('queue.sweep_interval'),
+    config.get<boolean>('transaction.enable_queued_checks'),
   );
 }
 

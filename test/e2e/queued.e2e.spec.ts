@@ -247,6 +247,37 @@ describe('queued work survives lost signals', () => {
     }
   });
 
+  it('enable_queued_checks: a synchronous debit must leave queued debits covered', async () => {
+    const t = await startTestApp({
+      workers: false,
+      queueSettings: new QueueSettings(4, 100, 1000, 500, true),
+    });
+    try {
+      const ledger = (await t.http('POST', '/ledgers', { name: 'qc' })).json.ledger_id;
+      const c = ledgerClient(t, () => ledger);
+      const [a, b] = [await c.balance(), await c.balance()];
+      await c.fund(a, 100, 'qc-fund');
+      const body = { source: a, destination: b, currency: 'USD', description: 'qc' };
+      expect(
+        (
+          await t.http('POST', '/transactions', {
+            ...body,
+            precise_amount: 80,
+            reference: 'qc-queued',
+          })
+        ).status,
+      ).toBe(201);
+      const over = await c.txn({ ...body, precise_amount: 30, reference: 'qc-sync-1' });
+      expect(over.status).toBe(400);
+      expect(over.json.error_detail.code).toBe('TXN_INSUFFICIENT_FUNDS');
+      expect((await c.txn({ ...body, precise_amount: 20, reference: 'qc-sync-2' })).status).toBe(
+        201,
+      );
+    } finally {
+      await t.close();
+    }
+  });
+
   it('back-pressure: over the configured depth, queued requests get 503 QUEUE_BACKPRESSURE', async () => {
     const t = await startTestApp({
       workers: false,

@@ -224,6 +224,9 @@ export class MemoryQueuedWork extends QueuedWorkRepository {
   async pendingCount(): Promise<number> {
     return this.items.length;
   }
+  async queuedDebits(): Promise<Map<string, bigint>> {
+    return new Map();
+  }
 }
 
 /** Signals recorded, never delivered. */

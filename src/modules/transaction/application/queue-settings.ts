@@ -9,5 +9,7 @@ export class QueueSettings {
     readonly maxPending: number = 100000,
     /** How often workers re-signal lanes that still have due work. */
     readonly sweepIntervalMs: number = 2000,
+    /** transaction.enable_queued_checks: synchronous debits must leave queued debits covered. */
+    readonly queuedChecks: boolean = false,
   ) {}
 }

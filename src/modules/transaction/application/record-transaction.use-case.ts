@@ -97,7 +97,13 @@ export class RecordTransactionUseCase {
       const session = new PostingSession(tx, this.balances, this.transactions);
       await session.open(endpointsOf([p]));
       await session.checkReferences(p.plan.legs.map((l) => l.reference));
-      const rows = this.apply(session, p);
+      const reserved = this.settings.queuedChecks
+        ? await this.work.queuedDebits(
+            tx,
+            p.plan.legs.map((l) => session.idOf(l.source, p.draft.currency)),
+          )
+        : undefined;
+      const rows = this.apply(session, p, reserved);
       await session.flush();
       const resolvedLane = laneOf(rows[0].source, this.settings.lanes);
       await this.work.insert(
@@ -135,7 +141,12 @@ export class RecordTransactionUseCase {
   }
 
   /** Runs one prepared transaction in an open session; returns the rows it appended. */
-  apply(session: PostingSession, p: PreparedTransaction): Transaction[] {
+  /** `reserved`: queued debits per balance that a synchronous debit must leave covered. */
+  apply(
+    session: PostingSession,
+    p: PreparedTransaction,
+    reserved?: Map<string, bigint>,
+  ): Transaction[] {
     const d = p.draft;
     const rules = {
       allowOverdraft: d.flags.allowOverdraft,
@@ -164,7 +175,7 @@ export class RecordTransactionUseCase {
         scheduledFor: null,
         metaData: meta,
       };
-      session.transfer(row, rules);
+      session.transfer(row, { ...rules, reserved: reserved?.get(source) });
       return row;
     });
   }

@@ -24,6 +24,12 @@ describe('checkFunds', () => {
     expect(() => checkFunds(withBalance(100n, 60n), 50n, none)).toThrow(/insufficient funds/);
     expect(() => checkFunds(withBalance(100n, 60n), 40n, none)).not.toThrow();
   });
+  it('leaves reserved (queued) debits covered', () => {
+    expect(() => checkFunds(withBalance(100n), 30n, { ...none, reserved: 80n })).toThrow(
+      /insufficient funds/,
+    );
+    expect(() => checkFunds(withBalance(100n), 20n, { ...none, reserved: 80n })).not.toThrow();
+  });
   it('allow_overdraft without a limit is unlimited', () => {
     expect(() =>
       checkFunds(withBalance(0n), 10n ** 40n, { allowOverdraft: true, overdraftLimit: 0n }),

@@ -12,6 +12,8 @@ export interface FundsRules {
   allowOverdraft: boolean;
   /** Minor units; 0 = no limit given. */
   overdraftLimit: bigint;
+  /** Minor units already promised to queued debits (transaction.enable_queued_checks). */
+  reserved?: bigint;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface FundsRules {
  * @throws DomainError TXN_INSUFFICIENT_FUNDS, or TXN_VALIDATION_ERROR when the limit is exceeded.
  */
 export function checkFunds(source: BalanceAmounts, amount: bigint, rules: FundsRules): void {
-  const avail = available(source);
+  const avail = available(source) - (rules.reserved ?? 0n);
   if (rules.allowOverdraft && rules.overdraftLimit === 0n) return;
   if (avail >= amount) return;
   if (rules.overdraftLimit > 0n) {

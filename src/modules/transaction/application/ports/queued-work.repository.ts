@@ -51,6 +51,8 @@ export abstract class QueuedWorkRepository {
   abstract pendingTransaction(tx: Tx, id: string): Promise<boolean>;
   /** Lanes with work due at `now` (older than `olderThan` when given), and how many rows. */
   abstract dueLanes(now: Date, olderThan?: Date): Promise<{ lane: number; count: number }[]>;
+  /** Σ precise_amount of queued transactions not yet applied that debit each balance. */
+  abstract queuedDebits(tx: Tx, balanceIds: string[]): Promise<Map<string, bigint>>;
   /** Rows waiting (for back-pressure). */
   abstract pendingCount(): Promise<number>;
 }

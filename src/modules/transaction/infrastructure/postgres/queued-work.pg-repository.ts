@@ -136,6 +136,16 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
     return rows;
   }
 
+  async queuedDebits(tx: Tx, balanceIds: string[]): Promise<Map<string, bigint>> {
+    const rows: { source: string; total: string }[] = await sql(tx).query(
+      `SELECT t.source, sum(t.precise_amount)::text AS total
+       FROM queued_work w JOIN transactions t ON t.transaction_id = w.transaction_id
+       WHERE w.kind = 'transaction' AND t.status = 'QUEUED' AND t.source = ANY($1::text[]) GROUP BY t.source`,
+      [balanceIds],
+    );
+    return new Map(rows.map((r) => [r.source, BigInt(r.total)]));
+  }
+
   async pendingCount(): Promise<number> {
     // Counted at most twice a second: back-pressure needs a level, not an exact figure.
     const now = Date.now();
