@@ -181,6 +181,29 @@ describe('queued holds', () => {
     ).toBe('TXN_BULK_LIMIT_EXCEEDED');
   });
 
+  it('a hold the worker rejected cannot be committed; settled rows never show inflight: true', async () => {
+    const [a, b] = [await c.balance(), await c.balance()];
+    const hold = await queued({
+      source: a,
+      destination: b,
+      precise_amount: 50,
+      reference: 'qh-rej',
+      inflight: true,
+    });
+    await until(async () => {
+      const r = await t.http('GET', '/transactions/reference/qh-rej_q');
+      return r.status === 200 ? r.json : undefined;
+    }, 'the rejection');
+    const outcome = (await t.http('GET', '/transactions/reference/qh-rej_q')).json;
+    expect(outcome).toMatchObject({ status: 'REJECTED', inflight: false });
+    const commit = await t.http('PUT', `/transactions/inflight/${hold.json.transaction_id}`, {
+      status: 'commit',
+    });
+    expect(commit.status).toBe(400);
+    expect(commit.json.error_detail.code).toBe('TXN_NOT_INFLIGHT');
+    expect(await c.amountsOf(a)).toMatchObject({ balance: 0n, inflight_debit_balance: 0n });
+  });
+
   it('inflight_expiry_date voids what remains at expiry', async () => {
     const [a, b] = [await c.balance(), await c.balance()];
     await c.fund(a, 100, 'qh3-fund');
