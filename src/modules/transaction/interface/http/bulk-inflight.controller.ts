@@ -4,7 +4,8 @@ import { BlnkValidationPipe } from '@libs/http/validation.pipe';
 import { toBigInt } from '@libs/http/validators';
 import { BulkInflightResult, BulkInflightUseCase } from '../../application/bulk-inflight.use-case';
 import type { InflightUpdate } from '../../application/update-inflight.use-case';
-import { BulkCommitDto, BulkInflightResultView, BulkVoidDto } from './transaction.dto';
+import { BulkCommitDto, BulkVoidDto } from './transaction.dto';
+import { BulkInflightResultView } from './transaction.views';
 import { presentPreview } from './preview.presenter';
 
 function body(results: BulkInflightResult[]): Record<string, unknown> {

@@ -3,7 +3,8 @@ import { ApiBody, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { BlnkValidationPipe } from '@libs/http/validation.pipe';
 import { RefundTransactionUseCase } from '../../application/refund-transaction.use-case';
-import { RefundDto, TransactionView } from './transaction.dto';
+import { RefundDto } from './transaction.dto';
+import { TransactionView } from './transaction.views';
 import { presentPreview } from './preview.presenter';
 import { presentTransaction } from './transaction.presenter';
 

@@ -23,15 +23,13 @@ import { QueueTransactionUseCase } from '../../application/queue-transaction.use
 import { QueueRecoveryUseCase } from '../../application/queue-recovery.use-case';
 import { formatGoDuration, parseGoDuration } from '@libs/http/go-duration';
 import { RecordTransactionInput } from '../../domain/record-request';
+import { BulkTransactionsDto, InflightUpdateDto, RecordTransactionDto } from './transaction.dto';
 import {
   BulkPreviewView,
   BulkResultView,
-  BulkTransactionsDto,
-  InflightUpdateDto,
-  RecordTransactionDto,
   TransactionPreviewView,
   TransactionView,
-} from './transaction.dto';
+} from './transaction.views';
 import { presentBulkPreview, presentPreview } from './preview.presenter';
 import { presentRecorded, presentTransaction } from './transaction.presenter';
 

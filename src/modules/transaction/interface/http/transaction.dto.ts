@@ -8,7 +8,7 @@ import {
   IsString,
   ValidateNested,
 } from 'class-validator';
-import { BIG_INT, BIG_INT_INPUT, META_DATA } from '@libs/http/api-types';
+import { BIG_INT_INPUT, META_DATA } from '@libs/http/api-types';
 import { IsBigIntLike, IsFiniteNumber, IsJsonNumber, IsJsonObject } from '@libs/http/validators';
 
 const STR = { message: 'must be a string' };
@@ -132,38 +132,6 @@ export class RecordTransactionDto {
   rate?: number;
 }
 
-export class TransactionView {
-  @ApiProperty({ example: 'txn_0f8c9e2a-1111-4222-8333-444455556666' }) transaction_id!: string;
-  @ApiProperty({ description: '"" when none' }) parent_transaction!: string;
-  @ApiPropertyOptional() source?: string;
-  @ApiPropertyOptional() destination?: string;
-  @ApiPropertyOptional({ type: [DistributionDto] }) sources?: DistributionDto[];
-  @ApiPropertyOptional({ type: [DistributionDto] }) destinations?: DistributionDto[];
-  @ApiProperty() reference!: string;
-  @ApiProperty({ type: 'number', description: 'Major units, written digit for digit.' })
-  amount!: unknown;
-  @ApiPropertyOptional({ description: 'Exact decimal, when derived from precise_amount.' })
-  amount_string?: string;
-  @ApiProperty(BIG_INT) precise_amount!: bigint;
-  @ApiProperty(BIG_INT) precision!: bigint;
-  @ApiProperty({ type: 'number' }) overdraft_limit!: unknown;
-  @ApiProperty() currency!: string;
-  @ApiPropertyOptional() description?: string;
-  @ApiProperty({ enum: ['QUEUED', 'SCHEDULED', 'APPLIED', 'INFLIGHT', 'VOID', 'REJECTED'] })
-  status!: string;
-  @ApiProperty() hash!: string;
-  @ApiProperty() allow_overdraft!: boolean;
-  @ApiProperty() inflight!: boolean;
-  @ApiProperty() skip_queue!: boolean;
-  @ApiProperty() atomic!: boolean;
-  @ApiProperty({ format: 'date-time' }) created_at!: string;
-  @ApiPropertyOptional({ format: 'date-time' }) effective_date?: string;
-  @ApiProperty({ format: 'date-time' }) scheduled_for!: string;
-  @ApiProperty({ format: 'date-time' }) inflight_expiry_date!: string;
-  @ApiProperty({ format: 'date-time' }) inflight_commit_date!: string;
-  @ApiPropertyOptional(META_DATA) meta_data?: Record<string, unknown>;
-}
-
 export class InflightUpdateDto {
   @ApiProperty({ enum: ['commit', 'void'] })
   @IsDefined({ message: 'cannot be blank' })
@@ -213,60 +181,6 @@ export class BulkTransactionsDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) dry_run?: boolean;
 }
 
-export class BulkResultView {
-  @ApiProperty({ example: 'bulk_0f8c9e2a-1111-4222-8333-444455556666' }) batch_id!: string;
-  @ApiProperty({ enum: ['applied', 'inflight'] }) status!: string;
-  @ApiProperty() transaction_count!: number;
-}
-
-export class BalancePreviewView {
-  @ApiProperty() balance_id!: string;
-  @ApiProperty({ enum: ['source', 'destination'] }) role!: string;
-  @ApiProperty() currency!: string;
-  @ApiProperty({ description: 'An @indicator balance that would be created.' }) virtual!: boolean;
-  @ApiProperty() current_balance!: string;
-  @ApiProperty() current_available!: string;
-  @ApiProperty() current_credit_balance!: string;
-  @ApiProperty() current_debit_balance!: string;
-  @ApiProperty() current_inflight_debit_balance!: string;
-  @ApiProperty() current_inflight_credit_balance!: string;
-  @ApiProperty() resulting_balance!: string;
-  @ApiProperty() resulting_available!: string;
-  @ApiProperty() resulting_credit_balance!: string;
-  @ApiProperty() resulting_debit_balance!: string;
-  @ApiProperty() resulting_inflight_debit_balance!: string;
-  @ApiProperty() resulting_inflight_credit_balance!: string;
-}
-
-export class TransactionPreviewView {
-  @ApiProperty({ example: true }) dry_run!: boolean;
-  @ApiProperty() would_apply!: boolean;
-  @ApiPropertyOptional({
-    example: { code: 'TXN_INSUFFICIENT_FUNDS', reason: 'insufficient_funds', message: '…' },
-  })
-  rejection?: Record<string, string>;
-  @ApiPropertyOptional({ enum: ['commit', 'void'] }) operation?: string;
-  @ApiPropertyOptional() status?: string;
-  @ApiProperty() reference!: string;
-  @ApiProperty() currency!: string;
-  @ApiProperty({ type: 'number' }) amount!: unknown;
-  @ApiProperty({ description: 'Minor units as a string (previews use strings).' })
-  precise_amount!: string;
-  @ApiProperty(BIG_INT) precision!: bigint;
-  @ApiProperty({ type: [BalancePreviewView] }) balances!: BalancePreviewView[];
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object' } }) legs?: unknown[];
-  @ApiProperty({ type: [String] }) notes!: string[];
-}
-
-export class BulkPreviewView {
-  @ApiProperty() dry_run!: boolean;
-  @ApiProperty() would_apply!: boolean;
-  @ApiProperty() cumulative!: boolean;
-  @ApiProperty() atomic!: boolean;
-  @ApiProperty({ type: [TransactionPreviewView] }) results!: TransactionPreviewView[];
-  @ApiProperty({ type: [String] }) notes!: string[];
-}
-
 export class BulkVoidDto {
   @ApiProperty({ type: [String], description: '1 to 100 hold ids.' })
   @IsDefined({ message: 'cannot be blank' })
@@ -298,22 +212,4 @@ export class BulkCommitDto {
 
   @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) skip_queue?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) dry_run?: boolean;
-}
-
-export class BulkInflightResultView {
-  @ApiProperty() succeeded!: number;
-  @ApiProperty() failed!: number;
-  @ApiProperty({
-    type: 'array',
-    items: {
-      type: 'object',
-      properties: {
-        transaction_id: { type: 'string' },
-        status: { type: 'string', enum: ['queued', 'succeeded', 'failed'] },
-        code: { type: 'string' },
-        message: { type: 'string' },
-      },
-    },
-  })
-  results!: unknown[];
 }
