@@ -14,9 +14,12 @@ import {
 @Injectable()
 export class BalanceBookPg extends BalanceBook {
   async lockForUpdate(tx: Tx, ids: string[]): Promise<Map<string, Balance>> {
-    // ORDER BY puts the sort below the row-lock step, so rows are locked in id order.
+    // ORDER BY puts the sort below the row-lock step, so rows are locked in id order. NO KEY
+    // UPDATE is what an UPDATE of non-key columns takes anyway; unlike FOR UPDATE it does not
+    // block the KEY SHARE locks that foreign-key checks take when rows referencing a balance are
+    // inserted (a QUEUED row accepted while a worker holds that balance).
     const rows: BalanceRow[] = await sql(tx).query(
-      `SELECT ${BALANCE_COLUMNS} FROM balances WHERE balance_id = ANY($1::text[]) ORDER BY balance_id FOR UPDATE`,
+      `SELECT ${BALANCE_COLUMNS} FROM balances WHERE balance_id = ANY($1::text[]) ORDER BY balance_id FOR NO KEY UPDATE`,
       [ids],
     );
     return new Map(rows.map((r) => [r.balance_id, toBalance(r)]));
