@@ -3,7 +3,6 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { parseJson, stringifyJson } from '@libs/core/json';
-import { toEnvelope } from '@libs/http/error.filter';
 import { AppDependencies, AppModule } from './app.module';
 
 export interface HttpAppOptions extends AppDependencies {
@@ -64,10 +63,8 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
     },
   );
   fastify.setReplySerializer((payload) => stringifyJson(payload));
-  fastify.setErrorHandler((err, _req, reply) => {
-    const { status, body } = toEnvelope(err);
-    void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
-  });
+  // Errors fastify raises itself (body too large, bad JSON) reach Nest's error handler, which
+  // passes them through ErrorEnvelopeFilter like any other: one envelope for everything.
   fastify.addHook('onSend', async (req, reply, payload) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
     if (req.protocol === 'https' || req.headers['x-forwarded-proto'] === 'https') {
