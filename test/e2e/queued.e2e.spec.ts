@@ -217,6 +217,21 @@ describe('queued work survives lost signals', () => {
         });
         expect(r.status).toBe(201);
       }
+      // `<reference>_q` belongs to the worker while the row waits: no client may take it.
+      for (const skip_queue of [true, false]) {
+        const clash = await t.http('POST', '/transactions', {
+          source: '@World',
+          destination: a,
+          precise_amount: 1,
+          currency: 'USD',
+          description: 'clash',
+          reference: 'lost-0_q',
+          allow_overdraft: true,
+          skip_queue,
+        });
+        expect(clash.status).toBe(409);
+        expect(clash.json.error_detail.code).toBe('TXN_DUPLICATE_REFERENCE');
+      }
       // Redis loses every job (in-process signals are dropped: nobody was consuming).
       if (process.env.BLNK_REDIS_DNS) await deleteKeys(process.env.BLNK_REDIS_DNS, t.prefix);
       expect((await c.amountsOf(a)).balance).toBe(0n);

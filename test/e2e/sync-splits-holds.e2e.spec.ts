@@ -254,6 +254,13 @@ describe('synchronous model: splits and holds', () => {
           })
         ).json.error_detail.code,
       ).toBe('TXN_NOT_INFLIGHT');
+      // An amount below one minor unit is refused, never read as "commit all".
+      const tiny = await t.http('PUT', `/transactions/inflight/${id}`, {
+        status: 'commit',
+        amount: 0.001,
+        skip_queue: true,
+      });
+      expect(tiny.json.error_detail.code).toBe('TXN_INVALID_AMOUNT');
       expect(
         (
           await t.http('PUT', `/transactions/inflight/${id}`, {

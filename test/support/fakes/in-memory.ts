@@ -106,9 +106,12 @@ export class MemoryTransactionRepository extends TransactionRepository {
   }
 
   async existingReferences(_tx: Tx, references: string[]): Promise<Set<string>> {
-    return new Set(
-      this.store.transactions.map((t) => t.reference).filter((r) => references.includes(r)),
+    const taken = this.store.transactions.flatMap((t) =>
+      t.status === 'QUEUED' || t.status === 'SCHEDULED'
+        ? [t.reference, `${t.reference}_q`]
+        : [t.reference],
     );
+    return new Set(taken.filter((r) => references.includes(r)));
   }
 
   async lockInflight(_tx: Tx, id: string): Promise<Transaction[]> {
@@ -198,6 +201,7 @@ export class MemoryQueuedWork extends QueuedWorkRepository {
     this.items.push(...items);
   }
   async lockLane(): Promise<void> {}
+  async lockKey(): Promise<void> {}
   async takeDue(): Promise<QueuedWorkItem[]> {
     return [];
   }

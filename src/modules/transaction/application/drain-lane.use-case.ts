@@ -11,6 +11,7 @@ import { QueuedWorkItem, QueuedWorkRepository } from './ports/queued-work.reposi
 import { TransactionRepository } from './ports/transaction.repository';
 import { PostingSession } from './posting-session';
 import { QueueSettings } from './queue-settings';
+import { WorkQueue } from './ports/work-queue';
 import { UpdateInflightUseCase } from './update-inflight.use-case';
 
 // How long a commit or void waits before looking again for its hold to be applied.
@@ -34,6 +35,7 @@ export class DrainLaneUseCase {
     private readonly work: QueuedWorkRepository,
     private readonly settings: QueueSettings,
     private readonly inflight: UpdateInflightUseCase,
+    private readonly queue: WorkQueue,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
   ) {}
@@ -42,19 +44,26 @@ export class DrainLaneUseCase {
   /** Drains everything due in `lane`; returns the number of queued rows applied or rejected. */
   async execute(lane: number): Promise<number> {
     let total = 0;
+    const wakeUps: Date[] = [];
     for (;;) {
-      const n = await this.uow.run((tx) => this.batch(tx, lane));
+      const n = await this.uow.run((tx) => this.batch(tx, lane, wakeUps));
       total += n;
-      if (n === 0) return total;
+      if (n === 0) break;
     }
+    // A postponed commit or void asks to be looked at again, after the commit.
+    if (wakeUps.length)
+      await this.queue
+        .signal(lane, `wake:${lane}:${wakeUps[0].getTime()}`, wakeUps[0])
+        .catch(() => undefined);
+    return total;
   }
 
-  private async batch(tx: Tx, lane: number): Promise<number> {
+  private async batch(tx: Tx, lane: number, wakeUps: Date[]): Promise<number> {
     await this.work.lockLane(tx, lane);
     const now = this.clock.now();
     const items = await this.work.takeDue(tx, lane, now, this.settings.batchSize);
     if (!items.length) return 0;
-    if (items[0].kind !== 'transaction') return this.settle(tx, items[0], now);
+    if (items[0].kind !== 'transaction') return this.settle(tx, items[0], now, wakeUps);
     const session = new PostingSession(tx, this.balances, this.transactions);
     await session.open(
       [],
@@ -74,9 +83,11 @@ export class DrainLaneUseCase {
    * hold itself still waits to be applied; a refusal (already settled, not inflight, too much) is
    * final and drops the work, as Blnk treats it as done.
    */
-  private async settle(tx: Tx, item: QueuedWorkItem, now: Date): Promise<number> {
+  private async settle(tx: Tx, item: QueuedWorkItem, now: Date, wakeUps: Date[]): Promise<number> {
     if (await this.work.pendingTransaction(tx, item.transactionId)) {
-      await this.work.postpone(tx, item.workId, new Date(now.getTime() + POSTPONE_MS));
+      const later = new Date(now.getTime() + POSTPONE_MS);
+      await this.work.postpone(tx, item.workId, later);
+      wakeUps.push(later);
       return 1;
     }
     try {
@@ -90,7 +101,9 @@ export class DrainLaneUseCase {
         actId: item.workId,
       });
     } catch (e) {
-      if (!(e instanceof DomainError)) throw e;
+      // A refused reference comes from a failed statement: the database transaction is aborted
+      // and must be retried, not carried on.
+      if (!(e instanceof DomainError) || e.code === 'TXN_DUPLICATE_REFERENCE') throw e;
       this.logger.warn(`queued ${item.kind} of ${item.transactionId} dropped: ${e.message}`);
     }
     await this.work.remove(tx, [item.workId]);

@@ -70,6 +70,8 @@ export class UpdateInflightUseCase {
     this.validate(u);
     const actId = this.ids.next('act');
     const { hold, lane } = await this.uow.run(async (tx) => {
+      // Two requests for one hold take turns, also before the hold has rows to lock.
+      await this.work.lockKey(tx, u.id);
       // Looked at first: a hold the worker applies in the meantime is then caught below.
       const waiting = await this.work.pendingTransaction(tx, u.id);
       const holds = await this.transactions.lockInflight(tx, u.id);
@@ -158,7 +160,16 @@ export class UpdateInflightUseCase {
   /** The amount asked for, in the hold's minor units (0 = all that remains). */
   private requested(u: InflightUpdate, hold: Transaction): bigint {
     if (u.preciseAmount !== undefined) return u.preciseAmount;
-    return u.amount ? toMinorUnits(formatFloat(u.amount), hold.precision) : 0n;
+    if (!u.amount) return 0n;
+    const minor = toMinorUnits(formatFloat(u.amount), hold.precision);
+    // 0 means "all that remains": an amount too small for the precision must not become that.
+    if (minor === 0n) {
+      throw new DomainError(
+        'TXN_INVALID_AMOUNT',
+        `amount ${formatFloat(u.amount)} is less than one minor unit`,
+      );
+    }
+    return minor;
   }
 
   private validate(u: InflightUpdate): void {

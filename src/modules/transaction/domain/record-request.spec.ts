@@ -97,6 +97,11 @@ describe('validateRecordRequest', () => {
       'inflight_expiry_date: please format',
     ],
     [
+      'overdraft limit below one minor unit',
+      { overdraftLimit: 0.001 },
+      'overdraft_limit: overdraft_limit is less than one minor unit',
+    ],
+    [
       'negative overdraft limit',
       { overdraftLimit: -5 },
       'overdraft_limit: overdraft_limit cannot be negative',

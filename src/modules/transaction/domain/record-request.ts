@@ -1,6 +1,6 @@
 import { DomainError } from '@libs/core/domain-error';
-import { formatFloat, significantDigits } from '@libs/core/decimal';
-import { resolveAmounts, ResolvedAmounts } from './amounts';
+import { formatFloat, parseDecimal, scaleAndRound, significantDigits } from '@libs/core/decimal';
+import { effectivePrecision, resolveAmounts, ResolvedAmounts } from './amounts';
 import type { MetaData, TransactionFlags } from './transaction';
 import { validationError } from './transaction.errors';
 
@@ -121,6 +121,16 @@ export function validateRecordRequest(input: RecordTransactionInput): Transactio
   }
   if (input.overdraftLimit !== undefined && input.overdraftLimit < 0) {
     e.overdraft_limit = 'overdraft_limit cannot be negative';
+  } else if (
+    input.overdraftLimit &&
+    (precision === undefined || precision >= 0n) &&
+    scaleAndRound(
+      parseDecimal(formatFloat(input.overdraftLimit)),
+      effectivePrecision(precision),
+    ) === 0n
+  ) {
+    // A limit of 0 minor units would read as "no limit", that is an unlimited overdraft.
+    e.overdraft_limit = 'overdraft_limit is less than one minor unit at this precision';
   }
 
   const scheduledFor = parseDate(input.scheduledFor);

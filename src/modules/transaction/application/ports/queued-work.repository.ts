@@ -41,6 +41,8 @@ export abstract class QueuedWorkRepository {
    * transactions, or a single commit / void (which settles in a transaction of its own).
    */
   abstract takeDue(tx: Tx, lane: number, now: Date, limit: number): Promise<QueuedWorkItem[]>;
+  /** Serializes work on one key (a hold id) for the rest of the database transaction. */
+  abstract lockKey(tx: Tx, key: string): Promise<void>;
   /** Moves an item to a later time (a commit waiting for its hold to be applied first). */
   abstract postpone(tx: Tx, workId: string, runAt: Date): Promise<void>;
   /** Removes finished work. */

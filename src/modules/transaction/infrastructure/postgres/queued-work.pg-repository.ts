@@ -14,6 +14,8 @@ import { TRANSACTION_COLUMNS, TransactionRow, toTransaction } from './transactio
 
 // Namespace of the per-lane advisory locks (the second key is the lane).
 const LANE_LOCK = 7_342_002;
+// Namespace of per-id locks (commit / void requests for one hold).
+const KEY_LOCK = 7_342_003;
 
 type WorkRow = TransactionRow & {
   seq: string;
@@ -100,6 +102,10 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
       [lane, now],
     );
     return action.map(toItem);
+  }
+
+  async lockKey(tx: Tx, key: string): Promise<void> {
+    await sql(tx).query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [KEY_LOCK, key]);
   }
 
   async postpone(tx: Tx, workId: string, runAt: Date): Promise<void> {

@@ -83,9 +83,15 @@ export class TransactionPgRepository extends TransactionRepository {
 
   async existingReferences(tx: Tx, references: string[]): Promise<Set<string>> {
     if (!references.length) return new Set();
+    // `X_q` is the reference a worker gives the outcome of the queued row `X`: it counts as
+    // taken while `X` waits, so no client can take it first and block the worker.
+    const bases = references.filter((r) => r.endsWith('_q')).map((r) => r.slice(0, -2));
     const rows: { reference: string }[] = await sql(tx).query(
-      `SELECT reference FROM transactions WHERE reference = ANY($1::text[])`,
-      [references],
+      `SELECT reference FROM transactions WHERE reference = ANY($1::text[])
+       UNION
+       SELECT reference || '_q' FROM transactions
+       WHERE reference = ANY($2::text[]) AND status IN ('QUEUED', 'SCHEDULED')`,
+      [references, bases],
     );
     return new Set(rows.map((r) => r.reference));
   }
