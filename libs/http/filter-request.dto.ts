@@ -1,24 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { FILTER_OPERATORS } from '@libs/core/list-query';
 
 /** OpenAPI description of the body of POST /{collection}/filter (reference §3.2). */
 export class FieldFilterDto {
   @ApiProperty({ example: 'status' }) field!: string;
-  @ApiProperty({
-    enum: [
-      'eq',
-      'ne',
-      'gt',
-      'gte',
-      'lt',
-      'lte',
-      'in',
-      'between',
-      'like',
-      'ilike',
-      'isnull',
-      'isnotnull',
-    ],
-  })
+  @ApiProperty({ enum: FILTER_OPERATORS })
   operator!: string;
   @ApiPropertyOptional({ description: 'Value for single-valued operators.' }) value?: unknown;
   @ApiPropertyOptional({ type: 'array', items: {}, description: 'Values for in / between.' })
