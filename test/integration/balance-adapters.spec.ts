@@ -78,8 +78,10 @@ describe.each(BACKENDS)('balance adapters on %s', (kind) => {
     expect([...locked.keys()]).toEqual(['bln_fees']);
   });
 
-  it('lockForUpdate blocks a second locker until the first commits', async () => {
-    if (db.poolSize < 2) return; // PGlite serializes every transaction already.
+  // Row-lock behaviour needs two sessions, which only a PostgreSQL server has (PGlite is one).
+  const pgOnly = kind === 'postgres' ? it : undefined;
+
+  pgOnly?.('lockForUpdate blocks a second locker until the first commits', async () => {
     const order: string[] = [];
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
@@ -99,6 +101,39 @@ describe.each(BACKENDS)('balance adapters on %s', (kind) => {
     await Promise.all([first, second]);
     expect(order).toEqual(['first-locked', 'first-done', 'second-locked']);
   });
+
+  pgOnly?.(
+    'the balance lock does not block inserting a row that references the balance',
+    async () => {
+      // FOR NO KEY UPDATE, not FOR UPDATE: a QUEUED row accepted while a worker holds its balance
+      // must not wait for (or deadlock with) that worker.
+      await ds.query(
+        `INSERT INTO balances (balance_id, ledger_id, currency)
+         VALUES ('bln_fk1', 'general_ledger_id', 'USD'), ('bln_fk2', 'general_ledger_id', 'USD')`,
+      );
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((r) => (locked = r));
+      const holder = uow.run(async (tx) => {
+        await book.lockForUpdate(tx, ['bln_fk1']);
+        locked();
+        await held;
+      });
+      await isLocked;
+      const insert = ds.query(
+        `INSERT INTO transactions (transaction_id, source, destination, reference, amount, precise_amount, currency, status, hash)
+       VALUES ('txn_fk', 'bln_fk1', 'bln_fk2', 'fk-1', 1, 1, 'USD', 'QUEUED', 'h')`,
+      );
+      const outcome = await Promise.race([
+        insert.then(() => 'inserted'),
+        new Promise((r) => setTimeout(() => r('blocked'), 2000)),
+      ]);
+      release();
+      await Promise.all([holder, insert]);
+      expect(outcome).toBe('inserted');
+    },
+  );
 
   it('sets an identity and merges metadata', async () => {
     await ds.query(`INSERT INTO identity (identity_id, first_name) VALUES ('idt_1', 'Ada')`);
