@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { Clock, SystemClock } from '@libs/core/clock';
 import { IdGenerator, RandomIdGenerator } from '@libs/core/ids';
@@ -7,7 +7,7 @@ import { UnitOfWork } from '@libs/core/unit-of-work';
 import { ErrorEnvelopeFilter } from '@libs/http/error.filter';
 import { TypeOrmUnitOfWork } from '@libs/persistence/typeorm-unit-of-work';
 import { AuthSettings } from '../modules/auth/auth-settings';
-import { ApiKeyGuard } from '../modules/auth/interface/http/api-key.guard';
+import { AuthModule } from '../modules/auth/auth.module';
 import { BalanceModule } from '../modules/balance/balance.module';
 import { LedgerModule } from '../modules/ledger/ledger.module';
 import { MetadataModule } from '../modules/metadata/metadata.module';
@@ -56,11 +56,9 @@ export class AppModule {
         BalanceModule,
         TransactionModule,
         MetadataModule,
+        AuthModule,
       ],
-      providers: [
-        { provide: APP_GUARD, useClass: ApiKeyGuard },
-        { provide: APP_FILTER, useClass: ErrorEnvelopeFilter },
-      ],
+      providers: [{ provide: APP_FILTER, useClass: ErrorEnvelopeFilter }],
     };
   }
 }

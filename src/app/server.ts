@@ -5,7 +5,8 @@ import type { DataSource } from 'typeorm';
 import { createDataSource } from '@libs/persistence/data-source';
 import { EmbeddedPostgres, startEmbeddedPostgres } from '@libs/persistence/embedded-postgres';
 import { migrateUp } from '@libs/persistence/migrate';
-import { AuthSettings } from '../modules/auth/auth-settings';
+import { AuthSettings, RateLimitSettings } from '../modules/auth/auth-settings';
+import { limitsFrom } from '../modules/auth/domain/token-bucket';
 import { NeracaConfig } from './config/neraca-config';
 import { createHttpApp } from './http-app';
 import { MasterKey, resolveMasterKey } from './master-key';
@@ -50,6 +51,19 @@ export async function openDatabase(config: NeracaConfig): Promise<Database> {
   };
 }
 
+/** `rate_limit.*` (reference §10.2): buckets in Redis when there is one, so API processes share them. */
+export function rateLimitSettingsFrom(config: NeracaConfig): RateLimitSettings {
+  return new RateLimitSettings(
+    limitsFrom(
+      config.get<number | undefined>('rate_limit.requests_per_second'),
+      config.get<number | undefined>('rate_limit.burst'),
+    ),
+    config.get<string>('redis.dns'),
+    config.get<string>('rate_limit.redis_prefix'),
+    config.get<number>('rate_limit.cleanup_interval_sec') * 1000,
+  );
+}
+
 export interface RunningServer {
   app: NestFastifyApplication;
   /** Whether this process also applies queued work (no Redis: signals stay in-process). */
@@ -72,7 +86,11 @@ export async function startServer(
       config.get<string>('server.secret_key'),
       resolve(config.get<string>('data_dir')),
     );
-    const auth = new AuthSettings(config.get<boolean>('server.secure'), masterKey.key);
+    const auth = new AuthSettings(
+      config.get<boolean>('server.secure'),
+      masterKey.key,
+      rateLimitSettingsFrom(config),
+    );
     const workQueue = createWorkQueue(config);
     const app = await createHttpApp({
       dataSource: db.dataSource,

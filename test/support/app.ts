@@ -2,12 +2,13 @@ import { parse as losslessParse } from 'lossless-json';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { createHttpApp } from '../../src/app/http-app';
-import { AuthSettings } from '../../src/modules/auth/auth-settings';
+import { AuthSettings, RateLimitSettings } from '../../src/modules/auth/auth-settings';
 import { createTestDatabase, openDataSource, TestDatabase } from './database';
 import { randomBytes } from 'node:crypto';
 import IORedis from 'ioredis';
 import { startBackgroundWork } from '../../src/app/background';
 import { WorkQueue } from '../../src/modules/transaction/application/ports/work-queue';
+import type { TokenKeyProvider } from '../../src/modules/identity/application/ports/token-keys';
 import { QueueSettings } from '../../src/modules/transaction/application/queue-settings';
 import { InProcessWorkQueue } from '../../src/modules/transaction/infrastructure/memory/in-process-work-queue';
 import {
@@ -51,9 +52,15 @@ export async function startTestApp(
     bodyLimitMb?: number;
     workers?: boolean;
     queueSettings?: QueueSettings;
+    /** Tokenization keys; absent = tokenization disabled. */
+    tokenKeys?: TokenKeyProvider;
+    rateLimit?: RateLimitSettings;
+    /** Another server's database, to run a second process over it (not dropped by close()). */
+    shareDatabaseOf?: TestApp;
   } = {},
 ): Promise<TestApp> {
-  const db = await createTestDatabase();
+  const shared = opts.shareDatabaseOf?.db;
+  const db = shared ?? (await createTestDatabase());
   const ds = await openDataSource(db);
   // BullMQ on the machine's Redis when configured (a key prefix of this run's own), else in-process.
   const redis = process.env.BLNK_REDIS_DNS;
@@ -64,9 +71,10 @@ export async function startTestApp(
     : new InProcessWorkQueue();
   const app = await createHttpApp({
     dataSource: ds,
-    auth: new AuthSettings(opts.secure ?? true, TEST_KEY),
+    auth: new AuthSettings(opts.secure ?? true, TEST_KEY, opts.rateLimit),
     workQueue,
     queueSettings,
+    tokenKeys: opts.tokenKeys,
     bodyLimitMb: opts.bodyLimitMb ?? 5,
     logLevels: false,
   });
@@ -110,7 +118,7 @@ export async function startTestApp(
       await workQueue.close();
       if (redis) await deleteKeys(redis, prefix);
       await ds.destroy();
-      await db.drop();
+      if (!shared) await db.drop();
     },
   };
 }

@@ -62,6 +62,19 @@ export const CONFIG_KEYS: KeySpec[] = [
   { path: 'rate_limit.requests_per_second', env: 'BLNK_RATE_LIMIT_RPS', type: 'int', min: 1 },
   { path: 'rate_limit.burst', env: 'BLNK_RATE_LIMIT_BURST', type: 'int', min: 1 },
   {
+    path: 'rate_limit.cleanup_interval_sec',
+    env: 'BLNK_RATE_LIMIT_CLEANUP_INTERVAL_SEC',
+    type: 'int',
+    default: 10800,
+    min: 1,
+  },
+  {
+    path: 'rate_limit.redis_prefix',
+    env: 'NERACA_RATE_LIMIT_PREFIX',
+    type: 'string',
+    default: 'neraca',
+  },
+  {
     path: 'transaction.batch_size',
     env: 'BLNK_TRANSACTION_BATCH_SIZE',
     type: 'int',

@@ -1,7 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { Queue, Worker } from 'bullmq';
-import IORedis, { RedisOptions } from 'ioredis';
+import IORedis from 'ioredis';
+import { connectRedis } from '@libs/redis/redis-connection';
 import { WorkQueue } from '../../application/ports/work-queue';
+
+// Kept here too: tests import it from this module.
+export { redisOptions } from '@libs/redis/redis-connection';
 
 export interface BullMqSettings {
   /** Redis DSN: `host:port`, `redis://[:pass@]host:port/db` or `rediss://…` (reference §10.2). */
@@ -9,20 +13,6 @@ export interface BullMqSettings {
   lanes: number;
   /** Key prefix, so several deployments (or test runs) can share one Redis. */
   prefix: string;
-}
-
-export function redisOptions(dsn: string): { url?: string; options: RedisOptions } {
-  const options: RedisOptions = { maxRetriesPerRequest: null, enableReadyCheck: true };
-  if (/^rediss?:\/\//.test(dsn)) return { url: dsn, options };
-  const at = dsn.lastIndexOf('@');
-  const password = at >= 0 ? dsn.slice(0, at) : undefined;
-  const [host, port] = (at >= 0 ? dsn.slice(at + 1) : dsn).split(':');
-  return { options: { ...options, host, port: Number(port || 6379), password } };
-}
-
-function connect(dsn: string): IORedis {
-  const { url, options } = redisOptions(dsn);
-  return url ? new IORedis(url, options) : new IORedis(options);
 }
 
 /**
@@ -40,7 +30,7 @@ export class BullMqWorkQueue extends WorkQueue {
 
   constructor(private readonly settings: BullMqSettings) {
     super();
-    this.connection = connect(settings.dsn);
+    this.connection = connectRedis(settings.dsn);
     this.queues = Array.from(
       { length: settings.lanes },
       (_, k) => new Queue(`lane-${k}`, { connection: this.connection, prefix: settings.prefix }),
@@ -67,7 +57,7 @@ export class BullMqWorkQueue extends WorkQueue {
     const workers = this.queues.map(
       (_, k) =>
         new Worker(`lane-${k}`, async () => drain(k), {
-          connection: this.track(connect(this.settings.dsn)),
+          connection: this.track(connectRedis(this.settings.dsn)),
           prefix: this.settings.prefix,
           concurrency: 1,
         }),

@@ -1,0 +1,61 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { BlnkValidationPipe } from '@libs/http/validation.pipe';
+import { ApiKeyUseCases } from '../../application/api-key.use-cases';
+import { ApiKeyView, CreateApiKeyDto } from './api-key.dto';
+import { presentApiKey } from './api-key.presenter';
+import { callerOf } from './caller';
+
+const first = (v?: string | string[]) => (Array.isArray(v) ? v[0] : v);
+
+/** API keys (reference §2.12). The owner rules live in the use cases. */
+@ApiTags('api-keys')
+@Controller('api-keys')
+export class ApiKeyController {
+  constructor(private readonly keys: ApiKeyUseCases) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: ApiKeyView })
+  async create(
+    @Req() req: FastifyRequest,
+    @Body(new BlnkValidationPipe('GEN_VALIDATION_ERROR')) dto: CreateApiKeyDto,
+  ): Promise<ApiKeyView> {
+    const { apiKey, secret } = await this.keys.create(callerOf(req), {
+      name: dto.name,
+      owner: dto.owner,
+      scopes: dto.scopes,
+      expiresAt: new Date(dto.expires_at),
+    });
+    return presentApiKey(apiKey, secret);
+  }
+
+  @Get()
+  @ApiQuery({ name: 'owner', required: false, description: 'Required with the master key.' })
+  @ApiOkResponse({ type: [ApiKeyView] })
+  async list(
+    @Req() req: FastifyRequest,
+    @Query('owner') owner?: string | string[],
+  ): Promise<ApiKeyView[]> {
+    return (await this.keys.list(callerOf(req), first(owner))).map((k) => presentApiKey(k));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiQuery({ name: 'owner', required: false })
+  @ApiNoContentResponse({ description: 'Revoked.' })
+  async revoke(
+    @Req() req: FastifyRequest,
+    @Param('id') id: string,
+    @Query('owner') owner?: string | string[],
+  ): Promise<void> {
+    await this.keys.revoke(callerOf(req), id, first(owner));
+  }
+}
