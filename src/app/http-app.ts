@@ -15,7 +15,12 @@ const SECURITY_HEADERS: Record<string, string> = {
   'x-frame-options': 'DENY',
   'referrer-policy': 'strict-origin-when-cross-origin',
   'cache-control': 'no-store',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
 };
+
+// The docs page is the one HTML response: it needs its own scripts, styles and images.
+const DOCS_CSP =
+  "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
 
 /**
  * The HTTP application: Fastify with a lossless JSON codec (big integers both ways), Blnk's error
@@ -67,6 +72,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
   // passes them through ErrorEnvelopeFilter like any other: one envelope for everything.
   fastify.addHook('onSend', async (req, reply, payload) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
+    if (req.url.startsWith('/docs')) reply.header('content-security-policy', DOCS_CSP);
     if (req.protocol === 'https' || req.headers['x-forwarded-proto'] === 'https') {
       reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
     }

@@ -19,7 +19,10 @@ function setup() {
     auth,
   );
   const inDays = (d: number) => new Date(clock.now().getTime() + d * 86_400_000);
-  return { repo, clock, auth, keys, inDays };
+  /** A key the master key made for owner `o` with every scope. */
+  const masterKey = (days: number, owner = 'o', scopes = ['*:*']) =>
+    keys.create(MASTER_CALLER, { name: 'k', owner, scopes, expiresAt: inDays(days) });
+  return { repo, clock, auth, keys, inDays, masterKey };
 }
 
 async function code(p: Promise<unknown>): Promise<string> {
@@ -34,13 +37,8 @@ async function code(p: Promise<unknown>): Promise<string> {
 
 describe('API key use cases', () => {
   it('creates a key that is shown once, stored as a digest, and authenticates', async () => {
-    const { repo, keys, auth, inDays } = setup();
-    const { apiKey, secret } = await keys.create(MASTER_CALLER, {
-      name: 'svc',
-      owner: 'team-a',
-      scopes: ['ledgers:read'],
-      expiresAt: inDays(30),
-    });
+    const { repo, auth, masterKey } = setup();
+    const { apiKey, secret } = await masterKey(30, 'team-a', ['ledgers:read']);
     expect(looksLikeApiKey(secret)).toBe(true);
     expect(apiKey.apiKeyId).toMatch(/^api_key_/);
     const stored = repo.rows.get(apiKey.apiKeyId)!;
@@ -52,25 +50,15 @@ describe('API key use cases', () => {
   });
 
   it('tells missing, unknown, master, expired and revoked keys apart', async () => {
-    const { keys, auth, clock, inDays } = setup();
+    const { keys, auth, clock, inDays, masterKey } = setup();
     expect(await code(auth.authenticate(undefined))).toBe('AUTH_MISSING_API_KEY');
     expect(await code(auth.authenticate('nope'))).toBe('AUTH_INVALID_API_KEY');
     expect(await code(auth.authenticate('nrk_' + 'A'.repeat(43)))).toBe('AUTH_INVALID_API_KEY');
     expect((await auth.authenticate('the-master-key')).isMaster).toBe(true);
-    const a = await keys.create(MASTER_CALLER, {
-      name: 'a',
-      owner: 'o',
-      scopes: ['*:*'],
-      expiresAt: inDays(1),
-    });
+    const a = await masterKey(1);
     clock.current = inDays(2);
     expect(await code(auth.authenticate(a.secret))).toBe('AUTH_EXPIRED_API_KEY');
-    const b = await keys.create(MASTER_CALLER, {
-      name: 'b',
-      owner: 'o',
-      scopes: ['*:*'],
-      expiresAt: inDays(10),
-    });
+    const b = await masterKey(10);
     await auth.authenticate(b.secret);
     await keys.revoke(MASTER_CALLER, b.apiKey.apiKeyId);
     // Revoked in this process: forgotten from the cache at once.
@@ -78,13 +66,8 @@ describe('API key use cases', () => {
   });
 
   it('sees a revocation made elsewhere once the cache entry is older than its TTL', async () => {
-    const { repo, keys, auth, inDays } = setup();
-    const k = await keys.create(MASTER_CALLER, {
-      name: 'k',
-      owner: 'o',
-      scopes: ['*:*'],
-      expiresAt: inDays(1),
-    });
+    const { repo, auth, masterKey } = setup();
+    const k = await masterKey(1);
     await auth.authenticate(k.secret);
     await auth.authenticate(k.secret);
     expect(repo.lookups).toBe(1);
@@ -152,13 +135,8 @@ describe('API key use cases', () => {
     });
 
     it('cannot create for, list or revoke another owner', async () => {
-      const { keys, caller, inDays } = await scoped(['*:*']);
-      const other = await keys.create(MASTER_CALLER, {
-        name: 'other',
-        owner: 'team-b',
-        scopes: ['*:*'],
-        expiresAt: inDays(1),
-      });
+      const { keys, caller, inDays, masterKey } = await scoped(['*:*']);
+      const other = await masterKey(1, 'team-b', ['*:*']);
       const create = keys.create(caller, {
         name: 'x',
         owner: 'team-b',
@@ -179,13 +157,8 @@ describe('API key use cases', () => {
   });
 
   it('master: lists need an owner; revoking by the wrong owner is not found', async () => {
-    const { keys, inDays } = setup();
-    const k = await keys.create(MASTER_CALLER, {
-      name: 'k',
-      owner: 'o',
-      scopes: ['*:read'],
-      expiresAt: inDays(1),
-    });
+    const { keys, masterKey } = setup();
+    const k = await masterKey(1, 'o', ['*:read']);
     expect(await code(keys.list(MASTER_CALLER))).toBe('APIKEY_OWNER_REQUIRED');
     expect(await code(keys.revoke(MASTER_CALLER, k.apiKey.apiKeyId, 'p'))).toBe('APIKEY_NOT_FOUND');
     expect(await code(keys.revoke(MASTER_CALLER, 'api_key_missing'))).toBe('APIKEY_NOT_FOUND');

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
-import { idleTtlMs, limitsFrom, takeToken } from './token-bucket';
+import { BucketState, idleTtlMs, limitsFrom, takeToken } from './token-bucket';
 
 describe('token bucket', () => {
   const limits = { rate: 2, burst: 3 };
 
   it('admits a burst, then one request per 1/rate seconds', () => {
-    let state = undefined;
+    let state: BucketState | undefined;
     const at = (ms: number) => {
       const r = takeToken(state, ms, limits);
       state = r.state;
@@ -33,7 +33,7 @@ describe('token bucket', () => {
         fc.integer({ min: 1, max: 50 }),
         fc.array(fc.integer({ min: 0, max: 200 }), { minLength: 1, maxLength: 300 }),
         (rate, burst, gaps) => {
-          let state = undefined;
+          let state: BucketState | undefined;
           let now = 0;
           let admitted = 0;
           for (const gap of gaps) {
