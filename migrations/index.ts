@@ -1,10 +1,12 @@
 import { InitialSchema1732406400000 } from './1732406400000-initial-schema';
 import { QueuedWork1732492800000 } from './1732492800000-queued-work';
+import { Identities1732579200000 } from './1732579200000-identities';
 import { ApiKeys1732665600000 } from './1732665600000-api-keys';
 
 /** Every migration, oldest first. Listed explicitly so source (tests) and dist run the same set. */
 export const MIGRATIONS = [
   InitialSchema1732406400000,
   QueuedWork1732492800000,
+  Identities1732579200000,
   ApiKeys1732665600000,
 ];

@@ -9,6 +9,8 @@ import { TypeOrmUnitOfWork } from '@libs/persistence/typeorm-unit-of-work';
 import { AuthSettings } from '../modules/auth/auth-settings';
 import { AuthModule } from '../modules/auth/auth.module';
 import { BalanceModule } from '../modules/balance/balance.module';
+import { IdentityModule, TokenizationKeysModule } from '../modules/identity/identity.module';
+import type { TokenKeyProvider } from '../modules/identity/application/ports/token-keys';
 import { LedgerModule } from '../modules/ledger/ledger.module';
 import { MetadataModule } from '../modules/metadata/metadata.module';
 import { SystemModule } from '../modules/system/system.module';
@@ -21,6 +23,8 @@ export interface AppDependencies {
   auth: AuthSettings;
   workQueue: WorkQueue;
   queueSettings: QueueSettings;
+  /** Tokenization keys; absent = tokenization disabled (403 IDT_TOKENIZATION_DISABLED). */
+  tokenKeys?: TokenKeyProvider;
 }
 
 /** Shared kernel bindings every module may inject: the database, the unit of work, ids, time. */
@@ -56,6 +60,8 @@ export class AppModule {
         BalanceModule,
         TransactionModule,
         MetadataModule,
+        TokenizationKeysModule.with(deps.tokenKeys),
+        IdentityModule,
         AuthModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorEnvelopeFilter }],

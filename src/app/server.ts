@@ -10,6 +10,7 @@ import { limitsFrom } from '../modules/auth/domain/token-bucket';
 import { NeracaConfig } from './config/neraca-config';
 import { createHttpApp } from './http-app';
 import { MasterKey, resolveMasterKey } from './master-key';
+import { resolveTokenizationKeys, TokenizationKeys } from './tokenization-keys';
 import { createWorkQueue, queueSettingsFrom, startBackgroundWork } from './background';
 import { InProcessWorkQueue } from '../modules/transaction/infrastructure/memory/in-process-work-queue';
 import { NestFactory } from '@nestjs/core';
@@ -70,6 +71,7 @@ export interface RunningServer {
   inProcessWorkers: boolean;
   url: string;
   masterKey: MasterKey;
+  tokenization: TokenizationKeys;
   auth: AuthSettings;
   close(): Promise<void>;
 }
@@ -91,9 +93,11 @@ export async function startServer(
       masterKey.key,
       rateLimitSettingsFrom(config),
     );
+    const tokenization = resolveTokenizationKeys(config, resolve(config.get<string>('data_dir')));
     const workQueue = createWorkQueue(config);
     const app = await createHttpApp({
       dataSource: db.dataSource,
+      tokenKeys: tokenization.keys,
       auth,
       workQueue,
       queueSettings: queueSettingsFrom(config),
@@ -114,6 +118,7 @@ export async function startServer(
       inProcessWorkers,
       url: `http://127.0.0.1:${port}`,
       masterKey,
+      tokenization,
       auth,
       async close() {
         await stopBackground();

@@ -27,6 +27,12 @@ export class StartCommand extends CommandRunner {
     } else if (server.masterKey.origin === 'file') {
       out.write(`Master API key: the one kept in ${server.masterKey.file}\n`);
     }
+    const tokens = server.tokenization;
+    if (tokens.origin === 'generated') {
+      out.write(`Generated a PII tokenization key in ${tokens.file}: back it up with the data.\n`);
+    } else if (tokens.origin === 'none') {
+      out.write('PII tokenization is off: set tokenization_secret (BLNK_TOKENIZATION_SECRET).\n');
+    }
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.off('SIGINT', stop);

@@ -2,7 +2,7 @@
  * Every configuration key of reference §10.2 that Neraca reads: its path in blnk.json, its
  * environment variable, its type and default. Environment wins over the file.
  */
-export type KeyType = 'string' | 'int' | 'bool' | 'duration' | 'map' | 'port';
+export type KeyType = 'string' | 'int' | 'bool' | 'duration' | 'map' | 'port' | 'list';
 
 export interface KeySpec {
   path: string;
@@ -50,6 +50,13 @@ export const CONFIG_KEYS: KeySpec[] = [
   { path: 'typesense.dns', env: 'BLNK_TYPESENSE_DNS', type: 'string', default: '' },
   { path: 'type_sense_key', env: 'BLNK_TYPESENSE_KEY', type: 'string', default: 'blnk-api-key' },
   { path: 'tokenization_secret', env: 'BLNK_TOKENIZATION_SECRET', type: 'string', default: '' },
+  // Retired tokenization secrets: they still decrypt, never encrypt (docs/security.md).
+  {
+    path: 'tokenization_old_keys',
+    env: 'NERACA_TOKENIZATION_OLD_KEYS',
+    type: 'list',
+    default: [],
+  },
   { path: 'data_dir', env: 'NERACA_DATA_DIR', type: 'string', default: '.neraca' },
   { path: 'notification.webhook.url', env: 'BLNK_WEBHOOK_URL', type: 'string', default: '' },
   { path: 'notification.webhook.headers', env: 'BLNK_WEBHOOK_HEADERS', type: 'map', default: {} },

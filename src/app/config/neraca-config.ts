@@ -72,6 +72,22 @@ function convert(spec: KeySpec, raw: unknown, origin: string): unknown {
       }
       throw bad('a map');
     }
+    case 'list': {
+      // A JSON array (file, or env starting with '['), else comma-separated words (env).
+      let list = raw;
+      if (typeof raw === 'string') {
+        const text = raw.trim();
+        try {
+          list = text.startsWith('[') ? JSON.parse(text) : text.split(',').map((p) => p.trim());
+        } catch {
+          throw bad('a JSON array of strings or a comma-separated list');
+        }
+      }
+      if (!Array.isArray(list) || list.some((v) => typeof v !== 'string')) {
+        throw bad('a list of strings');
+      }
+      return (list as string[]).filter((v) => v !== '');
+    }
   }
 }
 

@@ -7,6 +7,7 @@ import { META_DATA } from '@libs/http/api-types';
 import { BlnkValidationPipe } from '@libs/http/validation.pipe';
 import { IsJsonObject } from '@libs/http/validators';
 import { BalanceUseCases } from '../../../balance/application/balance.use-cases';
+import { IdentityUseCases } from '../../../identity/application/identity.use-cases';
 import { LedgerUseCases } from '../../../ledger/application/ledger.use-cases';
 import { TransactionQueries } from '../../../transaction/application/transaction-queries.use-case';
 
@@ -27,6 +28,7 @@ export class MetadataController {
     private readonly ledgers: LedgerUseCases,
     private readonly balances: BalanceUseCases,
     private readonly transactions: TransactionQueries,
+    private readonly identities: IdentityUseCases,
   ) {}
 
   @Post(':id/metadata')
@@ -54,7 +56,10 @@ export class MetadataController {
       return { meta_data: merged };
     }
     if (id.startsWith('idt_')) {
-      throw new DomainError('META_UNSUPPORTED_ENTITY', 'identity metadata is not available yet');
+      // tokenized_fields stays what the server knows is tokenized, whatever the patch says.
+      const merged = await this.identities.mergeMetaData(id, patch);
+      if (!merged) throw notFound();
+      return { meta_data: merged };
     }
     throw new DomainError('META_INVALID_ENTITY_ID', `invalid entity ID format: ${id}`);
   }

@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { StaticTokenKeys } from '../infrastructure/keys/static-token-keys';
+import { Tokenizer } from './tokenizer';
+
+const place = { identityId: 'idt_0f8c9e2a-1111-4222-8333-444455556666', field: 'FirstName' };
+const invalid = expect.objectContaining({ code: 'IDT_TOKEN_INVALID' });
+
+describe('Tokenizer (AES-256-GCM, rotating keys)', () => {
+  const a = randomBytes(32);
+  const b = randomBytes(32);
+
+  it('round-trips, with a fresh nonce each time and no plaintext in the token', async () => {
+    const t = new Tokenizer(new StaticTokenKeys([a]));
+    const value = 'Ada Lovelace-Byron';
+    const one = await t.tokenize(value, place);
+    const two = await t.tokenize(value, place);
+    expect(one.token).toMatch(/^FPT:[A-Z][a-z]{2} [A-Z][a-z]{7}-[A-Z][a-z]{4}:[A-Za-z0-9+/]+=*$/);
+    expect(one.token).not.toContain('Lovelace');
+    expect(one.token).not.toBe(two.token);
+    // The visible part is keyed, so equal values look equal under one key (as in Blnk).
+    expect(one.token.split(':')[1]).toBe(two.token.split(':')[1]);
+    expect(await t.detokenize(one.token, place)).toEqual({ value, keyId: one.keyId });
+  });
+
+  it('the newest key encrypts; a retired key still decrypts; a dropped key does not', async () => {
+    const old = await new Tokenizer(new StaticTokenKeys([a])).tokenize('x@y.z', place);
+    const rotated = new Tokenizer(new StaticTokenKeys([b, a]));
+    const fresh = await rotated.tokenize('x@y.z', place);
+    expect(fresh.keyId).not.toBe(old.keyId);
+    expect((await rotated.detokenize(old.token, place)).value).toBe('x@y.z');
+    const onlyB = new Tokenizer(new StaticTokenKeys([b]));
+    expect((await onlyB.detokenize(fresh.token, place)).value).toBe('x@y.z');
+    await expect(onlyB.detokenize(old.token, place)).rejects.toThrow(
+      /which this server does not have/,
+    );
+  });
+
+  it('any flipped bit anywhere in the token fails cleanly, never yielding another value', async () => {
+    const t = new Tokenizer(new StaticTokenKeys([a]));
+    // Payloads of 42, 40 and 41 bytes: base64 without padding, with "==" and with "=".
+    for (const value of ['Grace', 'Ada', 'Anna']) {
+      const { token } = await t.tokenize(value, place);
+      const bytes = Buffer.from(token, 'latin1');
+      for (let i = 0; i < bytes.length * 8; i++) {
+        const bad = Buffer.from(bytes);
+        bad[i >> 3] ^= 1 << (i & 7);
+        await expect(t.detokenize(bad.toString('latin1'), place)).rejects.toEqual(invalid);
+      }
+    }
+  });
+
+  it('a token moved to another identity or field does not open', async () => {
+    const t = new Tokenizer(new StaticTokenKeys([a]));
+    const { token } = await t.tokenize('Grace', place);
+    await expect(t.detokenize(token, { ...place, field: 'LastName' })).rejects.toEqual(invalid);
+    await expect(
+      t.detokenize(token, { ...place, identityId: 'idt_1f8c9e2a-1111-4222-8333-444455556666' }),
+    ).rejects.toEqual(invalid);
+  });
+
+  it('without a key it is disabled (403), not a crash', async () => {
+    const t = new Tokenizer(new StaticTokenKeys([]));
+    expect(await t.enabled()).toBe(false);
+    await expect(t.tokenize('x', place)).rejects.toEqual(
+      expect.objectContaining({ code: 'IDT_TOKENIZATION_DISABLED' }),
+    );
+  });
+
+  it('derives distinct, stable key ids and refuses secrets that are not 32 bytes', () => {
+    const k1 = new StaticTokenKeys([a, b, a]).ids();
+    expect(k1).toHaveLength(2);
+    expect(new StaticTokenKeys([a]).ids()).toEqual([k1[0]]);
+    expect(k1[0]).toMatch(/^[0-9a-f]{16}$/);
+    expect(() => new StaticTokenKeys([randomBytes(31)])).toThrow(/32 bytes/);
+  });
+});

@@ -1,0 +1,85 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { FilterRequestDto } from '@libs/http/filter-request.dto';
+import { hasFilterParams, parseFilterBody, parseQueryFilters } from '@libs/http/list-query.parse';
+import { listBody } from '@libs/http/list-response';
+import { BlnkValidationPipe } from '@libs/http/validation.pipe';
+import { IdentityUseCases } from '../../application/identity.use-cases';
+import { identityInvalid } from '../../domain/identity.errors';
+import { IdentityDto, IdentityView, MessageView } from './identity.dto';
+import { patchOf, presentIdentity } from './identity.presenter';
+
+/** Identity CRUD and lists (reference §2.6). Tokenization routes: TokenizationController. */
+@ApiTags('identities')
+@Controller('identities')
+export class IdentityController {
+  constructor(private readonly identities: IdentityUseCases) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: IdentityView })
+  async create(
+    @Body(new BlnkValidationPipe('IDT_VALIDATION_ERROR')) dto: IdentityDto,
+  ): Promise<IdentityView> {
+    const identity = await this.identities.create({
+      ...patchOf(dto),
+      identityId: dto.identity_id || undefined,
+    });
+    return presentIdentity(identity);
+  }
+
+  @Post('filter')
+  @HttpCode(200)
+  @ApiBody({ type: FilterRequestDto })
+  @ApiOkResponse({
+    type: [IdentityView],
+    description: 'Array, or {data, total_count} with include_count.',
+  })
+  async filter(@Body() body: unknown): Promise<unknown> {
+    const q = parseFilterBody(body);
+    return listBody(await this.identities.list(q), presentIdentity, q.includeCount);
+  }
+
+  @Get()
+  @ApiQuery({ name: 'limit', required: false, type: Number })
+  @ApiQuery({ name: 'offset', required: false, type: Number })
+  @ApiOkResponse({ type: [IdentityView], description: 'Every identity unless filtered.' })
+  async list(@Query() query: Record<string, string>): Promise<unknown> {
+    // Reference §3.5: without filters Blnk lists every identity; with filters 20 by default and
+    // at most 100, a bad limit silently becoming 20. A limit given without filters is honoured.
+    const filtered = hasFilterParams(query);
+    const q = parseQueryFilters(query, {
+      defaultLimit: filtered ? 20 : Number.MAX_SAFE_INTEGER,
+      invalidLimit: 'default',
+      maxLimit: filtered ? 100 : undefined,
+      overMaxLimit: 20,
+    });
+    return listBody(await this.identities.list(q), presentIdentity, false);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: IdentityView })
+  async get(@Param('id') id: string): Promise<IdentityView> {
+    return presentIdentity(await this.identities.get(id));
+  }
+
+  @Put(':id')
+  @ApiOkResponse({ type: MessageView })
+  async update(
+    @Param('id') id: string,
+    @Body(new BlnkValidationPipe('IDT_VALIDATION_ERROR')) dto: IdentityDto,
+  ): Promise<MessageView> {
+    if (dto.identity_id && dto.identity_id !== id) {
+      throw identityInvalid('identity_id cannot be changed');
+    }
+    await this.identities.update(id, patchOf(dto));
+    return { message: 'Identity updated successfully' };
+  }
+
+  @Delete(':id')
+  @ApiOkResponse({ type: MessageView })
+  async remove(@Param('id') id: string): Promise<MessageView> {
+    await this.identities.delete(id);
+    return { message: 'Identity deleted successfully' };
+  }
+}
