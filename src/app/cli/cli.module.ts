@@ -1,4 +1,10 @@
 import { Module } from '@nestjs/common';
+import {
+  ApiKeysCommand,
+  ApiKeysCreateCommand,
+  ApiKeysListCommand,
+  ApiKeysRevokeCommand,
+} from './api-keys.command';
 import { KeysCommand, RotateTokenizationCommand } from './keys.command';
 import { MigrateCommand, MigrateDownCommand, MigrateUpCommand } from './migrate.command';
 import { StartCommand } from './start.command';
@@ -13,6 +19,10 @@ import { WorkersCommand } from './workers.command';
     MigrateDownCommand,
     KeysCommand,
     RotateTokenizationCommand,
+    ApiKeysCommand,
+    ApiKeysCreateCommand,
+    ApiKeysListCommand,
+    ApiKeysRevokeCommand,
   ],
 })
 export class CliModule {}
