@@ -8,7 +8,7 @@ const MASTER = 'cli-test-master-key';
 
 /** Embedded mode in a fresh directory, with a known master key. */
 function env(): NodeJS.ProcessEnv {
-  const e = { ...process.env, BLNK_SERVER_SECRET_KEY: MASTER };
+  const e: NodeJS.ProcessEnv = { ...process.env, BLNK_SERVER_SECRET_KEY: MASTER };
   delete e.BLNK_DATA_SOURCE_DNS;
   delete e.BLNK_REDIS_DNS;
   delete e.BLNK_SERVER_SECURE;

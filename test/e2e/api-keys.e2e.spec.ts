@@ -28,6 +28,9 @@ describe('API keys', () => {
     expect(r.status).toBe(201);
     return r.json as Created;
   };
+  /** `key` asks for a new key of `owner` with `scopes`, expiring in `days`. */
+  const createWith = (key: string, owner: string, scopes: string[], days = 1) =>
+    create({ name: 'x', owner, scopes, expires_at: inDays(days) }, key);
   const as = (key: string) => (method: string, path: string, body?: unknown) =>
     t.http(method, path, body, { 'x-blnk-key': key });
   const expectCode = (r: { status: number; json: any }, status: number, code: string) => {
@@ -137,17 +140,11 @@ describe('API keys', () => {
     it('a key cannot create a key with scopes it does not hold, or that outlives it', async () => {
       const parent = await newKey('team-c', ['ledgers:read', 'api-keys:*'], 10);
       for (const scopes of [['ledgers:write'], ['*:read'], ['ledgers:*'], ['*:*']]) {
-        const r = await create(
-          { name: 'x', owner: 'team-c', scopes, expires_at: inDays(1) },
-          parent.key,
-        );
+        const r = await createWith(parent.key, 'team-c', scopes);
         expectCode(r, 403, 'AUTH_SCOPE_ESCALATION');
       }
       expectCode(
-        await create(
-          { name: 'x', owner: 'team-c', scopes: ['ledgers:read'], expires_at: inDays(11) },
-          parent.key,
-        ),
+        await createWith(parent.key, 'team-c', ['ledgers:read'], 11),
         403,
         'AUTH_SCOPE_ESCALATION',
       );
@@ -164,10 +161,7 @@ describe('API keys', () => {
       const theirs = await newKey('team-e', ['ledgers:read']);
       const call = as(mine.key);
       expectCode(
-        await create(
-          { name: 'x', owner: 'team-e', scopes: ['ledgers:read'], expires_at: inDays(1) },
-          mine.key,
-        ),
+        await createWith(mine.key, 'team-e', ['ledgers:read']),
         403,
         'AUTH_CROSS_OWNER_ACCESS',
       );
@@ -192,10 +186,7 @@ describe('API keys', () => {
       const k = await newKey('team-f', ['ledgers:*']);
       expectCode(await as(k.key)('GET', '/api-keys'), 403, 'AUTH_INSUFFICIENT_PERMISSIONS');
       expectCode(
-        await create(
-          { name: 'x', owner: 'team-f', scopes: ['ledgers:read'], expires_at: inDays(1) },
-          k.key,
-        ),
+        await createWith(k.key, 'team-f', ['ledgers:read']),
         403,
         'AUTH_INSUFFICIENT_PERMISSIONS',
       );

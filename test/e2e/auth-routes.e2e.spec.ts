@@ -170,5 +170,17 @@ describe('every route requires a usable key with the right scope', () => {
       const res = await call(r.method, r.path, reader);
       expect(res.status).toBe(403);
     }
+    // Spellings the router folds onto the same route get the same answer.
+    for (const path of [
+      '/identities/x/%64etokenize/firstName',
+      '//identities//x/detokenize/firstName/',
+    ]) {
+      const res = await call('GET', path, reader);
+      expect([path, res.status, res.json?.error_detail?.code]).toEqual([
+        path,
+        403,
+        'AUTH_INSUFFICIENT_PERMISSIONS',
+      ]);
+    }
   });
 });
