@@ -72,11 +72,14 @@ export class MemoryBalanceBook extends BalanceBook {
     return out;
   }
 
-  async saveAmounts(_tx: Tx, balances: Balance[]): Promise<void> {
-    for (const b of balances) {
+  async saveAmounts(_tx: Tx, balances: Balance[], bumps?: number[]): Promise<void> {
+    balances.forEach((b, i) => {
       const stored = this.store.balances.get(b.balanceId)!;
-      this.store.balances.set(b.balanceId, { ...clone(b), version: stored.version + 1 });
-    }
+      this.store.balances.set(b.balanceId, {
+        ...clone(b),
+        version: stored.version + (bumps?.[i] ?? 1),
+      });
+    });
   }
 }
 

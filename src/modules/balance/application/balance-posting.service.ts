@@ -65,8 +65,9 @@ export class BalancePostingService {
     return this.book.lockForUpdate(tx, [...new Set(balanceIds)].sort());
   }
 
-  async save(tx: Tx, balances: Balance[]): Promise<void> {
-    await this.book.saveAmounts(tx, balances);
-    for (const b of balances) b.version += 1;
+  /** `bumps[i]`: how many postings touched `balances[i]` (each is one version). */
+  async save(tx: Tx, balances: Balance[], bumps?: number[]): Promise<void> {
+    await this.book.saveAmounts(tx, balances, bumps);
+    balances.forEach((b, i) => (b.version += bumps?.[i] ?? 1));
   }
 }

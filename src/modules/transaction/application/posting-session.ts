@@ -26,8 +26,9 @@ export class PostingSession {
   private readonly balances = new Map<string, Balance>();
   private readonly before = new Map<string, BalanceAmounts>();
   private readonly rows: Transaction[] = [];
-  private touched = new Set<string>();
-  private readonly taken = new Set<string>();
+  /** Balances written by this session, with how many postings touched each. */
+  private touched = new Map<string, number>();
+  private taken = new Set<string>();
   private ids = new Map<string, string>();
   /** `@indicator` balances this session created (virtual in a dry run). */
   created = new Set<string>();
@@ -106,11 +107,13 @@ export class PostingSession {
   checkpoint(): () => void {
     const amounts = new Map([...this.balances].map(([id, b]) => [id, snapshot(b)]));
     const rows = this.rows.length;
-    const touched = new Set(this.touched);
+    const touched = new Map(this.touched);
+    const taken = new Set(this.taken);
     return () => {
       for (const [id, a] of amounts) Object.assign(this.balances.get(id)!, a);
       this.rows.length = rows;
       this.touched = touched;
+      this.taken = taken;
     };
   }
 
@@ -126,9 +129,11 @@ export class PostingSession {
 
   async flush(): Promise<void> {
     await this.transactions.insert(this.tx, this.rows);
+    const ids = [...this.touched.keys()];
     await this.book.save(
       this.tx,
-      [...this.touched].map((id) => this.balances.get(id)!),
+      ids.map((id) => this.balances.get(id)!),
+      ids.map((id) => this.touched.get(id)!),
     );
   }
 
@@ -145,8 +150,8 @@ export class PostingSession {
 
   private append(row: Transaction): void {
     this.rows.push(row);
-    this.touched.add(row.source);
-    this.touched.add(row.destination);
+    for (const id of [row.source, row.destination])
+      this.touched.set(id, (this.touched.get(id) ?? 0) + 1);
   }
 }
 

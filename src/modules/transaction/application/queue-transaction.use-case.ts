@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@libs/core/clock';
 import { DomainError } from '@libs/core/domain-error';
+import { GroupCommit } from '@libs/core/group-commit';
 import { IdGenerator } from '@libs/core/ids';
 import { Tx, UnitOfWork } from '@libs/core/unit-of-work';
 import { BalancePostingService } from '../../balance/application/balance-posting.service';
@@ -24,6 +25,7 @@ import {
   PreparedTransaction,
   RecordedTransaction,
   RecordTransactionUseCase,
+  SYNC_GROUP_COMMIT,
 } from './record-transaction.use-case';
 
 interface Signal {
@@ -55,9 +57,20 @@ export class QueueTransactionUseCase {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * Single requests accepted concurrently share one database transaction (group commit); each
+   * stays its own unit of work in its own lane. A batch that fails as a whole (one duplicate
+   * reference, say) is retried request by request, so each gets its own answer.
+   */
+  private readonly group = new GroupCommit<PreparedTransaction, Transaction[]>({
+    ...SYNC_GROUP_COMMIT,
+    runOne: async (p) => (await this.acceptAll([p]))[0],
+    runBatch: async (ps) => (await this.acceptAll(ps)).map((value) => ({ ok: true, value })),
+  });
+
   async execute(input: RecordTransactionInput): Promise<RecordedTransaction> {
     const p = this.record.prepare(input);
-    const [rows] = await this.acceptAll([p]);
+    const rows = await this.group.submit(p);
     return {
       transaction: this.record.headline(p, rows),
       flags: p.draft.flags,
@@ -89,13 +102,24 @@ export class QueueTransactionUseCase {
     });
     // After the commit, outside the database transaction: a lost signal only delays the work
     // until the sweep finds it.
-    for (const s of signals) {
-      await this.queue.signal(s.lane, s.key, s.runAt).catch((e: unknown) => {
-        this.logger.warn(
-          `could not signal lane ${s.lane}; the sweep will pick the work up: ${String(e)}`,
-        );
-      });
-    }
+    // One wake-up per lane is enough for everything due now in a batch; dated work keeps its own.
+    const now = Date.now();
+    const due = new Set<number>();
+    const needed = signals.filter((s) => {
+      if (s.runAt.getTime() > now) return true;
+      if (due.has(s.lane)) return false;
+      due.add(s.lane);
+      return true;
+    });
+    await Promise.all(
+      needed.map((s) =>
+        this.queue.signal(s.lane, s.key, s.runAt).catch((e: unknown) => {
+          this.logger.warn(
+            `could not signal lane ${s.lane}; the sweep will pick the work up: ${String(e)}`,
+          );
+        }),
+      ),
+    );
     return rows;
   }
 

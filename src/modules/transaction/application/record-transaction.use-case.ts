@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '@libs/core/clock';
 import { DomainError } from '@libs/core/domain-error';
 import { IdGenerator } from '@libs/core/ids';
-import { rolledBack, UnitOfWork } from '@libs/core/unit-of-work';
+import { GroupCommit, Outcome } from '@libs/core/group-commit';
+import { rolledBack, Tx, UnitOfWork } from '@libs/core/unit-of-work';
 import { BalancePostingService, Endpoint } from '../../balance/application/balance-posting.service';
 import { toMinorUnits } from '../domain/amounts';
 import { transactionHash } from '../domain/hash';
@@ -17,7 +18,7 @@ import { nonPositiveAmount, validationError } from '../domain/transaction.errors
 import { TransactionRepository } from './ports/transaction.repository';
 import { PostingSession } from './posting-session';
 import { holdDateWork } from './hold-dates';
-import { QueuedWorkRepository } from './ports/queued-work.repository';
+import { NewWorkItem, QueuedWorkRepository } from './ports/queued-work.repository';
 import { WorkQueue } from './ports/work-queue';
 import { QueueSettings } from './queue-settings';
 import { laneOf } from '../domain/lane';
@@ -48,8 +49,23 @@ export interface PreparedTransaction {
  * references, then checks funds and moves money leg by leg, and appends the rows. A split is all
  * or nothing whatever `atomic` says: its legs share the one database transaction.
  */
+/** A synchronous request ready to apply: the prepared transaction and its hold-date work. */
+interface SyncRequest {
+  p: PreparedTransaction;
+  dated: NewWorkItem[];
+}
+
+/** Batches of synchronous requests in flight at once, and requests per batch (group commit). */
+export const SYNC_GROUP_COMMIT = { maxConcurrent: 4, maxBatch: 100 };
+
 @Injectable()
 export class RecordTransactionUseCase {
+  private readonly group = new GroupCommit<SyncRequest, Transaction[]>({
+    ...SYNC_GROUP_COMMIT,
+    runOne: (r) => this.uow.run((tx) => this.applyOne(tx, r)),
+    runBatch: (rs) => this.uow.run((tx) => this.applyMany(tx, rs)),
+  });
+
   constructor(
     private readonly uow: UnitOfWork,
     private readonly balances: BalancePostingService,
@@ -93,25 +109,13 @@ export class RecordTransactionUseCase {
     // Expiry and auto-commit dates of a hold become work items, written with the hold.
     // (Their lane is known once the source is resolved, inside the transaction.)
     const dated = holdDateWork(p.draft.flags, p.plan.transactionId, 0, () => this.ids.next('act'));
-    const legs = await this.uow.run(async (tx) => {
-      const session = new PostingSession(tx, this.balances, this.transactions);
-      await session.open(endpointsOf([p]));
-      await session.checkReferences(p.plan.legs.map((l) => l.reference));
-      const reserved = this.settings.queuedChecks
-        ? await this.work.queuedDebits(
-            tx,
-            p.plan.legs.map((l) => session.idOf(l.source, p.draft.currency)),
-          )
-        : undefined;
-      const rows = this.apply(session, p, reserved);
-      await session.flush();
-      const resolvedLane = laneOf(rows[0].source, this.settings.lanes);
-      await this.work.insert(
-        tx,
-        dated.map((w) => ({ ...w, lane: resolvedLane })),
-      );
-      return rows;
-    });
+    const request = { p, dated };
+    // Requests naming balances by id share database transactions with concurrent ones (group
+    // commit). One naming an @indicator runs alone: it may create that balance, and a refused
+    // request must leave nothing behind, not even an empty balance.
+    const legs = p.plan.legs.some((l) => l.source.startsWith('@') || l.destination.startsWith('@'))
+      ? await this.uow.run((tx) => this.applyOne(tx, request))
+      : await this.group.submit(request);
     for (const w of dated) {
       await this.queue
         .signal(laneOf(legs[0].source, this.settings.lanes), w.workId, w.runAt)
@@ -124,6 +128,50 @@ export class RecordTransactionUseCase {
       legs,
       plan: p.plan,
     };
+  }
+
+  private async applyOne(tx: Tx, r: SyncRequest): Promise<Transaction[]> {
+    const [outcome] = await this.applyMany(tx, [r]);
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
+  }
+
+  /**
+   * Applies requests in one database transaction, in order: balances locked once for all, each
+   * request checked (references, then funds) against the state the earlier ones left, and undone
+   * in memory if refused, so it leaves no trace. All rows are written in one statement.
+   */
+  private async applyMany(tx: Tx, rs: SyncRequest[]): Promise<Outcome<Transaction[]>[]> {
+    const session = new PostingSession(tx, this.balances, this.transactions);
+    const refs = (r: SyncRequest) => r.p.plan.legs.map((l) => l.reference);
+    await session.open(endpointsOf(rs.map((r) => r.p)));
+    await session.loadTakenReferences(rs.flatMap(refs));
+    const reserved = this.settings.queuedChecks
+      ? await this.work.queuedDebits(
+          tx,
+          rs.flatMap((r) => r.p.plan.legs.map((l) => session.idOf(l.source, r.p.draft.currency))),
+        )
+      : undefined;
+    const outcomes = rs.map((r): Outcome<Transaction[]> => {
+      const restore = session.checkpoint();
+      try {
+        session.claimReferences(refs(r));
+        return { ok: true, value: this.apply(session, r.p, reserved) };
+      } catch (e) {
+        if (!(e instanceof DomainError)) throw e;
+        restore();
+        return { ok: false, error: e };
+      }
+    });
+    await session.flush();
+    const work = rs.flatMap((r, i) => {
+      const o = outcomes[i];
+      if (!o.ok || !r.dated.length) return [];
+      const lane = laneOf(o.value[0].source, this.settings.lanes);
+      return r.dated.map((w) => ({ ...w, lane }));
+    });
+    if (work.length) await this.work.insert(tx, work);
+    return outcomes;
   }
 
   /** Dry run (reference §5.16): the same work in a transaction that is rolled back. */

@@ -12,6 +12,9 @@ export abstract class BalanceBook {
   abstract ensureIndicator(tx: Tx, candidate: Balance): Promise<string>;
   /** Currency of each existing balance, read without locking. Missing ids are absent. */
   abstract currencies(tx: Tx, ids: string[]): Promise<Map<string, string>>;
-  /** Writes the amounts of locked balances and increments their versions. */
-  abstract saveAmounts(tx: Tx, balances: Balance[]): Promise<void>;
+  /**
+   * Writes the amounts of locked balances and adds `bumps[i]` (default 1) to each version: one
+   * per posting that touched the balance, however many postings share the write.
+   */
+  abstract saveAmounts(tx: Tx, balances: Balance[], bumps?: number[]): Promise<void>;
 }

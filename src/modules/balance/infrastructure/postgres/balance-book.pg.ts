@@ -54,16 +54,16 @@ export class BalanceBookPg extends BalanceBook {
     return new Map(rows.map((r) => [r.balance_id, r.currency]));
   }
 
-  async saveAmounts(tx: Tx, balances: Balance[]): Promise<void> {
+  async saveAmounts(tx: Tx, balances: Balance[], bumps?: number[]): Promise<void> {
     if (!balances.length) return;
     const col = (f: (b: Balance) => bigint) => balances.map((b) => f(b).toString());
     await sql(tx).query(
       `UPDATE balances b SET balance = v.balance, credit_balance = v.credit_balance,
          debit_balance = v.debit_balance, inflight_balance = v.inflight_balance,
          inflight_credit_balance = v.inflight_credit_balance,
-         inflight_debit_balance = v.inflight_debit_balance, version = b.version + 1
-       FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[])
-         AS v(balance_id, balance, credit_balance, debit_balance, inflight_balance, inflight_credit_balance, inflight_debit_balance)
+         inflight_debit_balance = v.inflight_debit_balance, version = b.version + v.bump
+       FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[], $8::int[])
+         AS v(balance_id, balance, credit_balance, debit_balance, inflight_balance, inflight_credit_balance, inflight_debit_balance, bump)
        WHERE b.balance_id = v.balance_id`,
       [
         balances.map((b) => b.balanceId),
@@ -73,6 +73,7 @@ export class BalanceBookPg extends BalanceBook {
         col((b) => b.inflightBalance),
         col((b) => b.inflightCreditBalance),
         col((b) => b.inflightDebitBalance),
+        balances.map((_, i) => bumps?.[i] ?? 1),
       ],
     );
   }

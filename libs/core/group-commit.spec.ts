@@ -1,0 +1,98 @@
+import { GroupCommit, Outcome } from './group-commit';
+
+function deferred() {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  return { gate, release };
+}
+
+describe('GroupCommit', () => {
+  it('runs a lone request alone, then batches what arrives while it runs, in arrival order', async () => {
+    const batches: number[][] = [];
+    const first = deferred();
+    const gc = new GroupCommit<number, number>({
+      maxBatch: 10,
+      maxConcurrent: 1,
+      runOne: async (x) => {
+        batches.push([x]);
+        if (x === 0) await first.gate;
+        return x * 2;
+      },
+      runBatch: async (xs) => {
+        batches.push(xs);
+        return xs.map((x) => ({ ok: true, value: x * 2 }));
+      },
+    });
+    const results = [gc.submit(0), gc.submit(1), gc.submit(2), gc.submit(3)];
+    first.release();
+    expect(await Promise.all(results)).toEqual([0, 2, 4, 6]);
+    expect(batches).toEqual([[0], [1, 2, 3]]);
+  });
+
+  it('gives each request its own outcome: one refusal does not fail the others', async () => {
+    const first = deferred();
+    const gc = new GroupCommit<number, number>({
+      maxBatch: 10,
+      maxConcurrent: 1,
+      runOne: async (x) => {
+        await first.gate;
+        return x;
+      },
+      runBatch: async (xs) =>
+        xs.map((x): Outcome<number> =>
+          x === 2 ? { ok: false, error: new Error('no') } : { ok: true, value: x },
+        ),
+    });
+    const all = [0, 1, 2, 3].map((x) => gc.submit(x).then(String, (e: Error) => e.message));
+    first.release();
+    expect(await Promise.all(all)).toEqual(['0', '1', 'no', '3']);
+  });
+
+  it('retries every request on its own when a batch fails as a whole', async () => {
+    const first = deferred();
+    const alone: number[] = [];
+    const gc = new GroupCommit<number, number>({
+      maxBatch: 10,
+      maxConcurrent: 1,
+      runOne: async (x) => {
+        if (x === 0) await first.gate;
+        alone.push(x);
+        if (x === 3) throw new Error('three');
+        return x;
+      },
+      runBatch: async () => {
+        throw new Error('statement failed');
+      },
+    });
+    const all = [0, 1, 2, 3].map((x) => gc.submit(x).then(String, (e: Error) => e.message));
+    first.release();
+    expect(await Promise.all(all)).toEqual(['0', '1', '2', 'three']);
+    expect(alone.sort()).toEqual([0, 1, 2, 3]);
+  });
+
+  it('never has more than maxConcurrent batches in flight, nor more than maxBatch per batch', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const sizes: number[] = [];
+    const work = async <T>(v: T) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      return v;
+    };
+    const gc = new GroupCommit<number, number>({
+      maxBatch: 3,
+      maxConcurrent: 2,
+      runOne: (x) => work(x),
+      runBatch: (xs) => {
+        sizes.push(xs.length);
+        return work(xs.map((x) => ({ ok: true as const, value: x })));
+      },
+    });
+    const out = await Promise.all(Array.from({ length: 20 }, (_, i) => gc.submit(i)));
+    expect(out).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(peak).toBeLessThanOrEqual(2);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(3);
+  });
+});

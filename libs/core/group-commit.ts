@@ -1,0 +1,75 @@
+export type Outcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
+
+export interface GroupCommitOptions<I, O> {
+  /** Most requests in one batch. */
+  maxBatch: number;
+  /** Batches in flight at once (each holds one database connection). */
+  maxConcurrent: number;
+  /** Applies many requests in one database transaction, with an outcome for each. */
+  runBatch(inputs: I[]): Promise<Outcome<O>[]>;
+  /** Applies one request on its own: the path a lone request takes, and the fallback. */
+  runOne(input: I): Promise<O>;
+}
+
+interface Waiting<I, O> {
+  input: I;
+  resolve(value: O): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit: requests that arrive while earlier batches are being written wait, and are then
+ * written together, in one database transaction, in arrival order. A request that finds a free
+ * slot runs at once, alone, so an idle server adds no delay; under load, round trips and commits
+ * are shared by a whole batch instead of paid per request. If a batch fails as a whole (a
+ * statement failed, which aborts the database transaction), every request in it is retried on
+ * its own, so one request's failure never becomes another's.
+ */
+export class GroupCommit<I, O> {
+  private readonly waiting: Waiting<I, O>[] = [];
+  private running = 0;
+
+  constructor(private readonly opts: GroupCommitOptions<I, O>) {}
+
+  submit(input: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.waiting.push({ input, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.running < this.opts.maxConcurrent && this.waiting.length) {
+      const batch = this.waiting.splice(0, this.opts.maxBatch);
+      this.running++;
+      void this.run(batch).finally(() => {
+        this.running--;
+        this.pump();
+      });
+    }
+  }
+
+  private async run(batch: Waiting<I, O>[]): Promise<void> {
+    if (batch.length > 1) {
+      let outcomes: Outcome<O>[] | undefined;
+      try {
+        outcomes = await this.opts.runBatch(batch.map((w) => w.input));
+      } catch {
+        outcomes = undefined;
+      }
+      if (outcomes) {
+        outcomes.forEach((o, i) => (o.ok ? batch[i].resolve(o.value) : batch[i].reject(o.error)));
+        return;
+      }
+    }
+    await Promise.all(
+      batch.map(async (w) => {
+        try {
+          w.resolve(await this.opts.runOne(w.input));
+        } catch (e) {
+          w.reject(e);
+        }
+      }),
+    );
+  }
+}
