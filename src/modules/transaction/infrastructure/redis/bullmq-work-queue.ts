@@ -53,13 +53,34 @@ export class BullMqWorkQueue extends WorkQueue {
     );
   }
 
+  /**
+   * Signals that arrive while a lane drains are coalesced: each marks the lane dirty and waits
+   * for the lane's one drain loop, which goes round once more if marked during its pass. So a
+   * burst of N signals costs one or two drains, not N database transactions, and no signal is
+   * lost between a drain's last look and its end. A job completes only when a drain that began
+   * after it arrived has finished, so a crashed worker's jobs stall and are retried.
+   */
   async consume(drain: (lane: number) => Promise<void>): Promise<() => Promise<void>> {
+    const loops = new Map<number, Promise<void>>();
+    const dirty = new Set<number>();
+    const wake = (k: number): Promise<void> => {
+      dirty.add(k);
+      let loop = loops.get(k);
+      if (!loop) {
+        loop = (async () => {
+          while (dirty.delete(k)) await drain(k);
+        })().finally(() => loops.delete(k));
+        loops.set(k, loop);
+      }
+      return loop;
+    };
     const workers = this.queues.map(
       (_, k) =>
-        new Worker(`lane-${k}`, async () => drain(k), {
+        new Worker(`lane-${k}`, async () => wake(k), {
           connection: this.track(connectRedis(this.settings.dsn)),
           prefix: this.settings.prefix,
-          concurrency: 1,
+          // Jobs of one lane are taken concurrently only to be coalesced into its one drain loop.
+          concurrency: 64,
         }),
     );
     for (const w of workers) w.on('error', (e) => this.logger.error(`worker error: ${e.message}`));
