@@ -15,7 +15,13 @@ const swc = [
 
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/src', '<rootDir>/libs', '<rootDir>/test', '<rootDir>/migrations'],
+  roots: [
+    '<rootDir>/src',
+    '<rootDir>/libs',
+    '<rootDir>/test',
+    '<rootDir>/migrations',
+    '<rootDir>/bench',
+  ],
   testMatch: ['**/*.spec.ts'],
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {

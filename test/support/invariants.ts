@@ -1,10 +1,13 @@
-import type { DataSource } from 'typeorm';
+/** Anything that runs SQL and returns rows: a TypeORM DataSource, or the benchmark's pg client. */
+export interface SqlRunner {
+  query(sql: string, params?: unknown[]): Promise<any>;
+}
 
 /**
  * The ledger invariants of DESIGN.md §5, checked straight from the database. Returns a list of
  * violations (empty = all hold), so a failing test shows every problem at once.
  */
-export async function checkInvariants(ds: DataSource): Promise<string[]> {
+export async function checkInvariants(ds: SqlRunner): Promise<string[]> {
   const problems: string[] = [];
   const sums: { currency: string; total: string; inflight: string }[] = await ds.query(
     `SELECT currency, sum(balance)::text AS total, sum(inflight_balance)::text AS inflight FROM balances GROUP BY currency`,
@@ -55,7 +58,7 @@ export async function checkInvariants(ds: DataSource): Promise<string[]> {
  * Every accepted queued row (QUEUED or SCHEDULED) has exactly one outcome row once the work list
  * is empty. Returns violations.
  */
-export async function checkQueuedOutcomes(ds: DataSource): Promise<string[]> {
+export async function checkQueuedOutcomes(ds: SqlRunner): Promise<string[]> {
   const problems: string[] = [];
   const [{ pending }] = await ds.query(`SELECT count(*)::int AS pending FROM queued_work`);
   if (pending) problems.push(`${pending} work items still pending`);

@@ -1,0 +1,110 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** RSS of a live process in bytes (0 once it is gone). Linux only: read from /proc. */
+export function rssOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export interface RssSample {
+  at: number;
+  rss: number;
+}
+
+/** A Neraca process under test (`neraca start` or `neraca workers`) with its RSS history. */
+export class NeracaProcess {
+  readonly samples: RssSample[] = [];
+  private readonly child: ChildProcess;
+  private output = '';
+
+  constructor(
+    readonly name: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    root: string,
+    nodeArgs: string[] = [],
+  ) {
+    this.child = spawn(process.execPath, [...nodeArgs, join(root, 'bin/neraca.js'), ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (b: Buffer) => {
+      this.output = (this.output + b.toString()).slice(-4000);
+    };
+    this.child.stdout!.on('data', keep);
+    this.child.stderr!.on('data', keep);
+  }
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The tail of what the process printed, for a failure report. */
+  get tail(): string {
+    return this.output;
+  }
+
+  sample(): void {
+    const rss = rssOf(this.pid);
+    if (rss) this.samples.push({ at: Date.now(), rss });
+  }
+
+  peakRss(since = 0): number {
+    return this.samples.filter((s) => s.at >= since).reduce((m, s) => Math.max(m, s.rss), 0);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.alive) return;
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Samples every process's RSS once a second until stopped. */
+export function sampleRss(procs: NeracaProcess[], everyMs = 1000): () => void {
+  const timer = setInterval(() => procs.forEach((p) => p.sample()), everyMs);
+  procs.forEach((p) => p.sample());
+  return () => clearInterval(timer);
+}
+
+export async function waitUntilHealthy(url: string, proc: NeracaProcess, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!proc.alive) throw new Error(`${proc.name} exited:\n${proc.tail}`);
+    try {
+      const r = await fetch(`${url}/health`);
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${proc.name} did not become healthy in ${timeoutMs} ms:\n${proc.tail}`);
+}
+
+/** Runs a command to completion; rejects with its output if it fails. */
+export function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} → ${code}\n${out}`)),
+    );
+  });
+}

@@ -1,0 +1,88 @@
+import { BaselineName, BaselineResult } from './baselines';
+import { LatencySummary, round } from './stats';
+
+export interface ScenarioResult {
+  name: string;
+  description: string;
+  baseline: BaselineName;
+  mode: string;
+  ok: boolean;
+  failure?: string;
+  applied: number;
+  seconds: number;
+  throughput: number;
+  ratio: number;
+  api: LatencySummary;
+  toApplied: LatencySummary;
+  errorRate: number;
+  rejected: number;
+  errorSamples: string[];
+  peakRss: Record<string, number>;
+}
+
+export interface TargetResult {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+export interface BenchReport {
+  date: string;
+  command: string;
+  machine: Record<string, unknown>;
+  settings: Record<string, unknown>;
+  baselines: Record<BaselineName, BaselineResult>;
+  scenarios: ScenarioResult[];
+  targets: TargetResult[];
+  soak?: { minutes: number; rss: Record<string, { first: number; last: number; drift: number }> };
+}
+
+const mb = (b: number) => `${Math.round(b / 1024 / 1024)}`;
+const lat = (l: LatencySummary) =>
+  l.count ? `${round(l.p50)} / ${round(l.p95)} / ${round(l.p99)}` : '—';
+
+export function markdown(r: BenchReport): string {
+  const lines: string[] = [];
+  lines.push(`### Neraca scenarios (${r.date})`, '');
+  lines.push(
+    '| scenario | mode | applied/s | ratio | API p50/p95/p99 ms | time-to-applied p50/p95/p99 ms | errors | peak RSS MB | invariants |',
+    '|---|---|---:|---:|---|---|---:|---|---|',
+  );
+  for (const s of r.scenarios) {
+    const rss = Object.entries(s.peakRss)
+      .map(([k, v]) => `${k} ${mb(v)}`)
+      .join(', ');
+    const tput = s.ok ? String(Math.round(s.throughput)) : 'FAILED';
+    const ratio = s.ok && s.ratio ? `${round(s.ratio, 2)} × ${s.baseline}` : '—';
+    lines.push(
+      `| ${s.name} | ${s.mode} | ${tput} | ${ratio} | ${lat(s.api)} | ${lat(s.toApplied)} | ${round(s.errorRate * 100, 2)}%${s.rejected ? ` (+${s.rejected} rejected)` : ''} | ${rss} | ${s.ok ? 'hold' : `**${s.failure}**`} |`,
+    );
+  }
+  lines.push('', '### PostgreSQL baselines (pgbench, same server, same run)', '');
+  lines.push(
+    '| baseline | clients | transfers/s | latency p50/p95/p99 ms |',
+    '|---|---:|---:|---|',
+  );
+  for (const b of Object.values(r.baselines)) {
+    for (const run of b.runs) {
+      const best = run === b.best ? ' **best**' : '';
+      lines.push(
+        `| ${b.name} | ${run.clients} | ${Math.round(run.throughput)}${best} | ${lat(run.latency)} |`,
+      );
+    }
+  }
+  lines.push('', '### Targets', '', '| target | measured | met |', '|---|---|---|');
+  for (const t of r.targets)
+    lines.push(`| ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`);
+  if (r.soak) {
+    lines.push('', `### Soak (${r.soak.minutes} min at 50% of queued peak)`, '');
+    lines.push(
+      '| process | RSS first minute MB | RSS last minute MB | drift |',
+      '|---|---:|---:|---:|',
+    );
+    for (const [k, v] of Object.entries(r.soak.rss)) {
+      lines.push(`| ${k} | ${mb(v.first)} | ${mb(v.last)} | ${round(v.drift * 100, 1)}% |`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
