@@ -281,6 +281,7 @@ async function measure(
     const due = m ? load.dueAt[Number(m[1])] : undefined;
     if (due) toApplied.push(Math.max(0, a.t - due));
   }
+  if (scenario.countsRequests) count = load.ops;
   const seconds = (last - load.started) / 1000;
   const problems = failure ? [failure] : await d.invariants();
   if (problems.length) failure = `invariants failed: ${problems.slice(0, 3).join('; ')}`;
@@ -340,20 +341,31 @@ async function main(): Promise<void> {
   );
   const baseName = `neraca_bench_base_${tag}`;
   const baseUrl = await createDatabase(s.pg, baseName);
-  await prepareBaselineDb(baseUrl, s.balances);
-  report.baselines = await measureBaselines({
-    dbUrl: baseUrl,
-    balances: s.balances,
-    batch: s.batch,
-    clientCounts: s.clientCounts,
-    seconds: s.baselineSeconds,
-    log,
-  });
-
   const dbName = `neraca_bench_${tag}`;
   const d = new Deployment(s, await createDatabase(s.pg, dbName), `bench-key-${tag}`);
   let stopSampling = () => undefined as void;
+  // Interrupted (Ctrl-C, a CI timeout): stop Neraca's processes and drop the scratch databases.
+  const interrupted = async () => {
+    stopSampling();
+    await d.stop().catch(() => undefined);
+    if (!s.keep) {
+      await dropDatabase(s.pg, dbName).catch(() => undefined);
+      await dropDatabase(s.pg, baseName).catch(() => undefined);
+    }
+    process.exit(130);
+  };
+  process.once('SIGINT', () => void interrupted());
+  process.once('SIGTERM', () => void interrupted());
   try {
+    await prepareBaselineDb(baseUrl, s.balances);
+    report.baselines = await measureBaselines({
+      dbUrl: baseUrl,
+      balances: s.balances,
+      batch: s.batch,
+      clientCounts: s.clientCounts,
+      seconds: s.baselineSeconds,
+      log,
+    });
     await d.start();
     stopSampling = sampleRss(d.procs, 1000);
     log(`seeding ${s.balances} balances`);
