@@ -7,7 +7,7 @@ import type { Balance } from '../../../src/modules/balance/domain/balance';
 import { TransactionRepository } from '../../../src/modules/transaction/application/ports/transaction.repository';
 import {
   NewWorkItem,
-  QueuedWorkItem,
+  DueWork,
   QueuedWorkRepository,
 } from '../../../src/modules/transaction/application/ports/queued-work.repository';
 import { WorkQueue } from '../../../src/modules/transaction/application/ports/work-queue';
@@ -205,8 +205,8 @@ export class MemoryQueuedWork extends QueuedWorkRepository {
   }
   async lockLane(): Promise<void> {}
   async lockKey(): Promise<void> {}
-  async takeDue(): Promise<QueuedWorkItem[]> {
-    return [];
+  async takeDue(): Promise<DueWork> {
+    return { items: [], more: false };
   }
   async postpone(_tx: Tx, workId: string, runAt: Date): Promise<void> {
     const i = this.items.find((x) => x.workId === workId);
