@@ -45,10 +45,12 @@ export class DrainLaneUseCase {
   async execute(lane: number): Promise<number> {
     let total = 0;
     const wakeUps: Date[] = [];
+    // Until nothing more is due. Work committed after the last look brings its own signal, and
+    // the queue drains the lane again for it, so no empty round is needed to be sure.
     for (;;) {
-      const n = await this.uow.run((tx) => this.batch(tx, lane, wakeUps));
-      total += n;
-      if (n === 0) break;
+      const { count, more } = await this.uow.run((tx) => this.batch(tx, lane, wakeUps));
+      total += count;
+      if (!more) break;
     }
     // A postponed commit or void asks to be looked at again, after the commit.
     if (wakeUps.length)
@@ -58,12 +60,18 @@ export class DrainLaneUseCase {
     return total;
   }
 
-  private async batch(tx: Tx, lane: number, wakeUps: Date[]): Promise<number> {
+  private async batch(
+    tx: Tx,
+    lane: number,
+    wakeUps: Date[],
+  ): Promise<{ count: number; more: boolean }> {
     await this.work.lockLane(tx, lane);
     const now = this.clock.now();
-    const items = await this.work.takeDue(tx, lane, now, this.settings.batchSize);
-    if (!items.length) return 0;
-    if (items[0].kind !== 'transaction') return this.settle(tx, items[0], now, wakeUps);
+    const { items, more } = await this.work.takeDue(tx, lane, now, this.settings.batchSize);
+    if (!items.length) return { count: 0, more: false };
+    if (items[0].kind !== 'transaction') {
+      return { count: await this.settle(tx, items[0], now, wakeUps), more };
+    }
     const session = new PostingSession(tx, this.balances, this.transactions);
     await session.open(
       [],
@@ -75,7 +83,7 @@ export class DrainLaneUseCase {
       items.map((i) => i.workId),
     );
     await session.flush();
-    return items.length;
+    return { count: items.length, more };
   }
 
   /**

@@ -31,16 +31,24 @@ export interface QueuedWorkItem {
 
 export type NewWorkItem = Omit<QueuedWorkItem, 'seq' | 'row'>;
 
+/** What `takeDue` found: the items, and whether more may already be due behind them. */
+export interface DueWork {
+  items: QueuedWorkItem[];
+  more: boolean;
+}
+
 /** The durable list of accepted work (table `queued_work`). */
 export abstract class QueuedWorkRepository {
   abstract insert(tx: Tx, items: NewWorkItem[]): Promise<void>;
   /** Serializes the draining of one lane across processes (transaction-scoped lock). */
   abstract lockLane(tx: Tx, lane: number): Promise<void>;
   /**
-   * Due work of a lane, oldest first, whole groups only, about `limit` rows; a run of
+   * Due work of a lane, oldest first, whole groups only, at most `limit` groups; a run of
    * transactions, or a single commit / void (which settles in a transaction of its own).
+   * `more`: whether more work may already be due behind it (the limit was reached, or a commit /
+   * void waits after the run), so the drain should look again at once.
    */
-  abstract takeDue(tx: Tx, lane: number, now: Date, limit: number): Promise<QueuedWorkItem[]>;
+  abstract takeDue(tx: Tx, lane: number, now: Date, limit: number): Promise<DueWork>;
   /** Serializes work on one key (a hold id) for the rest of the database transaction. */
   abstract lockKey(tx: Tx, key: string): Promise<void>;
   /** Moves an item to a later time (a commit waiting for its hold to be applied first). */

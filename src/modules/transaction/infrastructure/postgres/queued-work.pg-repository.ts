@@ -6,6 +6,7 @@ import { sql } from '@libs/persistence/tx';
 import {
   NewWorkItem,
   QueuedOptions,
+  DueWork,
   QueuedWorkItem,
   QueuedWorkRepository,
   WorkKind,
@@ -77,31 +78,34 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
     await sql(tx).query('SELECT pg_advisory_xact_lock($1, $2)', [LANE_LOCK, lane]);
   }
 
-  async takeDue(tx: Tx, lane: number, now: Date, limit: number): Promise<QueuedWorkItem[]> {
+  async takeDue(tx: Tx, lane: number, now: Date, limit: number): Promise<DueWork> {
     const m = sql(tx);
     // Transactions up to the first due commit / void, whole groups, oldest first …
-    const run: WorkRow[] = await m.query(
+    const run: (WorkRow & { action_due: boolean })[] = await m.query(
       `WITH first_action AS (
          SELECT min(seq) AS s FROM queued_work WHERE lane = $1 AND run_at <= $2 AND kind <> 'transaction'),
        groups AS (
          SELECT w.group_id, min(w.seq) AS first FROM queued_work w, first_action a
          WHERE w.lane = $1 AND w.run_at <= $2 AND w.kind = 'transaction' AND (a.s IS NULL OR w.seq < a.s)
          GROUP BY w.group_id ORDER BY first LIMIT $3)
-       SELECT ${W_COLUMNS}, ${T_COLUMNS}
+       SELECT ${W_COLUMNS}, ${T_COLUMNS}, (SELECT s FROM first_action) IS NOT NULL AS action_due
        FROM queued_work w JOIN groups g ON g.group_id = w.group_id
        JOIN transactions t ON t.transaction_id = w.transaction_id
        WHERE w.kind = 'transaction'
        ORDER BY w.seq`,
       [lane, now, limit],
     );
-    if (run.length) return run.map(toItem);
+    if (run.length) {
+      const groups = new Set(run.map((r) => r.group_id)).size;
+      return { items: run.map(toItem), more: groups >= limit || run[0].action_due };
+    }
     // … or else the first due commit / void on its own.
     const action: WorkRow[] = await m.query(
       `SELECT ${W_COLUMNS} FROM queued_work w
        WHERE w.lane = $1 AND w.run_at <= $2 AND w.kind <> 'transaction' ORDER BY w.seq LIMIT 1`,
       [lane, now],
     );
-    return action.map(toItem);
+    return { items: action.map(toItem), more: action.length > 0 };
   }
 
   async lockKey(tx: Tx, key: string): Promise<void> {
