@@ -56,7 +56,7 @@ interface SyncRequest {
 }
 
 /** Batches of synchronous requests in flight at once, and requests per batch (group commit). */
-export const SYNC_GROUP_COMMIT = { maxConcurrent: 4, maxBatch: 100 };
+export const SYNC_GROUP_COMMIT = { maxConcurrent: 2, maxBatch: 100 };
 
 @Injectable()
 export class RecordTransactionUseCase {
