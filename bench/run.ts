@@ -328,7 +328,10 @@ async function main(): Promise<void> {
   const tag = `${process.pid}_${Date.now().toString(36)}`;
   const report: BenchReport = {
     date: new Date().toISOString(),
-    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    command: [
+      'npm run bench',
+      ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : []),
+    ].join(' '),
     machine: machine(),
     settings: { ...s, pg: s.pg.host, redis: s.redis.host },
     baselines: {} as BenchReport['baselines'],
@@ -472,7 +475,14 @@ async function main(): Promise<void> {
           const last = avg(soakStart + span - window, soakStart + span);
           rss[p.name] = { first, last, drift: first ? (last - first) / first : 0 };
         }
-        report.soak = { minutes: s.soakMinutes, rss };
+        const series: Record<string, number[]> = {};
+        for (const p of d.procs) {
+          series[p.name] = p.samples
+            .filter((x) => x.at >= soakStart && x.at < soakStart + span)
+            .filter((_, i) => i % 10 === 0)
+            .map((x) => Math.round(x.rss / 1024 / 1024));
+        }
+        report.soak = { minutes: s.soakMinutes, rss, series };
         const worst = Math.max(...Object.values(rss).map((x) => Math.abs(x.drift)));
         target(
           `RSS flat (±10%) over a ${round(s.soakMinutes, 2)}-minute soak at 50% load`,

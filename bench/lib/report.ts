@@ -34,7 +34,12 @@ export interface BenchReport {
   baselines: Record<BaselineName, BaselineResult>;
   scenarios: ScenarioResult[];
   targets: TargetResult[];
-  soak?: { minutes: number; rss: Record<string, { first: number; last: number; drift: number }> };
+  soak?: {
+    minutes: number;
+    rss: Record<string, { first: number; last: number; drift: number }>;
+    /** RSS of each process every 10 s of the soak (MB), to see whether growth levels off. */
+    series: Record<string, number[]>;
+  };
 }
 
 const mb = (b: number) => `${Math.round(b / 1024 / 1024)}`;
