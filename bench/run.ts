@@ -463,24 +463,25 @@ async function main(): Promise<void> {
         const soakStart = Date.now();
         const soak = { result: await openPhase(queued, rate, 'soak', s.soakMinutes * 60_000) };
         const span = s.soakMinutes * 60_000;
-        const window = Math.min(60_000, span / 4);
+        const window = Math.min(120_000, span / 4);
         const rss: NonNullable<BenchReport['soak']>['rss'] = {};
-        for (const p of d.procs) {
-          const avg = (from: number, to: number) => {
-            const xs = p.samples.filter((x) => x.at >= from && x.at < to).map((x) => x.rss);
-            return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-          };
-          // The first window after warm-up against the last window of the soak.
-          const first = avg(soakStart + window, soakStart + 2 * window);
-          const last = avg(soakStart + span - window, soakStart + span);
-          rss[p.name] = { first, last, drift: first ? (last - first) / first : 0 };
-        }
         const series: Record<string, number[]> = {};
         for (const p of d.procs) {
-          series[p.name] = p.samples
-            .filter((x) => x.at >= soakStart && x.at < soakStart + span)
-            .filter((_, i) => i % 10 === 0)
-            .map((x) => Math.round(x.rss / 1024 / 1024));
+          // RSS of a garbage-collected process is a sawtooth (it rose and fell by 100 MB every
+          // minute or so in the API at this load); a leak shows as a rising floor. So the floor
+          // (lowest sample, once a second) of the first window after warm-up is compared with the
+          // floor of the last window.
+          const floor = (from: number, to: number) => {
+            const xs = p.samples.filter((x) => x.at >= from && x.at < to).map((x) => x.rss);
+            return xs.length ? Math.min(...xs) : 0;
+          };
+          const first = floor(soakStart + window, soakStart + 2 * window);
+          const last = floor(soakStart + span - window, soakStart + span);
+          rss[p.name] = { first, last, drift: first ? (last - first) / first : 0 };
+          series[p.name] = [];
+          for (let t = soakStart; t < soakStart + span; t += 10_000) {
+            series[p.name].push(Math.round(floor(t, t + 10_000) / 1024 / 1024));
+          }
         }
         report.soak = { minutes: s.soakMinutes, rss, series };
         const worst = Math.max(...Object.values(rss).map((x) => Math.abs(x.drift)));

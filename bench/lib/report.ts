@@ -37,7 +37,7 @@ export interface BenchReport {
   soak?: {
     minutes: number;
     rss: Record<string, { first: number; last: number; drift: number }>;
-    /** RSS of each process every 10 s of the soak (MB), to see whether growth levels off. */
+    /** Lowest RSS of each process in each 10 s of the soak (MB): a leak shows as a rising floor. */
     series: Record<string, number[]>;
   };
 }
@@ -82,7 +82,7 @@ export function markdown(r: BenchReport): string {
   if (r.soak) {
     lines.push('', `### Soak (${r.soak.minutes} min at 50% of queued peak)`, '');
     lines.push(
-      '| process | RSS first minute MB | RSS last minute MB | drift |',
+      '| process | RSS floor, first window MB | RSS floor, last window MB | drift |',
       '|---|---:|---:|---:|',
     );
     for (const [k, v] of Object.entries(r.soak.rss)) {
