@@ -1,30 +1,18 @@
-import { parseBig, startTestApp, TestApp } from '../support/app';
+import { startTestApp, TestApp } from '../support/app';
 import { checkInvariants } from '../support/invariants';
+import { ledgerClient } from '../support/ledger-client';
 
 /** Requests that race for the same hold or the same refund: exactly the allowed effect happens. */
 describe('races on holds and refunds', () => {
   let t: TestApp;
   let ledger: string;
-  const balance = async () =>
-    (await t.http('POST', '/balances', { ledger_id: ledger, currency: 'USD' })).json
-      .balance_id as string;
-  const amountsOf = async (id: string) => parseBig((await t.http('GET', `/balances/${id}`)).text);
-  const txn = (body: Record<string, unknown>) =>
-    t.http('POST', '/transactions', {
-      skip_queue: true,
-      currency: 'USD',
-      description: 'race',
-      ...body,
-    });
+  let balance: ReturnType<typeof ledgerClient>['balance'];
+  let amountsOf: ReturnType<typeof ledgerClient>['amountsOf'];
+  let txn: ReturnType<typeof ledgerClient>['txn'];
+  let fund: ReturnType<typeof ledgerClient>['fund'];
   const holdOf = async (amount: number, ref: string) => {
     const [a, b] = [await balance(), await balance()];
-    await txn({
-      source: '@World',
-      destination: a,
-      precise_amount: amount,
-      reference: `${ref}-fund`,
-      allow_overdraft: true,
-    });
+    await fund(a, amount, `${ref}-fund`);
     const id = (
       await txn({
         source: a,
@@ -40,6 +28,7 @@ describe('races on holds and refunds', () => {
   beforeAll(async () => {
     t = await startTestApp();
     ledger = (await t.http('POST', '/ledgers', { name: 'races' })).json.ledger_id;
+    ({ balance, amountsOf, txn, fund } = ledgerClient(t, () => ledger));
   });
   afterAll(async () => {
     expect(await checkInvariants(t.ds)).toEqual([]);

@@ -1,23 +1,18 @@
 import { parseJson } from '@libs/core/json';
-import { parseBig, startTestApp, TestApp } from '../support/app';
+import { startTestApp, TestApp } from '../support/app';
+import { ledgerClient } from '../support/ledger-client';
 
 describe('synchronous transactions over HTTP', () => {
   let t: TestApp;
   let ledger: string;
-  const balance = async (currency = 'USD') =>
-    (await t.http('POST', '/balances', { ledger_id: ledger, currency })).json.balance_id as string;
-  const getBalance = async (id: string) => parseBig((await t.http('GET', `/balances/${id}`)).text);
-  const txn = (body: Record<string, unknown>) =>
-    t.http('POST', '/transactions', {
-      skip_queue: true,
-      currency: 'USD',
-      description: 'd',
-      ...body,
-    });
+  let balance: ReturnType<typeof ledgerClient>['balance'];
+  let getBalance: ReturnType<typeof ledgerClient>['amountsOf'];
+  let txn: ReturnType<typeof ledgerClient>['txn'];
 
   beforeAll(async () => {
     t = await startTestApp();
     ledger = (await t.http('POST', '/ledgers', { name: 'T' })).json.ledger_id;
+    ({ balance, amountsOf: getBalance, txn } = ledgerClient(t, () => ledger));
   });
   afterAll(() => t.close());
 
