@@ -155,11 +155,8 @@ export function commitHold(
   destination: BalanceAmounts,
   amount: bigint,
 ): void {
-  requireHeld(source, 'inflightDebitBalance', amount);
-  requireHeld(destination, 'inflightCreditBalance', amount);
-  source.inflightDebitBalance -= amount;
+  releaseHold(source, destination, amount);
   source.debitBalance += amount;
-  destination.inflightCreditBalance -= amount;
   destination.creditBalance += amount;
   recompute(source);
   recompute(destination);
