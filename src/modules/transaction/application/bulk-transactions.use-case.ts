@@ -6,7 +6,7 @@ import { BalancePostingService } from '../../balance/application/balance-posting
 import type { RecordTransactionInput } from '../domain/record-request';
 import { TransactionRepository } from './ports/transaction.repository';
 import { PostingSession } from './posting-session';
-import { TransactionPreview, tryApply } from './preview';
+import { TransactionPreview, transactionPreview, tryApply } from './preview';
 import {
   endpointsOf,
   PreparedTransaction,
@@ -124,7 +124,7 @@ export class BulkTransactionsUseCase {
           session.claimReferences(p.plan.legs.map((l) => l.reference));
           this.record.apply(session, p);
         });
-        results.push(this.record.previewOf(session, p, rejection));
+        results.push(transactionPreview(session, p.draft, p.plan, rejection));
       }
       const notes = [
         'items are projected in order: current_* values are the balances before the batch, resulting_* after each item',

@@ -1,5 +1,7 @@
 import { DomainError } from '@libs/core/domain-error';
 import type { Balance, BalanceAmounts } from '../../balance/domain/balance';
+import type { Plan } from '../domain/plan';
+import type { TransactionDraft } from '../domain/record-request';
 import type { TransactionStatus } from '../domain/transaction';
 import type { PostingSession } from './posting-session';
 
@@ -68,4 +70,49 @@ export function balancePreviews(
       });
   }
   return out;
+}
+
+/** The preview of one record-transaction request, from the session it ran (or failed) in. */
+export function transactionPreview(
+  session: PostingSession,
+  d: TransactionDraft,
+  plan: Plan,
+  rejection: DomainError | undefined,
+): TransactionPreview {
+  const roles = new Map<string, 'source' | 'destination'>();
+  for (const leg of plan.legs) {
+    roles.set(session.idOf(leg.source, d.currency), 'source');
+    if (!roles.has(session.idOf(leg.destination, d.currency)))
+      roles.set(session.idOf(leg.destination, d.currency), 'destination');
+  }
+  const notes: string[] = [];
+  if (d.scheduledFor)
+    notes.push(
+      'scheduled_for is set: the preview projects the transaction onto the current balances',
+    );
+  for (const id of roles.keys()) {
+    const s = session.state(id);
+    if (s && s.balance.currency !== d.currency)
+      notes.push(`balance ${id} holds ${s.balance.currency}, not ${d.currency}`);
+  }
+  return {
+    wouldApply: rejection === undefined,
+    rejection,
+    status: rejection ? undefined : d.flags.inflight ? 'INFLIGHT' : 'APPLIED',
+    reference: d.reference,
+    currency: d.currency,
+    amount: d.amount,
+    preciseAmount: d.preciseAmount,
+    precision: d.precision,
+    balances: balancePreviews(session, roles),
+    legs: plan.split
+      ? plan.legs.map((l) => ({
+          identifier: d.sources ? l.source : l.destination,
+          role: d.sources ? ('source' as const) : ('destination' as const),
+          preciseAmount: l.preciseAmount,
+          amount: l.amount,
+        }))
+      : [],
+    notes,
+  };
 }

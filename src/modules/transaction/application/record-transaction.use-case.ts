@@ -22,7 +22,7 @@ import { NewWorkItem, QueuedWorkRepository } from './ports/queued-work.repositor
 import { WorkQueue } from './ports/work-queue';
 import { QueueSettings } from './queue-settings';
 import { laneOf } from '../domain/lane';
-import { balancePreviews, TransactionPreview, tryApply } from './preview';
+import { TransactionPreview, transactionPreview, tryApply } from './preview';
 
 export interface RecordedTransaction {
   /** The row the client sees; for a split, a parent that has no row of its own. */
@@ -184,7 +184,7 @@ export class RecordTransactionUseCase {
         await session.checkReferences(p.plan.legs.map((l) => l.reference));
         this.apply(session, p);
       });
-      return this.previewOf(session, p, rejection);
+      return transactionPreview(session, p.draft, p.plan, rejection);
     });
   }
 
@@ -243,50 +243,6 @@ export class RecordTransactionUseCase {
       source: d.sources ? '' : first.source,
       destination: d.destinations ? '' : first.destination,
       hash: transactionHash(d.amount, d.reference, d.currency, d.source ?? '', d.destination ?? ''),
-    };
-  }
-
-  previewOf(
-    session: PostingSession,
-    p: PreparedTransaction,
-    rejection: DomainError | undefined,
-  ): TransactionPreview {
-    const d = p.draft;
-    const roles = new Map<string, 'source' | 'destination'>();
-    for (const leg of p.plan.legs) {
-      roles.set(session.idOf(leg.source, d.currency), 'source');
-      if (!roles.has(session.idOf(leg.destination, d.currency)))
-        roles.set(session.idOf(leg.destination, d.currency), 'destination');
-    }
-    const notes: string[] = [];
-    if (d.scheduledFor)
-      notes.push(
-        'scheduled_for is set: the preview projects the transaction onto the current balances',
-      );
-    for (const id of roles.keys()) {
-      const s = session.state(id);
-      if (s && s.balance.currency !== d.currency)
-        notes.push(`balance ${id} holds ${s.balance.currency}, not ${d.currency}`);
-    }
-    return {
-      wouldApply: rejection === undefined,
-      rejection,
-      status: rejection ? undefined : d.flags.inflight ? 'INFLIGHT' : 'APPLIED',
-      reference: d.reference,
-      currency: d.currency,
-      amount: d.amount,
-      preciseAmount: d.preciseAmount,
-      precision: d.precision,
-      balances: balancePreviews(session, roles),
-      legs: p.plan.split
-        ? p.plan.legs.map((l) => ({
-            identifier: d.sources ? l.source : l.destination,
-            role: d.sources ? ('source' as const) : ('destination' as const),
-            preciseAmount: l.preciseAmount,
-            amount: l.amount,
-          }))
-        : [],
-      notes,
     };
   }
 }
