@@ -19,8 +19,9 @@ function setup() {
   const clock = new FixedClock();
   const work = new MemoryQueuedWork();
   const queue = new RecordingWorkQueue();
+  const uow = new MemoryUnitOfWork(store);
   const useCase = new RecordTransactionUseCase(
-    new MemoryUnitOfWork(store),
+    uow,
     new BalancePostingService(new MemoryBalanceBook(store), ids, clock),
     new MemoryTransactionRepository(store),
     work,
@@ -31,7 +32,7 @@ function setup() {
   );
   const add = (id: string, currency = 'USD') =>
     store.balances.set(id, newBalance({ ledgerId: 'ldg_1', currency }, id, clock.now()));
-  return { store, useCase, add, work, queue };
+  return { store, useCase, add, work, queue, uow };
 }
 
 const transfer = (over: Record<string, unknown> = {}) => ({
@@ -260,5 +261,62 @@ describe('RecordTransactionUseCase (skip_queue)', () => {
         }),
       ),
     ).rejects.toMatchObject({ message: 'source and destination cannot be the same balance' });
+  });
+});
+
+describe('RecordTransactionUseCase: group commit', () => {
+  it('writes requests that arrive together in one transaction; a refused one leaves no trace, not even its reference', async () => {
+    const { store, useCase, add, uow } = setup();
+    for (const id of ['bln_a', 'bln_b', 'bln_c', 'bln_d']) add(id);
+    await useCase.execute(
+      transfer({
+        source: '@World',
+        destination: 'bln_a',
+        reference: 'fund',
+        allowOverdraft: true,
+        preciseAmount: 5000n,
+      }),
+    );
+    const runs = jest.spyOn(uow, 'run');
+    const results = await Promise.allSettled([
+      // These two take both batch slots (other balances: the in-memory book has no row locks) …
+      useCase.execute(
+        transfer({
+          reference: 'first',
+          source: 'bln_c',
+          destination: 'bln_d',
+          allowOverdraft: true,
+        }),
+      ),
+      useCase.execute(
+        transfer({
+          reference: 'second',
+          source: 'bln_d',
+          destination: 'bln_c',
+          allowOverdraft: true,
+        }),
+      ),
+      // … so these two wait and go together: the first is refused, the second reuses its reference.
+      useCase.execute(transfer({ reference: 'X', preciseAmount: 1_000_000n })),
+      useCase.execute(transfer({ reference: 'X', preciseAmount: 300n })),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
+    expect((results[2] as PromiseRejectedResult).reason.code).toBe('TXN_INSUFFICIENT_FUNDS');
+    expect(runs).toHaveBeenCalledTimes(3);
+    const a = store.balances.get('bln_a')!;
+    expect(a.balance).toBe(5000n - 300n);
+    // One version per posting, however many postings share a write: the funding and X.
+    expect(a.version).toBe(2);
+    expect(store.transactions.map((t) => t.reference).sort()).toEqual([
+      'X',
+      'first',
+      'fund',
+      'second',
+    ]);
   });
 });
