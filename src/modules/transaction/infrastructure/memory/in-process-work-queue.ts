@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { WorkQueue } from '../../application/ports/work-queue';
+import { DrainLoops } from '../drain-loops';
 
 /**
  * Embedded mode (and single-host mode without Redis): signals stay in this process. Each lane
@@ -9,8 +10,15 @@ import { WorkQueue } from '../../application/ports/work-queue';
 export class InProcessWorkQueue extends WorkQueue {
   private readonly logger = new Logger('InProcessWorkQueue');
   private drain?: (lane: number) => Promise<void>;
-  private readonly running = new Map<number, Promise<void>>();
-  private readonly again = new Set<number>();
+  private readonly loops = new DrainLoops(
+    (lane) => this.drain?.(lane) ?? Promise.resolve(),
+    (lane, e) =>
+      // The work stays in the database; the sweep signals the lane again.
+      this.logger.error(
+        `draining lane ${lane} failed: ${e instanceof Error ? e.message : String(e)}`,
+      ),
+    () => !this.closed && this.drain !== undefined,
+  );
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
 
@@ -32,7 +40,7 @@ export class InProcessWorkQueue extends WorkQueue {
     this.drain = drain;
     return async () => {
       this.drain = undefined;
-      await Promise.allSettled([...this.running.values()]);
+      await this.loops.settled();
     };
   }
 
@@ -40,28 +48,11 @@ export class InProcessWorkQueue extends WorkQueue {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.drain = undefined;
-    await Promise.allSettled([...this.running.values()]);
+    await this.loops.settled();
   }
 
   private kick(lane: number): void {
     if (this.closed || !this.drain) return;
-    if (this.running.has(lane)) {
-      this.again.add(lane);
-      return;
-    }
-    const run = (async () => {
-      do {
-        this.again.delete(lane);
-        try {
-          await this.drain?.(lane);
-        } catch (e) {
-          // The work stays in the database; the sweep signals the lane again.
-          this.logger.error(
-            `draining lane ${lane} failed: ${e instanceof Error ? e.message : String(e)}`,
-          );
-        }
-      } while (this.again.has(lane) && this.drain && !this.closed);
-    })().finally(() => this.running.delete(lane));
-    this.running.set(lane, run);
+    void this.loops.wake(lane);
   }
 }

@@ -3,6 +3,7 @@ import { Queue, Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import { connectRedis } from '@libs/redis/redis-connection';
 import { WorkQueue } from '../../application/ports/work-queue';
+import { DrainLoops } from '../drain-loops';
 
 // Kept here too: tests import it from this module.
 export { redisOptions } from '@libs/redis/redis-connection';
@@ -54,29 +55,18 @@ export class BullMqWorkQueue extends WorkQueue {
   }
 
   /**
-   * Signals that arrive while a lane drains are coalesced: each marks the lane dirty and waits
-   * for the lane's one drain loop, which goes round once more if marked during its pass. So a
-   * burst of N signals costs one or two drains, not N database transactions, and no signal is
-   * lost between a drain's last look and its end. A job completes only when a drain that began
-   * after it arrived has finished, so a crashed worker's jobs stall and are retried.
+   * Signals that arrive while a lane drains are coalesced into the lane's one drain loop
+   * (`DrainLoops`): a burst of N signals costs one or two drains, not N database transactions. A
+   * job completes only when a drain that began after it arrived has finished, and a failed drain
+   * fails the jobs waiting on it, so BullMQ retries them (as it does a crashed worker's).
    */
   async consume(drain: (lane: number) => Promise<void>): Promise<() => Promise<void>> {
-    const loops = new Map<number, Promise<void>>();
-    const dirty = new Set<number>();
-    const wake = (k: number): Promise<void> => {
-      dirty.add(k);
-      let loop = loops.get(k);
-      if (!loop) {
-        loop = (async () => {
-          while (dirty.delete(k)) await drain(k);
-        })().finally(() => loops.delete(k));
-        loops.set(k, loop);
-      }
-      return loop;
-    };
+    const loops = new DrainLoops(drain, (_lane, e) => {
+      throw e;
+    });
     const workers = this.queues.map(
       (_, k) =>
-        new Worker(`lane-${k}`, async () => wake(k), {
+        new Worker(`lane-${k}`, async () => loops.wake(k), {
           connection: this.track(connectRedis(this.settings.dsn)),
           prefix: this.settings.prefix,
           // Jobs of one lane are taken concurrently only to be coalesced into its one drain loop.
