@@ -1,7 +1,8 @@
 import { startBackgroundWork } from '../../src/app/background';
+import { DrainLaneUseCase } from '../../src/modules/transaction/application/drain-lane.use-case';
 import { QueueSettings } from '../../src/modules/transaction/application/queue-settings';
 import { deleteKeys, startTestApp, TestApp } from '../support/app';
-import { checkInvariants } from '../support/invariants';
+import { checkInvariants, checkQueuedOutcomes } from '../support/invariants';
 import { ledgerClient } from '../support/ledger-client';
 import { waitFor } from '../support/wait';
 
@@ -288,6 +289,37 @@ describe('queued work survives lost signals', () => {
       expect((await c.txn({ ...body, precise_amount: 20, reference: 'qc-sync-2' })).status).toBe(
         201,
       );
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('one drain takes everything due, a full batch after another, and stops when nothing is left', async () => {
+    // Two groups per batch: five requests in one lane need three batches from a single drain.
+    const t = await startTestApp({ workers: false, queueSettings: new QueueSettings(4, 2) });
+    try {
+      const ledger = (await t.http('POST', '/ledgers', { name: 'batches' })).json.ledger_id;
+      const c = ledgerClient(t, () => ledger);
+      const a = await c.balance();
+      for (let i = 0; i < 5; i++) {
+        const r = await t.http('POST', '/transactions', {
+          source: '@World',
+          destination: a,
+          precise_amount: 10,
+          currency: 'USD',
+          description: 'batches',
+          reference: `batch-${i}`,
+          allow_overdraft: true,
+        });
+        expect(r.status).toBe(201);
+      }
+      const drain = t.app.get(DrainLaneUseCase, { strict: false });
+      let applied = 0;
+      for (let lane = 0; lane < 4; lane++) applied += await drain.execute(lane);
+      expect(applied).toBe(5);
+      expect(await t.ds.query(`SELECT count(*)::int AS n FROM queued_work`)).toEqual([{ n: 0 }]);
+      expect((await c.amountsOf(a)).balance).toBe(50n);
+      expect(await checkQueuedOutcomes(t.ds)).toEqual([]);
     } finally {
       await t.close();
     }
