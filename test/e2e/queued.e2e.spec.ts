@@ -199,25 +199,31 @@ describe('queued transactions', () => {
   });
 });
 
+/** A fresh ledger and balance with five queued credits of 10 from @World (`<name>-0…4`). */
+async function fiveQueuedCredits(t: TestApp, name: string) {
+  const ledger = (await t.http('POST', '/ledgers', { name })).json.ledger_id;
+  const c = ledgerClient(t, () => ledger);
+  const a = await c.balance();
+  for (let i = 0; i < 5; i++) {
+    const r = await t.http('POST', '/transactions', {
+      source: '@World',
+      destination: a,
+      precise_amount: 10,
+      currency: 'USD',
+      description: name,
+      reference: `${name}-${i}`,
+      allow_overdraft: true,
+    });
+    expect(r.status).toBe(201);
+  }
+  return { c, a };
+}
+
 describe('queued work survives lost signals', () => {
   it('work accepted while no worker runs, with its signals flushed from Redis, is recovered', async () => {
     const t = await startTestApp({ workers: false });
     try {
-      const ledger = (await t.http('POST', '/ledgers', { name: 'lost' })).json.ledger_id;
-      const c = ledgerClient(t, () => ledger);
-      const a = await c.balance();
-      for (let i = 0; i < 5; i++) {
-        const r = await t.http('POST', '/transactions', {
-          source: '@World',
-          destination: a,
-          precise_amount: 10,
-          currency: 'USD',
-          description: 'lost',
-          reference: `lost-${i}`,
-          allow_overdraft: true,
-        });
-        expect(r.status).toBe(201);
-      }
+      const { c, a } = await fiveQueuedCredits(t, 'lost');
       // `<reference>_q` belongs to the worker while the row waits: no client may take it.
       for (const skip_queue of [true, false]) {
         const clash = await t.http('POST', '/transactions', {
@@ -298,21 +304,7 @@ describe('queued work survives lost signals', () => {
     // Two groups per batch: five requests in one lane need three batches from a single drain.
     const t = await startTestApp({ workers: false, queueSettings: new QueueSettings(4, 2) });
     try {
-      const ledger = (await t.http('POST', '/ledgers', { name: 'batches' })).json.ledger_id;
-      const c = ledgerClient(t, () => ledger);
-      const a = await c.balance();
-      for (let i = 0; i < 5; i++) {
-        const r = await t.http('POST', '/transactions', {
-          source: '@World',
-          destination: a,
-          precise_amount: 10,
-          currency: 'USD',
-          description: 'batches',
-          reference: `batch-${i}`,
-          allow_overdraft: true,
-        });
-        expect(r.status).toBe(201);
-      }
+      const { c, a } = await fiveQueuedCredits(t, 'batch');
       const drain = t.app.get(DrainLaneUseCase, { strict: false });
       let applied = 0;
       for (let lane = 0; lane < 4; lane++) applied += await drain.execute(lane);
