@@ -25,7 +25,7 @@ import {
   PreparedTransaction,
   RecordedTransaction,
   RecordTransactionUseCase,
-  SYNC_GROUP_COMMIT,
+  GROUP_COMMIT,
 } from './record-transaction.use-case';
 
 interface Signal {
@@ -63,7 +63,7 @@ export class QueueTransactionUseCase {
    * reference, say) is retried request by request, so each gets its own answer.
    */
   private readonly group = new GroupCommit<PreparedTransaction, Transaction[]>({
-    ...SYNC_GROUP_COMMIT,
+    ...GROUP_COMMIT,
     runOne: async (p) => (await this.acceptAll([p]))[0],
     runBatch: async (ps) => (await this.acceptAll(ps)).map((value) => ({ ok: true, value })),
   });

@@ -55,13 +55,13 @@ interface SyncRequest {
   dated: NewWorkItem[];
 }
 
-/** Batches of synchronous requests in flight at once, and requests per batch (group commit). */
-export const SYNC_GROUP_COMMIT = { maxConcurrent: 2, maxBatch: 100 };
+/** Group commit of single requests (synchronous and queued accepts): batches in flight, requests per batch. */
+export const GROUP_COMMIT = { maxConcurrent: 2, maxBatch: 100 };
 
 @Injectable()
 export class RecordTransactionUseCase {
   private readonly group = new GroupCommit<SyncRequest, Transaction[]>({
-    ...SYNC_GROUP_COMMIT,
+    ...GROUP_COMMIT,
     runOne: (r) => this.uow.run((tx) => this.applyOne(tx, r)),
     runBatch: (rs) => this.uow.run((tx) => this.applyMany(tx, rs)),
   });
