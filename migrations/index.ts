@@ -2,6 +2,7 @@ import { InitialSchema1732406400000 } from './1732406400000-initial-schema';
 import { QueuedWork1732492800000 } from './1732492800000-queued-work';
 import { Identities1732579200000 } from './1732579200000-identities';
 import { ApiKeys1732665600000 } from './1732665600000-api-keys';
+import { EngineColumns1732838400000 } from './1732838400000-engine-columns';
 
 /** Every migration, oldest first. Listed explicitly so source (tests) and dist run the same set. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   QueuedWork1732492800000,
   Identities1732579200000,
   ApiKeys1732665600000,
+  EngineColumns1732838400000,
 ];

@@ -16,6 +16,7 @@ export function queueSettingsFrom(config: NeracaConfig): QueueSettings {
       : 0,
     config.get<number>('queue.sweep_interval'),
     config.get<boolean>('transaction.enable_queued_checks'),
+    config.get<number>('queue.max_retry_attempts'),
   );
 }
 

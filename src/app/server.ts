@@ -13,6 +13,7 @@ import { MasterKey, resolveMasterKey } from './master-key';
 import { resolveTokenizationKeys, TokenizationKeys } from './tokenization-keys';
 import { createWorkQueue, queueSettingsFrom, startBackgroundWork } from './background';
 import { InProcessWorkQueue } from '../modules/transaction/infrastructure/memory/in-process-work-queue';
+import { QueuedWorkPgRepository } from '../modules/transaction/infrastructure/postgres/queued-work.pg-repository';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 
@@ -94,6 +95,7 @@ export async function startServer(
       rateLimitSettingsFrom(config),
     );
     const tokenization = resolveTokenizationKeys(config, resolve(config.get<string>('data_dir')));
+    await claimLaneCount(db.dataSource, config);
     const workQueue = createWorkQueue(config);
     const app = await createHttpApp({
       dataSource: db.dataSource,
@@ -133,6 +135,16 @@ export async function startServer(
   }
 }
 
+/**
+ * API processes route queued work to lanes and workers drain them: both must count the same
+ * lanes as the work already waiting, or some of it would never be applied.
+ */
+async function claimLaneCount(dataSource: DataSource, config: NeracaConfig): Promise<void> {
+  await new QueuedWorkPgRepository(dataSource).claimLaneCount(
+    config.get<number>('queue.number_of_queues'),
+  );
+}
+
 export interface RunningWorkers {
   close(): Promise<void>;
 }
@@ -156,6 +168,7 @@ export async function startWorkers(
   const workQueue = createWorkQueue(config);
   try {
     await migrateUp(db.dataSource);
+    await claimLaneCount(db.dataSource, config);
     const app = await NestFactory.createApplicationContext(
       AppModule.forRoot({
         dataSource: db.dataSource,

@@ -1,10 +1,14 @@
 import { DataSource } from 'typeorm';
 import { TypeOrmUnitOfWork } from '@libs/persistence/typeorm-unit-of-work';
 import { TransactionPgRepository } from '../../src/modules/transaction/infrastructure/postgres/transaction.pg-repository';
-import type { Transaction } from '../../src/modules/transaction/domain/transaction';
+import {
+  NO_ENGINE_FIELDS,
+  Transaction,
+} from '../../src/modules/transaction/domain/transaction';
 import { BACKENDS, createTestDatabase, openDataSource, TestDatabase } from '../support/database';
 
 const row = (over: Partial<Transaction>): Transaction => ({
+  ...NO_ENGINE_FIELDS,
   transactionId: 'txn_1',
   parentTransaction: '',
   source: 'bln_a',
@@ -20,7 +24,7 @@ const row = (over: Partial<Transaction>): Transaction => ({
   createdAt: new Date('2026-01-01T00:00:00.123Z'),
   effectiveDate: new Date('2025-12-31T00:00:00Z'),
   scheduledFor: null,
-  metaData: { inflight: true, big: 2n ** 65n },
+  metaData: { note: true, big: 2n ** 65n },
   ...over,
 });
 

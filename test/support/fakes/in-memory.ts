@@ -123,7 +123,7 @@ export class MemoryTransactionRepository extends TransactionRepository {
         t.status === 'INFLIGHT' &&
         (t.transactionId === id ||
           t.parentTransaction === id ||
-          t.metaData?.QUEUED_PARENT_TRANSACTION === id),
+          t.queuedParent === id),
     );
   }
 
@@ -133,7 +133,7 @@ export class MemoryTransactionRepository extends TransactionRepository {
   ): Promise<Map<string, { committed: bigint; voided: boolean }>> {
     const out = new Map<string, { committed: bigint; voided: boolean }>();
     for (const id of holdIds) {
-      const children = this.store.transactions.filter((t) => t.parentTransaction === id);
+      const children = this.store.transactions.filter((t) => t.settles === id);
       out.set(id, {
         committed: children
           .filter((c) => c.status === 'APPLIED')
@@ -145,8 +145,21 @@ export class MemoryTransactionRepository extends TransactionRepository {
   }
 
   async lockRefundable(_tx: Tx, id: string): Promise<Transaction[]> {
-    return this.family(id).filter(
-      (t) => t.status === 'APPLIED' && !t.reference.endsWith('_refund'),
+    return this.store.transactions
+      .filter(
+        (t) =>
+          t.status === 'APPLIED' &&
+          t.refundOf === null &&
+          (t.transactionId === id || t.parentTransaction === id || t.queuedParent === id),
+      )
+      .sort((a, b) => (a.transactionId < b.transactionId ? -1 : 1));
+  }
+
+  async refunded(_tx: Tx, ids: string[]): Promise<Set<string>> {
+    return new Set(
+      this.store.transactions
+        .filter((t) => t.refundOf !== null && t.outcomeOf === null && ids.includes(t.refundOf))
+        .map((t) => t.refundOf!),
     );
   }
 
@@ -206,8 +219,18 @@ export class MemoryQueuedWork extends QueuedWorkRepository {
   async lockLane(): Promise<void> {}
   async lockKey(): Promise<void> {}
   async takeDue(): Promise<DueWork> {
-    return { items: [], more: false };
+    return { items: [], more: false, blocked: false };
   }
+  async groupItems(): Promise<never[]> {
+    return [];
+  }
+  async recordFailure(): Promise<number> {
+    return 0;
+  }
+  async queuedAmounts(): Promise<{ debit: bigint; credit: bigint }> {
+    return { debit: 0n, credit: 0n };
+  }
+  async claimLaneCount(): Promise<void> {}
   async postpone(_tx: Tx, workId: string, runAt: Date): Promise<void> {
     const i = this.items.find((x) => x.workId === workId);
     if (i) i.runAt = runAt;

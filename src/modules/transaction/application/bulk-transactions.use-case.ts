@@ -42,7 +42,7 @@ export interface BulkPreview {
 
 /**
  * POST /transactions/bulk on the synchronous path (reference §2.5.2, §5.11). Items run in array
- * order with parent_transaction = the batch id and meta_data.sequence = position. An atomic
+ * order with parent_transaction = the batch id and `sequence` = position (columns). An atomic
  * batch is one database transaction (all items or none, no compensating refunds); otherwise each
  * item commits on its own and the batch stops at the first failure, earlier items staying.
  */
@@ -155,7 +155,7 @@ export class BulkTransactionsUseCase {
       try {
         return this.record.prepare(
           { ...item, inflight: req.inflight ?? item.inflight, skipQueue: req.skipQueue },
-          { parent: batchId, extraMeta: { sequence: i + 1 } },
+          { id: batchId, sequence: i + 1 },
         );
       } catch (e) {
         if (e instanceof DomainError) throw fail(e.message);

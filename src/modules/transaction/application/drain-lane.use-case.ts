@@ -5,8 +5,7 @@ import { IdGenerator } from '@libs/core/ids';
 import { Tx, UnitOfWork } from '@libs/core/unit-of-work';
 import { BalancePostingService } from '../../balance/application/balance-posting.service';
 import { toMinorUnits } from '../domain/amounts';
-import { transactionHash } from '../domain/hash';
-import { flagsFromMeta, Transaction } from '../domain/transaction';
+import { outcomeRow } from '../domain/rows';
 import { QueuedWorkItem, QueuedWorkRepository } from './ports/queued-work.repository';
 import { TransactionRepository } from './ports/transaction.repository';
 import { PostingSession } from './posting-session';
@@ -16,18 +15,33 @@ import { UpdateInflightUseCase } from './update-inflight.use-case';
 
 // How long a commit or void waits before looking again for its hold to be applied.
 const POSTPONE_MS = 200;
+// How long a lane whose head waits for another lane's earlier work waits before looking again.
+const BLOCKED_RETRY_MS = 25;
+
+interface Pass {
+  count: number;
+  more: boolean;
+  /** When to look at the lane again (a postponed commit, a blocked head, a failing item). */
+  wakeAt?: Date;
+}
 
 /**
  * The worker side of the queued path: applies the due work of one lane in micro-batches. One
  * database transaction takes the lane's lock, the oldest due groups (a request and all its legs),
  * every balance they touch (locked once, in id order), applies them in order in memory, appends
- * one outcome row per queued row (`<reference>_q`: APPLIED, INFLIGHT or REJECTED with
- * `meta_data.blnk_rejection_reason`), deletes the work and commits. A hot balance is locked once
- * per batch, not once per transaction. A crash anywhere rolls the batch back and the work stays
- * to be applied again; once committed the work is gone, so nothing is ever applied twice.
+ * one outcome row per queued row (`<reference>_q`: APPLIED, INFLIGHT or REJECTED with its reason),
+ * deletes the work and commits. A hot balance is locked once per batch, not once per transaction.
+ *
+ * A crash anywhere rolls the batch back and the work stays to be applied again; once committed the
+ * work is gone, so nothing is ever applied twice. A batch that fails for any other reason than a
+ * refusal is retried with its first group alone; a group that keeps failing is recorded
+ * (attempts, last error) and, after `maxAttempts`, rejected with the error as its reason, so the
+ * lane moves on instead of retrying the same batch forever.
  */
 @Injectable()
 export class DrainLaneUseCase {
+  private readonly logger = new Logger('DrainLane');
+
   constructor(
     private readonly uow: UnitOfWork,
     private readonly balances: BalancePostingService,
@@ -39,39 +53,88 @@ export class DrainLaneUseCase {
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
   ) {}
-  private readonly logger = new Logger('DrainLane');
 
-  /** Drains everything due in `lane`; returns the number of queued rows applied or rejected. */
+  /** Drains everything due in `lane`; returns the number of queued items applied or rejected. */
   async execute(lane: number): Promise<number> {
     let total = 0;
-    const wakeUps: Date[] = [];
+    let wakeAt: Date | undefined;
     // Until nothing more is due. Work committed after the last look brings its own signal, and
     // the queue drains the lane again for it, so no empty round is needed to be sure.
     for (;;) {
-      const { count, more } = await this.uow.run((tx) => this.batch(tx, lane, wakeUps));
-      total += count;
-      if (!more) break;
+      const pass = await this.pass(lane);
+      total += pass.count;
+      if (pass.wakeAt && (!wakeAt || pass.wakeAt < wakeAt)) wakeAt = pass.wakeAt;
+      if (!pass.more) break;
     }
-    // A postponed commit or void asks to be looked at again, after the commit.
-    if (wakeUps.length)
+    if (wakeAt) {
       await this.queue
-        .signal(lane, `wake:${lane}:${wakeUps[0].getTime()}`, wakeUps[0])
-        .catch(() => undefined);
+        .signal(lane, `wake:${lane}:${wakeAt.getTime()}`, wakeAt)
+        .catch((e: unknown) => this.logger.warn(signalFailed(lane, e)));
+    }
     return total;
   }
 
-  private async batch(
-    tx: Tx,
-    lane: number,
-    wakeUps: Date[],
-  ): Promise<{ count: number; more: boolean }> {
+  private async pass(lane: number): Promise<Pass> {
+    try {
+      return await this.uow.run((tx) => this.batch(tx, lane, this.settings.batchSize));
+    } catch (first) {
+      this.logger.error(`lane ${lane}: batch failed, retrying its first group alone: ${text(first)}`);
+    }
+    try {
+      // Most likely one group is at fault; alone, the others are not held back by it.
+      return await this.uow.run((tx) => this.batch(tx, lane, 1));
+    } catch (e) {
+      return this.failed(lane, e);
+    }
+  }
+
+  /** The head group failed alone: record it, and reject it once it has failed too often. */
+  private async failed(lane: number, error: unknown): Promise<Pass> {
+    const head = await this.uow.run(async (tx) => {
+      const { items } = await this.work.takeDue(tx, lane, this.clock.now(), 1);
+      return items[0];
+    });
+    if (!head) throw error;
+    const attempts = await this.work.recordFailure(head.groupId, text(error));
+    this.logger.error(
+      `lane ${lane}: ${head.kind} ${head.transactionId} (group ${head.groupId}) failed ` +
+        `(attempt ${attempts} of ${this.settings.maxAttempts}): ${text(error)}`,
+    );
+    if (attempts < this.settings.maxAttempts) {
+      const backoff = Math.min(100 * 2 ** (attempts - 1), 5000);
+      return { count: 0, more: false, wakeAt: new Date(Date.now() + backoff) };
+    }
+    const reason = `failed ${attempts} times: ${text(error)}`;
+    const count = await this.uow.run((tx) => this.reject(tx, head.groupId, reason));
+    this.logger.error(`lane ${lane}: group ${head.groupId} rejected: ${reason}`);
+    return { count, more: true };
+  }
+
+  /** Gives up on a group: every queued row gets a REJECTED outcome, and its work is removed. */
+  private async reject(tx: Tx, groupId: string, reason: string): Promise<number> {
+    await this.work.lockKey(tx, groupId);
+    const items = await this.work.groupItems(tx, groupId);
+    const now = this.clock.now();
+    const rejected = items
+      .filter((i) => i.row)
+      .map((i) => outcomeRow(i.row!, this.ids.next('txn'), now, reason));
+    await this.transactions.insert(tx, rejected);
+    await this.work.remove(
+      tx,
+      items.map((i) => i.workId),
+    );
+    return items.length;
+  }
+
+  private async batch(tx: Tx, lane: number, limit: number): Promise<Pass> {
     await this.work.lockLane(tx, lane);
     const now = this.clock.now();
-    const { items, more } = await this.work.takeDue(tx, lane, now, this.settings.batchSize);
-    if (!items.length) return { count: 0, more: false };
-    if (items[0].kind !== 'transaction') {
-      return { count: await this.settle(tx, items[0], now, wakeUps), more };
+    const { items, more, blocked } = await this.work.takeDue(tx, lane, now, limit);
+    if (blocked) {
+      return { count: 0, more: false, wakeAt: new Date(now.getTime() + BLOCKED_RETRY_MS) };
     }
+    if (!items.length) return { count: 0, more: false };
+    if (items[0].kind !== 'transaction') return this.settle(tx, items[0], now, more);
     const session = new PostingSession(tx, this.balances, this.transactions);
     await session.open(
       [],
@@ -91,12 +154,11 @@ export class DrainLaneUseCase {
    * hold itself still waits to be applied; a refusal (already settled, not inflight, too much) is
    * final and drops the work, as Blnk treats it as done.
    */
-  private async settle(tx: Tx, item: QueuedWorkItem, now: Date, wakeUps: Date[]): Promise<number> {
+  private async settle(tx: Tx, item: QueuedWorkItem, now: Date, more: boolean): Promise<Pass> {
     if (await this.work.pendingTransaction(tx, item.transactionId)) {
       const later = new Date(now.getTime() + POSTPONE_MS);
       await this.work.postpone(tx, item.workId, later);
-      wakeUps.push(later);
-      return 1;
+      return { count: 1, more, wakeAt: later };
     }
     try {
       await this.inflight.settleIn(tx, {
@@ -115,47 +177,30 @@ export class DrainLaneUseCase {
       this.logger.warn(`queued ${item.kind} of ${item.transactionId} dropped: ${e.message}`);
     }
     await this.work.remove(tx, [item.workId]);
-    return 1;
+    return { count: 1, more };
   }
 
-  /** A request is all or nothing: if one leg is refused, every leg is REJECTED with its reason. */
+  /**
+   * A request is all or nothing: if one leg is refused, every leg is REJECTED with its reason.
+   * The funds rules are the queued row's own columns, never its metadata.
+   */
   private applyGroup(session: PostingSession, group: QueuedWorkItem[], now: Date): void {
     const restore = session.checkpoint();
-    const outcomes = group.map((i) => this.outcomeOf(i.row!, now));
+    const outcomes = group.map((i) => outcomeRow(i.row!, this.ids.next('txn'), now));
     try {
-      group.forEach((item, k) => {
-        const flags = flagsFromMeta(item.row!.metaData);
-        const limit = item.options.overdraft_limit ?? '0';
-        session.transfer(outcomes[k], {
-          allowOverdraft: flags.allowOverdraft,
-          overdraftLimit: toMinorUnits(limit, item.row!.precision),
+      for (const o of outcomes) {
+        session.transfer(o, {
+          allowOverdraft: o.allowOverdraft,
+          overdraftLimit: toMinorUnits(o.overdraftLimit, o.precision),
         });
-      });
+      }
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
       restore();
       for (const o of outcomes) {
-        session.note({
-          ...o,
-          status: 'REJECTED',
-          metaData: { ...(o.metaData ?? {}), blnk_rejection_reason: e.message },
-        });
+        session.note({ ...o, status: 'REJECTED', rejectionReason: e.message });
       }
     }
-  }
-
-  private outcomeOf(row: Transaction, now: Date): Transaction {
-    const reference = `${row.reference}_q`;
-    const inflight = flagsFromMeta(row.metaData).inflight;
-    return {
-      ...row,
-      transactionId: this.ids.next('txn'),
-      parentTransaction: row.transactionId,
-      reference,
-      status: inflight ? 'INFLIGHT' : 'APPLIED',
-      hash: transactionHash(row.amount, reference, row.currency, row.source, row.destination),
-      createdAt: now,
-    };
   }
 }
 
@@ -167,4 +212,12 @@ function groupsOf(items: QueuedWorkItem[]): QueuedWorkItem[][] {
     else groups.set(i.groupId, [i]);
   }
   return [...groups.values()];
+}
+
+function text(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export function signalFailed(lane: number, e: unknown): string {
+  return `could not signal lane ${lane}; the sweep will pick the work up: ${text(e)}`;
 }

@@ -11,5 +11,7 @@ export class QueueSettings {
     readonly sweepIntervalMs: number = 2000,
     /** transaction.enable_queued_checks: synchronous debits must leave queued debits covered. */
     readonly queuedChecks: boolean = false,
+    /** Failed drains of one group before it is rejected (queue.max_retry_attempts). */
+    readonly maxAttempts: number = 5,
   ) {}
 }

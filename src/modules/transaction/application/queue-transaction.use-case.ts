@@ -5,7 +5,7 @@ import { GroupCommit } from '@libs/core/group-commit';
 import { IdGenerator } from '@libs/core/ids';
 import { Tx, UnitOfWork } from '@libs/core/unit-of-work';
 import { BalancePostingService } from '../../balance/application/balance-posting.service';
-import { transactionHash } from '../domain/hash';
+import { queuedRow } from '../domain/rows';
 import { laneOf } from '../domain/lane';
 import type { RecordTransactionInput } from '../domain/record-request';
 import type { Transaction } from '../domain/transaction';
@@ -26,6 +26,7 @@ import {
   RecordedTransaction,
   RecordTransactionUseCase,
   GROUP_COMMIT,
+  rowContext,
 } from './record-transaction.use-case';
 
 interface Signal {
@@ -143,7 +144,8 @@ export class QueueTransactionUseCase {
         return id;
       }),
     );
-    // The outcome of each row will be referenced `<reference>_q`; both must be free.
+    // The outcome of each row will be referenced `<reference>_q`; both must be free. (The
+    // claims table refuses a taken one anyway; this check names the request that failed.)
     const references = all.flat().flatMap((r) => [r.reference, `${r.reference}_q`]);
     const taken = await this.transactions.existingReferences(tx, references);
     const seen = new Set<string>();
@@ -161,7 +163,6 @@ export class QueueTransactionUseCase {
       const group = groupId ?? p.plan.transactionId;
       const runAt = rows[0].scheduledFor && rows[0].scheduledFor > now ? rows[0].scheduledFor : now;
       for (const row of rows) {
-        const options = { overdraft_limit: p.draft.flags.overdraftLimit };
         work.push({
           workId: row.transactionId,
           kind: 'transaction',
@@ -169,7 +170,9 @@ export class QueueTransactionUseCase {
           groupId: group,
           lane,
           runAt,
-          options,
+          options: {},
+          source: row.source,
+          destination: row.destination,
         });
       }
       const dated = holdDateWork(p.draft.flags, p.plan.transactionId, lane, () =>
@@ -192,35 +195,14 @@ export class QueueTransactionUseCase {
     idOf: (identifier: string) => string,
   ): Transaction[] {
     const d = p.draft;
-    const meta = {
-      ...(d.metaData ?? {}),
-      ...(p.extraMeta ?? {}),
-      QUEUED_PARENT_TRANSACTION: p.parent ?? p.plan.transactionId,
-    };
+    const ctx = { ...rowContext(p), queuedParent: p.batch?.id ?? p.plan.transactionId };
     return p.plan.legs.map((leg) => {
       const source = idOf(leg.source);
       const destination = idOf(leg.destination);
       if (source === destination) throw sameBalance();
       // Queued split legs are referenced R_1…R_n (underscore), as Blnk does.
       const reference = p.plan.split ? `${d.reference}_${(leg.position ?? 0) + 1}` : d.reference;
-      return {
-        transactionId: leg.transactionId,
-        parentTransaction: p.plan.split ? p.plan.transactionId : (p.parent ?? ''),
-        source,
-        destination,
-        reference,
-        amount: leg.amount,
-        preciseAmount: leg.preciseAmount,
-        precision: d.precision,
-        currency: d.currency,
-        description: d.description,
-        status: d.scheduledFor ? 'SCHEDULED' : 'QUEUED',
-        hash: transactionHash(leg.amount, reference, d.currency, source, destination),
-        createdAt: now,
-        effectiveDate: d.effectiveDate ?? now,
-        scheduledFor: d.scheduledFor,
-        metaData: meta,
-      };
+      return queuedRow(d, leg, reference, { source, destination }, ctx, now);
     });
   }
 }

@@ -13,7 +13,8 @@ import {
   TransactionDraft,
   validateRecordRequest,
 } from '../domain/record-request';
-import type { MetaData, Transaction, TransactionFlags } from '../domain/transaction';
+import type { Transaction, TransactionFlags } from '../domain/transaction';
+import { postedRow, RowContext } from '../domain/rows';
 import { nonPositiveAmount, validationError } from '../domain/transaction.errors';
 import { TransactionRepository } from './ports/transaction.repository';
 import { PostingSession } from './posting-session';
@@ -38,9 +39,22 @@ export interface RecordedTransaction {
 export interface PreparedTransaction {
   draft: TransactionDraft;
   plan: Plan;
-  /** Parent of the appended rows when not a split (a bulk batch id), and extra metadata. */
-  parent?: string;
-  extraMeta?: MetaData;
+  /** The bulk batch the request is an item of, and its 1-based position there. */
+  batch?: BatchPosition;
+}
+
+export interface BatchPosition {
+  id: string;
+  sequence: number;
+}
+
+/** Where the rows of a prepared request sit (parent, batch). */
+export function rowContext(p: PreparedTransaction): RowContext {
+  return {
+    parent: p.plan.split ? p.plan.transactionId : (p.batch?.id ?? ''),
+    batchId: p.batch?.id ?? null,
+    sequence: p.batch?.sequence ?? null,
+  };
 }
 
 /**
@@ -78,16 +92,13 @@ export class RecordTransactionUseCase {
   ) {}
 
   /** Validation and planning, no I/O. @throws DomainError for an invalid request. */
-  prepare(
-    input: RecordTransactionInput,
-    extra: { parent?: string; extraMeta?: MetaData } = {},
-  ): PreparedTransaction {
+  prepare(input: RecordTransactionInput, batch?: BatchPosition): PreparedTransaction {
     const draft = validateRecordRequest(input);
     if (draft.preciseAmount <= 0n) throw nonPositiveAmount();
     return {
       draft,
       plan: planTransaction(draft, this.ids.next('txn'), () => this.ids.next('txn')),
-      ...extra,
+      batch,
     };
   }
 
@@ -201,28 +212,11 @@ export class RecordTransactionUseCase {
       overdraftLimit: toMinorUnits(d.flags.overdraftLimit, d.precision),
     };
     const now = this.clock.now();
-    const meta = p.extraMeta ? { ...(d.metaData ?? {}), ...p.extraMeta } : d.metaData;
+    const ctx = rowContext(p);
     return p.plan.legs.map((leg) => {
       const source = session.idOf(leg.source, d.currency);
       const destination = session.idOf(leg.destination, d.currency);
-      const row: Transaction = {
-        transactionId: leg.transactionId,
-        parentTransaction: p.plan.split ? p.plan.transactionId : (p.parent ?? ''),
-        source,
-        destination,
-        reference: leg.reference,
-        amount: leg.amount,
-        preciseAmount: leg.preciseAmount,
-        precision: d.precision,
-        currency: d.currency,
-        description: d.description,
-        status: d.flags.inflight ? 'INFLIGHT' : 'APPLIED',
-        hash: transactionHash(leg.amount, leg.reference, d.currency, source, destination),
-        createdAt: now,
-        effectiveDate: d.effectiveDate ?? now,
-        scheduledFor: null,
-        metaData: meta,
-      };
+      const row = postedRow(d, leg, { source, destination }, ctx, now);
       session.transfer(row, { ...rules, reserved: reserved?.get(source) });
       return row;
     });
@@ -236,7 +230,7 @@ export class RecordTransactionUseCase {
     return {
       ...first,
       transactionId: p.plan.transactionId,
-      parentTransaction: p.parent ?? '',
+      parentTransaction: p.batch?.id ?? '',
       reference: d.reference,
       amount: d.amount,
       preciseAmount: d.preciseAmount,

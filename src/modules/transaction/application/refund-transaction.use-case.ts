@@ -1,12 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { signalFailed } from './drain-lane.use-case';
 import { Clock } from '@libs/core/clock';
 import { DomainError } from '@libs/core/domain-error';
 import { IdGenerator } from '@libs/core/ids';
 import { rolledBack, Tx, UnitOfWork } from '@libs/core/unit-of-work';
 import { BalancePostingService } from '../../balance/application/balance-posting.service';
-import { transactionHash } from '../domain/hash';
 import type { MetaData, Transaction } from '../domain/transaction';
-import { transactionNotFound } from '../domain/transaction.errors';
+import { alreadyRefunded, transactionNotFound } from '../domain/transaction.errors';
+import { refundRow } from '../domain/rows';
 import { TransactionRepository } from './ports/transaction.repository';
 import { QueuedWorkRepository } from './ports/queued-work.repository';
 import { WorkQueue } from './ports/work-queue';
@@ -22,17 +23,16 @@ export interface RefundRequest {
   metaData?: MetaData | null;
 }
 
-export const alreadyRefunded = (id: string) =>
-  new DomainError('GEN_CONFLICT', `transaction ${id} has already been refunded`);
 
 /**
  * POST /refund-transaction/:id (reference §5.10): reverses each APPLIED row `id` names (itself,
- * or its commits and legs) with a new row swapping source and destination. The refund's
- * reference is `<row id>_refund`; the unique index on references makes a second refund of the
- * same row impossible, however the requests race.
+ * or its commits and legs) with a new row swapping source and destination, `refund_of` = the
+ * row. A unique index on `refund_of` makes a second refund of the same row impossible, however
+ * the requests race; whether a row is a refund, or was refunded, is read from that column only.
  */
 @Injectable()
 export class RefundTransactionUseCase {
+  private readonly logger = new Logger('Refunds');
   constructor(
     private readonly uow: UnitOfWork,
     private readonly balances: BalancePostingService,
@@ -45,45 +45,29 @@ export class RefundTransactionUseCase {
   ) {}
 
   async execute(r: RefundRequest): Promise<Transaction[]> {
-    try {
-      return await this.uow.run(async (tx) => {
-        const session = await this.refund(tx, r);
-        await session.flush();
-        return [...session.appended];
-      });
-    } catch (e) {
-      // Two refunds of one row in flight at once: the later one meets the unique index.
-      if (e instanceof DomainError && e.code === 'TXN_DUPLICATE_REFERENCE')
-        throw alreadyRefunded(r.id);
-      throw e;
-    }
+    // Two refunds of one row in flight at once: the later one meets the unique index on
+    // refund_of, which the repository reports as "already refunded".
+    return this.uow.run(async (tx) => {
+      const session = await this.refund(tx, r);
+      await session.flush();
+      return [...session.appended];
+    });
   }
 
   /**
-   * The default (queued) path: the refund rows are written QUEUED now (their `<id>_refund`
-   * references taken, so a second refund is refused at once) and applied by a worker like any
+   * The default (queued) path: the refund rows are written QUEUED now (their `refund_of` taken,
+   * so a second refund is refused at once) and applied by a worker like any
    * queued transaction, all of them or none.
    */
   async enqueue(r: RefundRequest): Promise<Transaction[]> {
     let lane = 0;
-    let rows: Transaction[];
-    try {
-      rows = await this.uow.run(async (tx) => {
+    const rows = await this.uow.run(async (tx) => {
         const targets = await this.targets(tx, r.id);
-        const references = targets.flatMap((t) => [
-          `${t.transactionId}_refund`,
-          `${t.transactionId}_refund_q`,
-        ]);
-        const taken = await this.transactions.existingReferences(tx, references);
-        const done = targets.find((t) => taken.has(`${t.transactionId}_refund`));
-        if (done) throw alreadyRefunded(done.transactionId);
+        await this.refuseRefunded(tx, targets);
         const now = this.clock.now();
-        const rows = targets.map((t) => ({
-          ...this.refundOf(t, r, now),
-          status: 'QUEUED' as const,
-        }));
-        for (const row of rows)
-          row.metaData = { ...row.metaData, QUEUED_PARENT_TRANSACTION: rows[0].transactionId };
+        const references = await this.referencesFor(tx, targets, true);
+        const rows = targets.map((t, i) => this.refundOf(t, r, now, references[i], 'QUEUED'));
+        for (const row of rows) row.queuedParent = rows[0].transactionId;
         await this.transactions.insert(tx, rows);
         lane = laneOf(rows[0].source, this.settings.lanes);
         await this.work.insert(
@@ -96,16 +80,15 @@ export class RefundTransactionUseCase {
             lane,
             runAt: now,
             options: {},
+            source: row.source,
+            destination: row.destination,
           })),
         );
         return rows;
       });
-    } catch (e) {
-      if (e instanceof DomainError && e.code === 'TXN_DUPLICATE_REFERENCE')
-        throw alreadyRefunded(r.id);
-      throw e;
-    }
-    await this.queue.signal(lane, rows[0].transactionId).catch(() => undefined);
+    await this.queue
+      .signal(lane, rows[0].transactionId)
+      .catch((e: unknown) => this.logger.warn(signalFailed(lane, e)));
     return rows;
   }
 
@@ -156,7 +139,7 @@ export class RefundTransactionUseCase {
     if (targets.length) return targets;
     const member = await this.transactions.findFamilyMember(id, tx);
     if (!member) throw transactionNotFound(id);
-    if (member.reference.endsWith('_refund') && member.transactionId === id) {
+    if (member.refundOf !== null && member.transactionId === id) {
       throw new DomainError('GEN_BAD_REQUEST', `transaction ${id} is itself a refund`);
     }
     throw new DomainError(
@@ -170,37 +153,59 @@ export class RefundTransactionUseCase {
     targets: Transaction[],
     r: RefundRequest,
   ): Promise<void> {
-    const references = targets.map((t) => `${t.transactionId}_refund`);
-    const taken = await this.transactions.existingReferences(session.tx, references);
-    const done = targets.find((t) => taken.has(`${t.transactionId}_refund`));
-    if (done) throw alreadyRefunded(done.transactionId);
+    await this.refuseRefunded(session.tx, targets);
+    const references = await this.referencesFor(session.tx, targets, false);
     const now = this.clock.now();
-    for (const t of targets) {
+    targets.forEach((t, i) => {
       // Refunds always allow overdraft (reference §5.6): the money goes back even if it was spent.
-      session.transfer(this.refundOf(t, r, now), { allowOverdraft: true, overdraftLimit: 0n });
-    }
+      session.transfer(this.refundOf(t, r, now, references[i], 'APPLIED'), {
+        allowOverdraft: true,
+        overdraftLimit: 0n,
+      });
+    });
   }
 
-  /** The row that reverses `t`: swapped sides, same amount, reference `<t id>_refund`. */
-  private refundOf(t: Transaction, r: RefundRequest, now: Date): Transaction {
-    const reference = `${t.transactionId}_refund`;
-    const meta: MetaData = { ...(t.metaData ?? {}), ...(r.metaData ?? {}), allow_overdraft: true };
-    delete meta.inflight;
-    delete meta.QUEUED_PARENT_TRANSACTION;
-    return {
-      ...t,
+  /** Whether a row was refunded is a column (`refund_of`), never a reference a client could take. */
+  private async refuseRefunded(tx: Tx, targets: Transaction[]): Promise<void> {
+    const done = await this.transactions.refunded(
+      tx,
+      targets.map((t) => t.transactionId),
+    );
+    const first = targets.find((t) => done.has(t.transactionId));
+    if (first) throw alreadyRefunded(first.transactionId);
+  }
+
+  /**
+   * `<row id>_refund`, as Blnk names a refund; if a client has taken that reference for a row of
+   * its own, the refund is named `<row id>_refund_<refund id>` instead of being blocked by it.
+   */
+  private async referencesFor(tx: Tx, targets: Transaction[], queued: boolean): Promise<string[]> {
+    const wanted = targets.map((t) => `${t.transactionId}_refund`);
+    const taken = await this.transactions.existingReferences(
+      tx,
+      wanted.flatMap((w) => (queued ? [w, `${w}_q`] : [w])),
+    );
+    return wanted.map((w) =>
+      taken.has(w) || taken.has(`${w}_q`) ? `${w}_${this.ids.next('ref').slice(4)}` : w,
+    );
+  }
+
+  /** The row that reverses `t`: swapped sides, same amount. */
+  private refundOf(
+    t: Transaction,
+    r: RefundRequest,
+    now: Date,
+    reference: string,
+    status: 'APPLIED' | 'QUEUED',
+  ): Transaction {
+    const meta: MetaData = { ...(t.metaData ?? {}), ...(r.metaData ?? {}) };
+    return refundRow(t, {
       transactionId: this.ids.next('txn'),
-      parentTransaction: t.transactionId,
-      source: t.destination,
-      destination: t.source,
       reference,
-      description: r.description ?? t.description,
-      status: 'APPLIED',
-      hash: transactionHash(t.amount, reference, t.currency, t.destination, t.source),
-      createdAt: now,
-      effectiveDate: now,
-      scheduledFor: null,
-      metaData: meta,
-    };
+      description: r.description,
+      metaData: Object.keys(meta).length ? meta : null,
+      status,
+      now,
+    });
   }
 }

@@ -6,7 +6,7 @@ import { IdGenerator } from '@libs/core/ids';
 import { rolledBack, Tx, UnitOfWork } from '@libs/core/unit-of-work';
 import { BalancePostingService } from '../../balance/application/balance-posting.service';
 import { toMinorUnits } from '../domain/amounts';
-import { transactionHash } from '../domain/hash';
+import { settlementRow } from '../domain/rows';
 import { HoldState, planCommit, planVoid } from '../domain/inflight';
 import type { Transaction } from '../domain/transaction';
 import { transactionNotFound } from '../domain/transaction.errors';
@@ -97,7 +97,7 @@ export class UpdateInflightUseCase {
         // A hold accepted on the queued path and not applied yet: it will be settled after it.
         const member = await this.transactions.findFamilyMember(u.id, tx);
         if (!member) throw transactionNotFound(u.id);
-        if (!waiting || member.metaData?.inflight !== true) {
+        if (!waiting || !member.inflight) {
           throw new DomainError(
             'TXN_NOT_INFLIGHT',
             `transaction ${u.id} is not in inflight status`,
@@ -221,29 +221,15 @@ export class UpdateInflightUseCase {
       const reference = u.actId
         ? `${h.hold.transactionId}_${u.status}_${u.actId}`
         : this.ids.next('ref');
-      const meta = h.hold.metaData ? { ...h.hold.metaData } : null;
-      if (meta) delete meta.inflight;
-      const amountText = divideToDecimalString(amount, h.hold.precision);
-      session.settle({
-        ...h.hold,
-        transactionId: this.ids.next('txn'),
-        parentTransaction: h.hold.transactionId,
-        reference,
-        amount: amountText,
-        preciseAmount: amount,
-        status: u.status === 'void' ? 'VOID' : 'APPLIED',
-        hash: transactionHash(
-          amountText,
+      session.settle(
+        settlementRow(h.hold, {
+          transactionId: this.ids.next('txn'),
           reference,
-          h.hold.currency,
-          h.hold.source,
-          h.hold.destination,
-        ),
-        createdAt: now,
-        effectiveDate: now,
-        scheduledFor: null,
-        metaData: meta && Object.keys(meta).length ? meta : null,
-      });
+          amount,
+          status: u.status === 'void' ? 'VOID' : 'APPLIED',
+          now,
+        }),
+      );
     }
   }
 }

@@ -38,3 +38,6 @@ export const currencyMismatch = (balanceId: string, balanceCurrency: string, cur
     'TXN_VALIDATION_ERROR',
     `currency mismatch: balance ${balanceId} holds ${balanceCurrency} but the transaction is in ${currency}`,
   );
+
+export const alreadyRefunded = (id: string) =>
+  new DomainError('GEN_CONFLICT', `transaction ${id} has already been refunded`);

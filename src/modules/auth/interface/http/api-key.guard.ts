@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { refuseReservedMetaKeys } from '@libs/core/reserved-metadata';
 import { attachPrincipal } from '@libs/http/principal';
 import { AuthSettings } from '../../auth-settings';
 import { Authenticator } from '../../application/authenticator';
@@ -35,6 +36,7 @@ export class ApiKeyGuard implements CanActivate {
     ]);
     if (!this.settings.secure || isPublic) {
       await this.admit(reply, `ip:${req.ip}`);
+      refuseReservedMetaKeys(req.body);
       return true;
     }
     let caller: Caller;
@@ -47,6 +49,8 @@ export class ApiKeyGuard implements CanActivate {
       throw e;
     }
     await this.admit(reply, `key:${caller.keyId}`);
+    // Before the body is stamped below: engine keys in meta_data are the server's, never the client's.
+    refuseReservedMetaKeys(req.body);
     if (!caller.isMaster) this.authorize(req, caller);
     attachPrincipal(req, {
       keyId: caller.keyId,
@@ -77,8 +81,8 @@ export class ApiKeyGuard implements CanActivate {
 }
 
 /**
- * Records which key created the entity (reference §1.2): `meta_data.BLNK_GENERATED_BY`, set (and
- * overwritten, so it cannot be forged) on create routes. A `meta_data` that is not an object is
+ * Records which key created the entity (reference §1.2): `meta_data.BLNK_GENERATED_BY`, set on
+ * create routes (a client's own BLNK_GENERATED_BY was refused before, so it cannot be forged). A `meta_data` that is not an object is
  * left for validation to refuse.
  */
 function stampGeneratedBy(req: FastifyRequest, keyId: string): void {

@@ -3,8 +3,6 @@ import type { Transaction } from '../../domain/transaction';
 
 /** Options of queued work that are not columns of a transaction row. */
 export interface QueuedOptions {
-  /** Transactions: major units, exact decimal; '0' = none. */
-  overdraft_limit?: string;
   /** Commit: minor units to commit ('0' or absent = all that remains), as a string. */
   precise_amount?: string;
   /** Commit: major units, converted with the hold's precision. */
@@ -27,14 +25,32 @@ export interface QueuedWorkItem {
   lane: number;
   runAt: Date;
   options: QueuedOptions;
+  /** Failed drains of this item so far. */
+  attempts: number;
 }
 
-export type NewWorkItem = Omit<QueuedWorkItem, 'seq' | 'row'>;
+export interface NewWorkItem {
+  workId: string;
+  kind: WorkKind;
+  transactionId: string;
+  groupId: string;
+  lane: number;
+  runAt: Date;
+  options: QueuedOptions;
+  /** kind 'transaction': the balances the row debits and credits (for per-balance order). */
+  source?: string;
+  destination?: string;
+}
 
 /** What `takeDue` found: the items, and whether more may already be due behind them. */
 export interface DueWork {
   items: QueuedWorkItem[];
   more: boolean;
+  /**
+   * The lane's next group debits a balance that an earlier request in another lane still has to
+   * touch: nothing was taken, and the lane must look again once that one is applied.
+   */
+  blocked: boolean;
 }
 
 /** The durable list of accepted work (table `queued_work`). */
@@ -44,11 +60,20 @@ export abstract class QueuedWorkRepository {
   abstract lockLane(tx: Tx, lane: number): Promise<void>;
   /**
    * Due work of a lane, oldest first, whole groups only, at most `limit` groups; a run of
-   * transactions, or a single commit / void (which settles in a transaction of its own).
+   * transactions, or a single commit / void (which settles in a transaction of its own). The run
+   * stops before the first group that debits a balance some earlier-accepted transaction of
+   * another lane has yet to touch (so each balance sees its requests in acceptance order).
    * `more`: whether more work may already be due behind it (the limit was reached, or a commit /
    * void waits after the run), so the drain should look again at once.
    */
   abstract takeDue(tx: Tx, lane: number, now: Date, limit: number): Promise<DueWork>;
+  /** Every item of one group, with its rows (for rejecting a group that keeps failing). */
+  abstract groupItems(tx: Tx, groupId: string): Promise<QueuedWorkItem[]>;
+  /**
+   * Records a failed attempt on every item of a group, in its own database transaction; returns
+   * the group's attempts so far.
+   */
+  abstract recordFailure(groupId: string, error: string): Promise<number>;
   /** Serializes work on one key (a hold id) for the rest of the database transaction. */
   abstract lockKey(tx: Tx, key: string): Promise<void>;
   /** Moves an item to a later time (a commit waiting for its hold to be applied first). */
@@ -63,6 +88,14 @@ export abstract class QueuedWorkRepository {
   abstract dueLanes(now: Date, olderThan?: Date): Promise<{ lane: number; count: number }[]>;
   /** Σ precise_amount of queued transactions not yet applied that debit each balance. */
   abstract queuedDebits(tx: Tx, balanceIds: string[]): Promise<Map<string, bigint>>;
+  /** Σ precise_amount of pending queued transactions that debit and credit one balance. */
+  abstract queuedAmounts(balanceId: string): Promise<{ debit: bigint; credit: bigint }>;
   /** Rows waiting (for back-pressure). */
   abstract pendingCount(): Promise<number>;
+  /**
+   * Records the lane count work is routed with. Pending work routed with another count would
+   * never drain (or drain out of order), so a different count is refused while work is pending.
+   * @throws Error naming both counts (a start-up refusal, not a request's).
+   */
+  abstract claimLaneCount(lanes: number): Promise<void>;
 }

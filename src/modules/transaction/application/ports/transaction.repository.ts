@@ -9,23 +9,29 @@ export abstract class TransactionRepository {
   abstract findByReference(reference: string, tx?: Tx): Promise<Transaction | null>;
   /** @throws DomainError GEN_BAD_REQUEST for an invalid filter. */
   abstract list(query: ListQuery): Promise<Page<Transaction>>;
-  /** Which of `references` are already taken (a pre-check; the unique index stays the guard). */
+  /**
+   * Which of `references` are already claimed: used by a row, or reserved as the `_q` outcome
+   * reference of a queued row (a pre-check; the claims table is the guard).
+   */
   abstract existingReferences(tx: Tx, references: string[]): Promise<Set<string>>;
   /**
-   * Locks (FOR UPDATE, in id order) the INFLIGHT rows that `id` names: the row itself, or the
-   * legs whose parent it is (a split or a bulk batch).
+   * Locks (FOR UPDATE, in id order) the INFLIGHT rows that `id` names: the row itself, the legs
+   * whose parent it is (a split or a bulk batch), or the outcomes of the queued request the client
+   * knows by `id` (by column, never by metadata).
    */
   abstract lockInflight(tx: Tx, id: string): Promise<Transaction[]>;
-  /** Sum of APPLIED children and whether a VOID child exists, for each hold. */
+  /** Sum of the commits of each hold and whether it was voided (rows that settle it). */
   abstract holdStates(
     tx: Tx,
     holdIds: string[],
   ): Promise<Map<string, { committed: bigint; voided: boolean }>>;
   /**
-   * Rows a refund of `id` reverses: `id` itself and its children, when APPLIED, leaving out refund
-   * rows themselves. Locked FOR UPDATE in id order.
+   * Rows a refund of `id` reverses: `id` itself, its children and the rows of the queued request
+   * it names, when APPLIED, leaving out refund rows themselves. Locked FOR UPDATE in id order.
    */
   abstract lockRefundable(tx: Tx, id: string): Promise<Transaction[]>;
+  /** Which of `ids` a refund already reverses (queued or applied). */
+  abstract refunded(tx: Tx, ids: string[]): Promise<Set<string>>;
   /** The row `id`, or else any row whose parent is `id` (to tell "unknown" from "wrong status"). */
   abstract findFamilyMember(id: string, tx?: Tx): Promise<Transaction | null>;
   /**

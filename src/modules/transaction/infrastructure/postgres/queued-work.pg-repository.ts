@@ -17,6 +17,8 @@ import { TRANSACTION_COLUMNS, TransactionRow, toTransaction } from './transactio
 const LANE_LOCK = 7_342_002;
 // Namespace of per-id locks (commit / void requests for one hold).
 const KEY_LOCK = 7_342_003;
+// The lock that serializes checking the lane count.
+const SETTINGS_LOCK = 7_342_004;
 
 type WorkRow = TransactionRow & {
   seq: string;
@@ -27,13 +29,14 @@ type WorkRow = TransactionRow & {
   lane: number;
   run_at: Date;
   options: QueuedOptions;
+  attempts: number;
 };
 
 const T_COLUMNS = TRANSACTION_COLUMNS.split(',')
   .map((c) => `t.${c.trim()}`)
   .join(', ');
 const W_COLUMNS = `w.seq::text AS seq, w.work_id, w.kind, w.transaction_id AS work_transaction_id,
-  w.group_id, w.lane, w.run_at, w.options`;
+  w.group_id, w.lane, w.run_at, w.options, w.attempts`;
 
 function toItem(r: WorkRow): QueuedWorkItem {
   return {
@@ -46,6 +49,7 @@ function toItem(r: WorkRow): QueuedWorkItem {
     lane: r.lane,
     runAt: r.run_at,
     options: r.options,
+    attempts: r.attempts,
   };
 }
 
@@ -60,8 +64,9 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
   async insert(tx: Tx, items: NewWorkItem[]): Promise<void> {
     if (!items.length) return;
     await sql(tx).query(
-      `INSERT INTO queued_work (work_id, kind, transaction_id, group_id, lane, run_at, options)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::jsonb[])`,
+      `INSERT INTO queued_work (work_id, kind, transaction_id, group_id, lane, run_at, options, source, destination)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[],
+         $7::jsonb[], $8::text[], $9::text[])`,
       [
         items.map((i) => i.workId),
         items.map((i) => i.kind),
@@ -70,6 +75,8 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
         items.map((i) => i.lane),
         items.map((i) => i.runAt.toISOString()),
         items.map((i) => stringifyJson(i.options)),
+        items.map((i) => i.source ?? null),
+        items.map((i) => i.destination ?? null),
       ],
     );
   }
@@ -80,24 +87,41 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
 
   async takeDue(tx: Tx, lane: number, now: Date, limit: number): Promise<DueWork> {
     const m = sql(tx);
-    // Transactions up to the first due commit / void, whole groups, oldest first …
-    const run: (WorkRow & { action_due: boolean })[] = await m.query(
+    // Transactions up to the first due commit / void, whole groups, oldest first; each item says
+    // whether an earlier due transaction of another lane still has to touch the balance it
+    // debits (then its group, and everything behind it in this lane, waits) …
+    const run: (WorkRow & { action_due: boolean; blocked: boolean })[] = await m.query(
       `WITH first_action AS (
          SELECT min(seq) AS s FROM queued_work WHERE lane = $1 AND run_at <= $2 AND kind <> 'transaction'),
        groups AS (
          SELECT w.group_id, min(w.seq) AS first FROM queued_work w, first_action a
          WHERE w.lane = $1 AND w.run_at <= $2 AND w.kind = 'transaction' AND (a.s IS NULL OR w.seq < a.s)
          GROUP BY w.group_id ORDER BY first LIMIT $3)
-       SELECT ${W_COLUMNS}, ${T_COLUMNS}, (SELECT s FROM first_action) IS NOT NULL AS action_due
+       SELECT ${W_COLUMNS}, ${T_COLUMNS}, (SELECT s FROM first_action) IS NOT NULL AS action_due,
+         (EXISTS (SELECT 1 FROM queued_work b WHERE b.kind = 'transaction' AND b.source = w.source
+                  AND b.seq < g.first AND b.lane <> $1 AND b.run_at <= $2)
+          OR EXISTS (SELECT 1 FROM queued_work b WHERE b.kind = 'transaction' AND b.destination = w.source
+                  AND b.seq < g.first AND b.lane <> $1 AND b.run_at <= $2)) AS blocked
        FROM queued_work w JOIN groups g ON g.group_id = w.group_id
        JOIN transactions t ON t.transaction_id = w.transaction_id
        WHERE w.kind = 'transaction'
-       ORDER BY w.seq`,
+       ORDER BY g.first, w.seq`,
       [lane, now, limit],
     );
     if (run.length) {
+      const blockedGroups = new Set(run.filter((r) => r.blocked).map((r) => r.group_id));
+      const taken: typeof run = [];
+      for (const r of run) {
+        if (blockedGroups.has(r.group_id)) break;
+        taken.push(r);
+      }
+      if (!taken.length) return { items: [], more: false, blocked: true };
       const groups = new Set(run.map((r) => r.group_id)).size;
-      return { items: run.map(toItem), more: groups >= limit || run[0].action_due };
+      return {
+        items: taken.map(toItem),
+        more: taken.length < run.length || groups >= limit || run[0].action_due,
+        blocked: false,
+      };
     }
     // … or else the first due commit / void on its own.
     const action: WorkRow[] = await m.query(
@@ -105,7 +129,26 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
        WHERE w.lane = $1 AND w.run_at <= $2 AND w.kind <> 'transaction' ORDER BY w.seq LIMIT 1`,
       [lane, now],
     );
-    return { items: action.map(toItem), more: action.length > 0 };
+    return { items: action.map(toItem), more: action.length > 0, blocked: false };
+  }
+
+  async groupItems(tx: Tx, groupId: string): Promise<QueuedWorkItem[]> {
+    const rows: WorkRow[] = await sql(tx).query(
+      `SELECT ${W_COLUMNS}, ${T_COLUMNS} FROM queued_work w
+       LEFT JOIN transactions t ON t.transaction_id = w.transaction_id AND w.kind = 'transaction'
+       WHERE w.group_id = $1 ORDER BY w.seq`,
+      [groupId],
+    );
+    return rows.map(toItem);
+  }
+
+  async recordFailure(groupId: string, error: string): Promise<number> {
+    const rows: { attempts: number }[] = await this.db.query(
+      `UPDATE queued_work SET attempts = attempts + 1, last_error = $2 WHERE group_id = $1
+       RETURNING attempts`,
+      [groupId, error.slice(0, 2000)],
+    );
+    return rows.reduce((n, r) => Math.max(n, r.attempts), 0);
   }
 
   async lockKey(tx: Tx, key: string): Promise<void> {
@@ -131,7 +174,9 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
 
   async pendingTransaction(tx: Tx, id: string): Promise<boolean> {
     const rows: unknown[] = await sql(tx).query(
-      `SELECT 1 FROM queued_work WHERE kind = 'transaction' AND (transaction_id = $1 OR group_id = $1) LIMIT 1`,
+      `SELECT 1 FROM queued_work w WHERE w.kind = 'transaction' AND (w.transaction_id = $1 OR w.group_id = $1
+         OR EXISTS (SELECT 1 FROM transactions t WHERE t.transaction_id = w.transaction_id AND t.queued_parent = $1))
+       LIMIT 1`,
       [id],
     );
     return rows.length > 0;
@@ -148,12 +193,25 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
 
   async queuedDebits(tx: Tx, balanceIds: string[]): Promise<Map<string, bigint>> {
     const rows: { source: string; total: string }[] = await sql(tx).query(
-      `SELECT t.source, sum(t.precise_amount)::text AS total
+      `SELECT w.source, sum(t.precise_amount)::text AS total
        FROM queued_work w JOIN transactions t ON t.transaction_id = w.transaction_id
-       WHERE w.kind = 'transaction' AND t.status = 'QUEUED' AND t.source = ANY($1::text[]) GROUP BY t.source`,
+       WHERE w.kind = 'transaction' AND t.status = 'QUEUED' AND w.source = ANY($1::text[]) GROUP BY w.source`,
       [balanceIds],
     );
     return new Map(rows.map((r) => [r.source, BigInt(r.total)]));
+  }
+
+  async queuedAmounts(balanceId: string): Promise<{ debit: bigint; credit: bigint }> {
+    // Pending rows that debit or credit the balance (reference §5.5.6); SCHEDULED work that is
+    // not due yet is not counted.
+    const [r]: { debit: string; credit: string }[] = await this.db.query(
+      `SELECT COALESCE(sum(t.precise_amount) FILTER (WHERE w.source = $1), 0)::text AS debit,
+              COALESCE(sum(t.precise_amount) FILTER (WHERE w.destination = $1), 0)::text AS credit
+       FROM queued_work w JOIN transactions t ON t.transaction_id = w.transaction_id
+       WHERE w.kind = 'transaction' AND (w.source = $1 OR w.destination = $1) AND t.status = 'QUEUED'`,
+      [balanceId],
+    );
+    return { debit: BigInt(r.debit), credit: BigInt(r.credit) };
   }
 
   async pendingCount(): Promise<number> {
@@ -163,5 +221,30 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
     const [{ n }] = await this.db.query(`SELECT count(*)::int AS n FROM queued_work`);
     this.pending = { count: n, at: now };
     return n;
+  }
+
+  async claimLaneCount(lanes: number): Promise<void> {
+    await this.db.transaction(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock($1)', [SETTINGS_LOCK]);
+      const [stored]: { value: string }[] = await m.query(
+        `SELECT value FROM engine_settings WHERE key = 'number_of_queues'`,
+      );
+      if (stored && Number(stored.value) === lanes) return;
+      if (stored) {
+        const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM queued_work`);
+        if (n > 0) {
+          throw new Error(
+            `queue.number_of_queues is ${lanes}, but ${n} queued work items were routed over ` +
+              `${stored.value} lanes: start with number_of_queues = ${stored.value} until the queue ` +
+              `is empty, then change it`,
+          );
+        }
+      }
+      await m.query(
+        `INSERT INTO engine_settings (key, value) VALUES ('number_of_queues', $1)
+         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+        [String(lanes)],
+      );
+    });
   }
 }

@@ -7,9 +7,15 @@ import { TRANSACTIONS_TABLE } from '@libs/persistence/filter/table-spec';
 import { runListQuery } from '@libs/persistence/list';
 import { isUniqueViolation, sql } from '@libs/persistence/tx';
 import type { MetaData, Transaction } from '../../domain/transaction';
-import { duplicateReference } from '../../domain/transaction.errors';
+import { alreadyRefunded, duplicateReference } from '../../domain/transaction.errors';
 import { TransactionRepository } from '../../application/ports/transaction.repository';
-import { TRANSACTION_COLUMNS, TransactionRow, toTransaction } from './transaction.mapper';
+import {
+  insertParams,
+  TRANSACTION_COLUMNS,
+  TRANSACTION_INSERT_TYPES,
+  TransactionRow,
+  toTransaction,
+} from './transaction.mapper';
 
 @Injectable()
 export class TransactionPgRepository extends TransactionRepository {
@@ -20,37 +26,26 @@ export class TransactionPgRepository extends TransactionRepository {
   async insert(tx: Tx, rows: Transaction[]): Promise<void> {
     if (!rows.length) return;
     // One multi-row INSERT through unnest: one round trip whatever the number of rows.
-    const col = <T>(f: (t: Transaction) => T) => rows.map(f);
+    const casts = TRANSACTION_INSERT_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
     try {
       await sql(tx).query(
-        `INSERT INTO transactions (${TRANSACTION_COLUMNS})
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[],
-           $7::numeric[], $8::numeric[], $9::text[], $10::text[], $11::text[], $12::text[],
-           $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::jsonb[])`,
-        [
-          col((t) => t.transactionId),
-          col((t) => t.parentTransaction),
-          col((t) => t.source),
-          col((t) => t.destination),
-          col((t) => t.reference),
-          col((t) => t.amount),
-          col((t) => t.preciseAmount.toString()),
-          col((t) => t.precision.toString()),
-          col((t) => t.currency),
-          col((t) => t.description),
-          col((t) => t.status),
-          col((t) => t.hash),
-          col((t) => t.createdAt.toISOString()),
-          col((t) => t.effectiveDate.toISOString()),
-          col((t) => t.scheduledFor?.toISOString() ?? null),
-          col((t) => (t.metaData === null ? null : stringifyJson(t.metaData))),
-        ],
+        `INSERT INTO transactions (${TRANSACTION_COLUMNS}) SELECT * FROM unnest(${casts})`,
+        insertParams(rows, stringifyJson),
       );
     } catch (e) {
-      if (isUniqueViolation(e, 'transactions_reference_key')) {
+      if (
+        isUniqueViolation(e, 'reference_claims_pkey') ||
+        isUniqueViolation(e, 'transactions_reference_key')
+      ) {
         const detail = String((e as { detail?: string }).detail ?? '');
         const ref = /\(reference\)=\((.*)\)/.exec(detail)?.[1] ?? rows[0].reference;
-        throw duplicateReference(ref);
+        // A queued row's `_q` claim is the client's reference as far as the client can tell.
+        const own = rows.find((r) => `${r.reference}_q` === ref && r.status !== 'APPLIED');
+        throw duplicateReference(own ? own.reference : ref);
+      }
+      if (isUniqueViolation(e, 'transactions_refund_of_key')) {
+        const refundOf = rows.find((r) => r.refundOf)?.refundOf ?? '';
+        throw alreadyRefunded(refundOf);
       }
       throw e;
     }
@@ -83,15 +78,9 @@ export class TransactionPgRepository extends TransactionRepository {
 
   async existingReferences(tx: Tx, references: string[]): Promise<Set<string>> {
     if (!references.length) return new Set();
-    // `X_q` is the reference a worker gives the outcome of the queued row `X`: it counts as
-    // taken while `X` waits, so no client can take it first and block the worker.
-    const bases = references.filter((r) => r.endsWith('_q')).map((r) => r.slice(0, -2));
     const rows: { reference: string }[] = await sql(tx).query(
-      `SELECT reference FROM transactions WHERE reference = ANY($1::text[])
-       UNION
-       SELECT reference || '_q' FROM transactions
-       WHERE reference = ANY($2::text[]) AND status IN ('QUEUED', 'SCHEDULED')`,
-      [references, bases],
+      `SELECT reference FROM reference_claims WHERE reference = ANY($1::text[])`,
+      [references],
     );
     return new Set(rows.map((r) => r.reference));
   }
@@ -99,8 +88,7 @@ export class TransactionPgRepository extends TransactionRepository {
   async lockInflight(tx: Tx, id: string): Promise<Transaction[]> {
     const rows: TransactionRow[] = await sql(tx).query(
       `SELECT ${TRANSACTION_COLUMNS} FROM transactions
-       WHERE status = 'INFLIGHT' AND (transaction_id = $1 OR parent_transaction = $1
-         OR meta_data->>'QUEUED_PARENT_TRANSACTION' = $1)
+       WHERE status = 'INFLIGHT' AND (transaction_id = $1 OR parent_transaction = $1 OR queued_parent = $1)
        ORDER BY transaction_id FOR UPDATE`,
       [id],
     );
@@ -111,31 +99,37 @@ export class TransactionPgRepository extends TransactionRepository {
     tx: Tx,
     holdIds: string[],
   ): Promise<Map<string, { committed: bigint; voided: boolean }>> {
-    const rows: { parent_transaction: string; committed: string; voided: boolean }[] = await sql(
-      tx,
-    ).query(
-      `SELECT parent_transaction,
+    const rows: { settles: string; committed: string; voided: boolean }[] = await sql(tx).query(
+      `SELECT settles,
               COALESCE(sum(precise_amount) FILTER (WHERE status = 'APPLIED'), 0)::text AS committed,
               bool_or(status = 'VOID') AS voided
-       FROM transactions WHERE parent_transaction = ANY($1::text[]) GROUP BY parent_transaction`,
+       FROM transactions WHERE settles = ANY($1::text[]) GROUP BY settles`,
       [holdIds],
     );
     const out = new Map(holdIds.map((id) => [id, { committed: 0n, voided: false }]));
     for (const r of rows)
-      out.set(r.parent_transaction, { committed: BigInt(r.committed), voided: r.voided === true });
+      out.set(r.settles, { committed: BigInt(r.committed), voided: r.voided === true });
     return out;
   }
 
   async lockRefundable(tx: Tx, id: string): Promise<Transaction[]> {
     const rows: TransactionRow[] = await sql(tx).query(
       `SELECT ${TRANSACTION_COLUMNS} FROM transactions
-       WHERE status = 'APPLIED' AND (transaction_id = $1 OR parent_transaction = $1
-         OR meta_data->>'QUEUED_PARENT_TRANSACTION' = $1)
-         AND reference NOT LIKE '%!_refund' ESCAPE '!' AND reference NOT LIKE '%!_refund!_q' ESCAPE '!'
+       WHERE status = 'APPLIED' AND refund_of IS NULL
+         AND (transaction_id = $1 OR parent_transaction = $1 OR queued_parent = $1)
        ORDER BY transaction_id FOR UPDATE`,
       [id],
     );
     return rows.map(toTransaction);
+  }
+
+  async refunded(tx: Tx, ids: string[]): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const rows: { refund_of: string }[] = await sql(tx).query(
+      `SELECT refund_of FROM transactions WHERE refund_of = ANY($1::text[]) AND outcome_of IS NULL`,
+      [ids],
+    );
+    return new Set(rows.map((r) => r.refund_of));
   }
 
   async findFamilyMember(id: string, tx?: Tx): Promise<Transaction | null> {

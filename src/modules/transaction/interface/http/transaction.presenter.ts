@@ -2,22 +2,35 @@ import { rawNumber } from '@libs/core/json';
 import { rfc3339, ZERO_TIME } from '@libs/http/time';
 import type { RecordedTransaction } from '../../application/record-transaction.use-case';
 import type { DistributionInput } from '../../domain/record-request';
-import { flagsFromMeta, Transaction, TransactionFlags } from '../../domain/transaction';
+import type { MetaData, Transaction, TransactionFlags } from '../../domain/transaction';
 
 const MAY_BE_INFLIGHT = new Set(['INFLIGHT', 'QUEUED', 'SCHEDULED']);
 
 /**
- * A transaction as Blnk renders it (reference §2.5.1, §4.3). `meta_data.inflight` is lifted to the
- * top-level `inflight` flag, which a settled row never shows; an emptied meta_data is omitted.
- * `request` carries the flags of the request that created the row, when there was one.
+ * The metadata Blnk shows: the client's keys, plus the keys Blnk's engine writes there
+ * (reference §5.15), derived from the row's columns. `inflight` is not among them: Blnk lifts it
+ * to the top-level flag.
+ */
+export function presentedMeta(t: Transaction): MetaData | null {
+  const meta: MetaData = { ...(t.metaData ?? {}) };
+  if (t.atomic) meta.atomic = true;
+  if (t.allowOverdraft) meta.allow_overdraft = true;
+  if (t.queuedParent) meta.QUEUED_PARENT_TRANSACTION = t.queuedParent;
+  if (t.sequence !== null) meta.sequence = t.sequence;
+  if (t.rejectionReason !== null) meta.blnk_rejection_reason = t.rejectionReason;
+  return Object.keys(meta).length ? meta : null;
+}
+
+/**
+ * A transaction as Blnk renders it (reference §2.5.1, §4.3). `inflight` shows only on a row that
+ * is or will become a hold; an empty meta_data is omitted. `request` carries the flags of the
+ * request that created the row, when there was one.
  */
 export function presentTransaction(
   t: Transaction,
   request?: TransactionFlags,
 ): Record<string, unknown> {
-  const stored = flagsFromMeta(t.metaData);
-  const meta = t.metaData ? { ...t.metaData } : null;
-  if (meta) delete meta.inflight;
+  const meta = presentedMeta(t);
   const view: Record<string, unknown> = {
     precise_amount: t.preciseAmount,
     amount: rawNumber(t.amount),
@@ -25,7 +38,7 @@ export function presentTransaction(
   if (request?.amountString) view.amount_string = request.amountString;
   Object.assign(view, {
     precision: t.precision,
-    overdraft_limit: rawNumber(request?.overdraftLimit ?? '0'),
+    overdraft_limit: rawNumber(request?.overdraftLimit ?? t.overdraftLimit),
     transaction_id: t.transactionId,
     parent_transaction: t.parentTransaction,
     ...(t.source ? { source: t.source } : {}),
@@ -37,10 +50,10 @@ export function presentTransaction(
   Object.assign(view, {
     status: t.status,
     hash: t.hash,
-    allow_overdraft: request?.allowOverdraft ?? stored.allowOverdraft,
-    inflight: stored.inflight && MAY_BE_INFLIGHT.has(t.status),
+    allow_overdraft: t.allowOverdraft,
+    inflight: t.inflight && MAY_BE_INFLIGHT.has(t.status),
     skip_queue: request?.skipQueue ?? false,
-    atomic: request?.atomic ?? stored.atomic,
+    atomic: t.atomic,
     created_at: rfc3339(t.createdAt),
     effective_date: rfc3339(t.effectiveDate),
     scheduled_for: t.scheduledFor ? rfc3339(t.scheduledFor) : ZERO_TIME,
@@ -51,7 +64,7 @@ export function presentTransaction(
       ? rfc3339(request.inflightCommitDate)
       : ZERO_TIME,
   });
-  if (meta && Object.keys(meta).length) view.meta_data = meta;
+  if (meta) view.meta_data = meta;
   return view;
 }
 
