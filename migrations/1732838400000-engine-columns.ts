@@ -24,8 +24,9 @@ const ENGINE_KEYS = ['inflight', 'atomic', 'allow_overdraft', 'QUEUED_PARENT_TRA
  * (an outcome row claims nothing: its queued row claimed for it). The claims are written by a
  * statement trigger, so no insert path can skip them.
  *
- * `queued_work` gains the endpoints of each queued row (to apply a request after every earlier
- * one that touches a balance it debits, whichever lane that was in), `attempts` / `last_error`
+ * `queued_work` gains the endpoints of each queued row and whether each is outside its home lane
+ * (to apply a request after every earlier one that touches a balance it debits, whichever lane
+ * that was in; existing pending work is treated as foreign everywhere, the safe side), `attempts` / `last_error`
  * (a failing item is retried a bounded number of times, then rejected), and `engine_settings`
  * records the lane count the pending work was routed with.
  */
@@ -151,16 +152,27 @@ export class EngineColumns1732838400000 implements MigrationInterface {
       ALTER TABLE queued_work
         ADD COLUMN source TEXT,
         ADD COLUMN destination TEXT,
+        ADD COLUMN source_foreign BOOLEAN NOT NULL DEFAULT false,
+        ADD COLUMN destination_foreign BOOLEAN NOT NULL DEFAULT false,
         ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0,
         ADD COLUMN last_error TEXT`);
     await q.query(`
-      UPDATE queued_work w SET source = t.source, destination = t.destination
+      UPDATE queued_work w SET source = t.source, destination = t.destination,
+        source_foreign = true, destination_foreign = true
       FROM transactions t WHERE w.kind = 'transaction' AND t.transaction_id = w.transaction_id`);
     await q.query(
       `CREATE INDEX queued_work_source_idx ON queued_work (source, seq) WHERE kind = 'transaction'`,
     );
     await q.query(
       `CREATE INDEX queued_work_destination_idx ON queued_work (destination, seq) WHERE kind = 'transaction'`,
+    );
+    // Touches of a balance from outside its home lane (the lane its own debits go to): the only
+    // work a lane must wait for before it debits that balance.
+    await q.query(
+      `CREATE INDEX queued_work_foreign_debit_idx ON queued_work (source, seq) WHERE source_foreign`,
+    );
+    await q.query(
+      `CREATE INDEX queued_work_foreign_credit_idx ON queued_work (destination, seq) WHERE destination_foreign`,
     );
     await q.query(`
       CREATE TABLE engine_settings (
@@ -172,10 +184,13 @@ export class EngineColumns1732838400000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE engine_settings`);
+    await q.query(`DROP INDEX queued_work_foreign_credit_idx`);
+    await q.query(`DROP INDEX queued_work_foreign_debit_idx`);
     await q.query(`DROP INDEX queued_work_destination_idx`);
     await q.query(`DROP INDEX queued_work_source_idx`);
     await q.query(`
-      ALTER TABLE queued_work DROP COLUMN source, DROP COLUMN destination, DROP COLUMN attempts,
+      ALTER TABLE queued_work DROP COLUMN source, DROP COLUMN destination,
+        DROP COLUMN source_foreign, DROP COLUMN destination_foreign, DROP COLUMN attempts,
         DROP COLUMN last_error`);
     await q.query(`DROP TRIGGER transactions_claim_references ON transactions`);
     await q.query(`DROP FUNCTION transactions_claim_references()`);

@@ -1,10 +1,7 @@
 import { DataSource } from 'typeorm';
 import { TypeOrmUnitOfWork } from '@libs/persistence/typeorm-unit-of-work';
 import { TransactionPgRepository } from '../../src/modules/transaction/infrastructure/postgres/transaction.pg-repository';
-import {
-  NO_ENGINE_FIELDS,
-  Transaction,
-} from '../../src/modules/transaction/domain/transaction';
+import { NO_ENGINE_FIELDS, Transaction } from '../../src/modules/transaction/domain/transaction';
 import { BACKENDS, createTestDatabase, openDataSource, TestDatabase } from '../support/database';
 
 const row = (over: Partial<Transaction>): Transaction => ({

@@ -121,9 +121,7 @@ export class MemoryTransactionRepository extends TransactionRepository {
     return this.store.transactions.filter(
       (t) =>
         t.status === 'INFLIGHT' &&
-        (t.transactionId === id ||
-          t.parentTransaction === id ||
-          t.queuedParent === id),
+        (t.transactionId === id || t.parentTransaction === id || t.queuedParent === id),
     );
   }
 

@@ -78,7 +78,9 @@ export class DrainLaneUseCase {
     try {
       return await this.uow.run((tx) => this.batch(tx, lane, this.settings.batchSize));
     } catch (first) {
-      this.logger.error(`lane ${lane}: batch failed, retrying its first group alone: ${text(first)}`);
+      this.logger.error(
+        `lane ${lane}: batch failed, retrying its first group alone: ${text(first)}`,
+      );
     }
     try {
       // Most likely one group is at fault; alone, the others are not held back by it.
@@ -96,6 +98,8 @@ export class DrainLaneUseCase {
     });
     if (!head) throw error;
     const attempts = await this.work.recordFailure(head.groupId, text(error));
+    // Gone in the meantime (another process applied or rejected it): look again.
+    if (attempts === 0) return { count: 0, more: true };
     this.logger.error(
       `lane ${lane}: ${head.kind} ${head.transactionId} (group ${head.groupId}) failed ` +
         `(attempt ${attempts} of ${this.settings.maxAttempts}): ${text(error)}`,

@@ -16,6 +16,7 @@ import {
   sameBalance,
 } from '../domain/transaction.errors';
 import { holdDateWork } from './hold-dates';
+import { queuedRowWork } from './queued-rows';
 import { NewWorkItem, QueuedWorkRepository } from './ports/queued-work.repository';
 import { TransactionRepository } from './ports/transaction.repository';
 import { WorkQueue } from './ports/work-queue';
@@ -162,19 +163,9 @@ export class QueueTransactionUseCase {
       const lane = groupId ? groupLane : laneOf(rows[0].source, this.settings.lanes);
       const group = groupId ?? p.plan.transactionId;
       const runAt = rows[0].scheduledFor && rows[0].scheduledFor > now ? rows[0].scheduledFor : now;
-      for (const row of rows) {
-        work.push({
-          workId: row.transactionId,
-          kind: 'transaction',
-          transactionId: row.transactionId,
-          groupId: group,
-          lane,
-          runAt,
-          options: {},
-          source: row.source,
-          destination: row.destination,
-        });
-      }
+      work.push(
+        ...queuedRowWork(rows, { groupId: group, lane, runAt, lanes: this.settings.lanes }),
+      );
       const dated = holdDateWork(p.draft.flags, p.plan.transactionId, lane, () =>
         this.ids.next('act'),
       );

@@ -14,6 +14,7 @@ import { WorkQueue } from './ports/work-queue';
 import { QueueSettings } from './queue-settings';
 import { laneOf } from '../domain/lane';
 import { PostingSession } from './posting-session';
+import { queuedRowWork } from './queued-rows';
 import { balancePreviews, TransactionPreview, tryApply } from './preview';
 
 export interface RefundRequest {
@@ -22,7 +23,6 @@ export interface RefundRequest {
   description?: string;
   metaData?: MetaData | null;
 }
-
 
 /**
  * POST /refund-transaction/:id (reference §5.10): reverses each APPLIED row `id` names (itself,
@@ -62,30 +62,25 @@ export class RefundTransactionUseCase {
   async enqueue(r: RefundRequest): Promise<Transaction[]> {
     let lane = 0;
     const rows = await this.uow.run(async (tx) => {
-        const targets = await this.targets(tx, r.id);
-        await this.refuseRefunded(tx, targets);
-        const now = this.clock.now();
-        const references = await this.referencesFor(tx, targets, true);
-        const rows = targets.map((t, i) => this.refundOf(t, r, now, references[i], 'QUEUED'));
-        for (const row of rows) row.queuedParent = rows[0].transactionId;
-        await this.transactions.insert(tx, rows);
-        lane = laneOf(rows[0].source, this.settings.lanes);
-        await this.work.insert(
-          tx,
-          rows.map((row) => ({
-            workId: row.transactionId,
-            kind: 'transaction' as const,
-            transactionId: row.transactionId,
-            groupId: rows[0].transactionId,
-            lane,
-            runAt: now,
-            options: {},
-            source: row.source,
-            destination: row.destination,
-          })),
-        );
-        return rows;
-      });
+      const targets = await this.targets(tx, r.id);
+      await this.refuseRefunded(tx, targets);
+      const now = this.clock.now();
+      const references = await this.referencesFor(tx, targets, true);
+      const rows = targets.map((t, i) => this.refundOf(t, r, now, references[i], 'QUEUED'));
+      for (const row of rows) row.queuedParent = rows[0].transactionId;
+      await this.transactions.insert(tx, rows);
+      lane = laneOf(rows[0].source, this.settings.lanes);
+      await this.work.insert(
+        tx,
+        queuedRowWork(rows, {
+          groupId: rows[0].transactionId,
+          lane,
+          runAt: now,
+          lanes: this.settings.lanes,
+        }),
+      );
+      return rows;
+    });
     await this.queue
       .signal(lane, rows[0].transactionId)
       .catch((e: unknown) => this.logger.warn(signalFailed(lane, e)));

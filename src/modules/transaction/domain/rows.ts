@@ -2,12 +2,7 @@ import { divideToDecimalString } from '@libs/core/decimal';
 import { transactionHash } from './hash';
 import type { PlannedLeg } from './plan';
 import type { TransactionDraft } from './record-request';
-import {
-  EngineFields,
-  NO_ENGINE_FIELDS,
-  Transaction,
-  TransactionStatus,
-} from './transaction';
+import { EngineFields, NO_ENGINE_FIELDS, Transaction, TransactionStatus } from './transaction';
 
 /**
  * The factories of ledger rows. Every row the engine appends is built here, so which columns a

@@ -40,6 +40,9 @@ export interface NewWorkItem {
   /** kind 'transaction': the balances the row debits and credits (for per-balance order). */
   source?: string;
   destination?: string;
+  /** Whether this item's lane is not the home lane of its source / destination (`laneOf`). */
+  sourceForeign?: boolean;
+  destinationForeign?: boolean;
 }
 
 /** What `takeDue` found: the items, and whether more may already be due behind them. */

@@ -64,9 +64,10 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
   async insert(tx: Tx, items: NewWorkItem[]): Promise<void> {
     if (!items.length) return;
     await sql(tx).query(
-      `INSERT INTO queued_work (work_id, kind, transaction_id, group_id, lane, run_at, options, source, destination)
+      `INSERT INTO queued_work (work_id, kind, transaction_id, group_id, lane, run_at, options, source,
+         destination, source_foreign, destination_foreign)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[],
-         $7::jsonb[], $8::text[], $9::text[])`,
+         $7::jsonb[], $8::text[], $9::text[], $10::boolean[], $11::boolean[])`,
       [
         items.map((i) => i.workId),
         items.map((i) => i.kind),
@@ -77,6 +78,8 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
         items.map((i) => stringifyJson(i.options)),
         items.map((i) => i.source ?? null),
         items.map((i) => i.destination ?? null),
+        items.map((i) => i.sourceForeign ?? false),
+        items.map((i) => i.destinationForeign ?? false),
       ],
     );
   }
@@ -89,7 +92,10 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
     const m = sql(tx);
     // Transactions up to the first due commit / void, whole groups, oldest first; each item says
     // whether an earlier due transaction of another lane still has to touch the balance it
-    // debits (then its group, and everything behind it in this lane, waits) …
+    // debits (then its group, and everything behind it in this lane, waits). A balance's own
+    // debits go to its home lane, so from there only the foreign touches need looking at (a
+    // partial index each, usually empty); a debit from outside the home lane (a multi-source
+    // leg, an atomic batch) looks at every touch …
     const run: (WorkRow & { action_due: boolean; blocked: boolean })[] = await m.query(
       `WITH first_action AS (
          SELECT min(seq) AS s FROM queued_work WHERE lane = $1 AND run_at <= $2 AND kind <> 'transaction'),
@@ -98,10 +104,17 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
          WHERE w.lane = $1 AND w.run_at <= $2 AND w.kind = 'transaction' AND (a.s IS NULL OR w.seq < a.s)
          GROUP BY w.group_id ORDER BY first LIMIT $3)
        SELECT ${W_COLUMNS}, ${T_COLUMNS}, (SELECT s FROM first_action) IS NOT NULL AS action_due,
-         (EXISTS (SELECT 1 FROM queued_work b WHERE b.kind = 'transaction' AND b.source = w.source
-                  AND b.seq < g.first AND b.lane <> $1 AND b.run_at <= $2)
-          OR EXISTS (SELECT 1 FROM queued_work b WHERE b.kind = 'transaction' AND b.destination = w.source
-                  AND b.seq < g.first AND b.lane <> $1 AND b.run_at <= $2)) AS blocked
+         CASE WHEN w.source_foreign THEN
+           EXISTS (SELECT 1 FROM queued_work b WHERE b.kind = 'transaction' AND b.source = w.source
+                   AND b.seq < g.first AND b.lane <> $1 AND b.run_at <= $2)
+           OR EXISTS (SELECT 1 FROM queued_work b WHERE b.kind = 'transaction' AND b.destination = w.source
+                   AND b.seq < g.first AND b.lane <> $1 AND b.run_at <= $2)
+         ELSE
+           EXISTS (SELECT 1 FROM queued_work b WHERE b.source_foreign AND b.source = w.source
+                   AND b.seq < g.first AND b.lane <> $1 AND b.run_at <= $2)
+           OR EXISTS (SELECT 1 FROM queued_work b WHERE b.destination_foreign AND b.destination = w.source
+                   AND b.seq < g.first AND b.lane <> $1 AND b.run_at <= $2)
+         END AS blocked
        FROM queued_work w JOIN groups g ON g.group_id = w.group_id
        JOIN transactions t ON t.transaction_id = w.transaction_id
        WHERE w.kind = 'transaction'
@@ -144,8 +157,9 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
 
   async recordFailure(groupId: string, error: string): Promise<number> {
     const rows: { attempts: number }[] = await this.db.query(
-      `UPDATE queued_work SET attempts = attempts + 1, last_error = $2 WHERE group_id = $1
-       RETURNING attempts`,
+      // Through a CTE: TypeORM answers a bare UPDATE … RETURNING with [rows, count].
+      `WITH u AS (UPDATE queued_work SET attempts = attempts + 1, last_error = $2 WHERE group_id = $1
+         RETURNING attempts) SELECT attempts FROM u`,
       [groupId, error.slice(0, 2000)],
     );
     return rows.reduce((n, r) => Math.max(n, r.attempts), 0);
