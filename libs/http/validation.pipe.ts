@@ -2,22 +2,70 @@ import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { DomainError, fieldErrorMessage } from '@libs/core/domain-error';
+import { JsonBodyError } from '@libs/core/json';
+import { NOT_NULL } from './validators';
+
+/** The reason shown for a field: "cannot be null" or "cannot be blank" before a type complaint. */
+function reasonOf(constraints: Record<string, string>): string {
+  const first = constraints[NOT_NULL] ?? constraints.isDefined;
+  if (first) return first;
+  const [name, msg] = Object.entries(constraints)[0];
+  return name === 'whitelistValidation' ? 'unknown field' : msg;
+}
 
 function collect(errors: ValidationError[], prefix: string, out: Record<string, string>): void {
   for (const e of errors) {
     const key = prefix ? `${prefix}.${e.property}` : e.property;
-    if (e.constraints) {
-      const msgs = Object.entries(e.constraints).map(([name, msg]) =>
-        name === 'whitelistValidation' ? 'unknown field' : msg,
-      );
-      out[key] = msgs[0];
-    }
+    if (e.constraints) out[key] = reasonOf(e.constraints);
     if (e.children?.length) collect(e.children, key, out);
   }
 }
 
+/**
+ * Levels of nesting a body may have. Bulk items' meta_data sits at level 3; class-transformer
+ * and the JSON writer recurse and overflow the stack at a few thousand levels (a 500).
+ */
+export const MAX_BODY_DEPTH = 64;
+
+const TEXT_REASON = 'must not contain a NUL character or an unpaired UTF-16 surrogate';
+
+/**
+ * PostgreSQL stores neither NUL in text or JSONB nor an unpaired surrogate in JSONB, and the
+ * driver silently turns an unpaired surrogate in text into U+FFFD, so such a string would either
+ * fail the insert (a 500) or be stored as something else than was sent (a reference that no
+ * longer matches). Both are refused up front, in values and in object keys.
+ */
+function unstorable(s: string): boolean {
+  return s.includes('\u0000') || !(s as string & { isWellFormed(): boolean }).isWellFormed();
+}
+
+/** The first field whose value cannot be stored as sent, walked without recursion. */
+function unstorableField(body: object): Record<string, string> | undefined {
+  const stack: { value: unknown; path: string; depth: number }[] = [
+    { value: body, path: '', depth: 0 },
+  ];
+  while (stack.length) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (unstorable(value)) return { [path]: TEXT_REASON };
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= MAX_BODY_DEPTH) {
+      return { [path]: `is nested too deeply (at most ${MAX_BODY_DEPTH} levels)` };
+    }
+    for (const [k, v] of Object.entries(value)) {
+      if (unstorable(k)) return { [path || 'body']: `has a key that ${TEXT_REASON}` };
+      stack.push({ value: v, path: path ? `${path}.${k}` : k, depth: depth + 1 });
+    }
+  }
+  return undefined;
+}
+
 /** Validates `value` against a DTO class; returns the instance, or the `field: reason; …` message. */
 export function validateDto<T extends object>(cls: new () => T, value: object): T | string {
+  const bad = unstorableField(value);
+  if (bad) return fieldErrorMessage(bad);
   const instance = plainToInstance(cls, value, { enableImplicitConversion: false });
   const errors = validateSync(instance, {
     whitelist: true,
@@ -35,6 +83,8 @@ export function validateDto<T extends object>(cls: new () => T, value: object): 
  * `errors`, message `field: reason; …`) with the code the route uses. Unknown fields are refused
  * rather than silently dropped, so a typo in `precise_amout` cannot move the wrong amount.
  * `optional`: an absent body (or JSON null) counts as `{}`, as Blnk allows on refunds.
+ * A body that is not a JSON object fails binding in Blnk exactly as malformed JSON does, so it is
+ * raised as the same error (GEN_MALFORMED_REQUEST, legacy key chosen per route by the filter).
  */
 @Injectable()
 export class BlnkValidationPipe implements PipeTransform {
@@ -53,10 +103,7 @@ export class BlnkValidationPipe implements PipeTransform {
       typeof value !== 'object' ||
       Array.isArray(value)
     ) {
-      throw new DomainError(
-        'GEN_MALFORMED_REQUEST',
-        'Invalid input: request body must be a JSON object',
-      );
+      throw new JsonBodyError('request body must be a JSON object');
     }
     const result = validateDto(metatype as new () => object, value);
     if (typeof result === 'string') throw new DomainError(this.code, result, undefined, 'errors');

@@ -1,12 +1,24 @@
-import { registerDecorator, ValidationOptions } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsOptional, registerDecorator, ValidateIf, ValidationOptions } from 'class-validator';
+import { parseRfc3339 } from '@libs/core/rfc3339';
 
 const INT_STRING = /^-?\d+$/;
 
-/** A big integer on the wire: a JSON integer of any size, or a string of digits (reference §1.5). */
+/**
+ * Digits a big integer may have. Far beyond any amount of money, and it keeps a 5 MB number from
+ * reaching the NUMERIC columns or the decimal arithmetic (a quoted one had the same bound).
+ */
+export const MAX_BIG_INT_DIGITS = 80;
+
+/**
+ * A big integer on the wire: a JSON integer, or a string of digits (reference §1.5), of at most
+ * MAX_BIG_INT_DIGITS digits. A float is taken only when it is a safe integer (`1e2`, `100.0`):
+ * beyond 2^53 a double may not be the integer the client wrote, and money is never guessed.
+ */
 export function isBigIntLike(v: unknown): boolean {
-  if (typeof v === 'bigint') return true;
+  if (typeof v === 'bigint') return (v < 0n ? -v : v).toString().length <= MAX_BIG_INT_DIGITS;
   if (typeof v === 'number') return Number.isSafeInteger(v);
-  return typeof v === 'string' && v.length <= 80 && INT_STRING.test(v);
+  return typeof v === 'string' && v.length <= MAX_BIG_INT_DIGITS + 1 && INT_STRING.test(v);
 }
 
 export function toBigInt(v: unknown): bigint {
@@ -21,7 +33,10 @@ export function IsBigIntLike(options?: ValidationOptions): PropertyDecorator {
       name: 'isBigIntLike',
       target: target.constructor,
       propertyName: propertyName as string,
-      options: { message: 'must be an integer (a JSON number or a string of digits)', ...options },
+      options: {
+        message: `must be an integer (a JSON number or a string of digits, at most ${MAX_BIG_INT_DIGITS} digits)`,
+        ...options,
+      },
       validator: { validate: (v: unknown) => isBigIntLike(v) },
     });
 }
@@ -64,5 +79,56 @@ export function IsJsonNumber(options?: ValidationOptions): PropertyDecorator {
         validate: (v: unknown) =>
           typeof v === 'bigint' || (typeof v === 'number' && Number.isFinite(v)),
       },
+    });
+}
+
+/** The name of the constraint NotNull registers; the validation pipe reports it before others. */
+export const NOT_NULL = 'notNull';
+
+/**
+ * An optional field for which JSON `null` is refused with "cannot be null" (absent is fine). For
+ * fields where a null would have to be guessed into money: Go decodes a null amount as 0 and a
+ * null precise_amount as "not given", so on an inflight commit it would settle the whole hold.
+ */
+export function OptionalNotNull(): PropertyDecorator {
+  return (target, propertyName) => {
+    ValidateIf((_o, v: unknown) => v !== undefined)(target, propertyName);
+    registerDecorator({
+      name: NOT_NULL,
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: 'cannot be null' },
+      validator: { validate: (v: unknown) => v !== null },
+    });
+  };
+}
+
+/**
+ * An optional field for which JSON `null` means absent: what Go leaves for a null (the zero value:
+ * "", false, a nil slice or map) is what an absent field means in Blnk too. The null is dropped
+ * from the DTO, so no later code sees it.
+ */
+export function NullAsAbsent(): PropertyDecorator {
+  return (target, propertyName) => {
+    Transform(({ value }: { value: unknown }) => (value === null ? undefined : value))(
+      target,
+      propertyName,
+    );
+    IsOptional()(target, propertyName);
+  };
+}
+
+/**
+ * An RFC 3339 date-time `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±hh:mm)` whose fields all exist:
+ * 2027-02-30 or 24:00 is refused, not rolled over as `new Date()` would.
+ */
+export function IsRfc3339(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isRfc3339',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: 'must be an RFC 3339 date-time', ...options },
+      validator: { validate: (v: unknown) => typeof v === 'string' && !!parseRfc3339(v) },
     });
 }

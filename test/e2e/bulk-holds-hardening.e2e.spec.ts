@@ -361,3 +361,94 @@ describe('item 8: transaction.enable_queued_checks on synchronous bulk and dry r
     ]);
   });
 });
+
+describe('item 7: a queued commit of a batch whose holds are all still queued', () => {
+  let t: TestApp;
+  let c: ReturnType<typeof ledgerClient>;
+  const item = (source: string, destination: string, amount: number, reference: string) => ({
+    source,
+    destination,
+    precise_amount: amount,
+    currency: 'USD',
+    reference,
+    description: 'q7',
+  });
+  const pending = async () =>
+    (await t.ds.query(`SELECT count(*)::int AS n FROM queued_work`))[0].n as number;
+
+  beforeAll(async () => {
+    // No workers here: the batch and the commit are accepted while nothing is applied; a second
+    // server over the same database then drains it.
+    t = await startTestApp({ workers: false });
+    const ledger = (await t.http('POST', '/ledgers', { name: 'q7' })).json.ledger_id;
+    c = ledgerClient(t, () => ledger);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('accepts it, and commits every hold of the batch once they are applied', async () => {
+    const [a, b, d, x, y] = [
+      await c.balance(),
+      await c.balance(),
+      await c.balance(),
+      await c.balance(),
+      await c.balance(),
+    ];
+    await c.fund(a, 1000, 'q7-fund');
+    await c.fund(d, 1000, 'q7-fund-d');
+    const r = await t.http('POST', '/transactions/bulk', {
+      transactions: [
+        item(a, b, 5, 'q7-0'),
+        { ...item(a, b, 100, 'q7-1'), inflight: true },
+        {
+          source: d,
+          destinations: [
+            { identifier: x, distribution: '50%' },
+            { identifier: y, distribution: 'left' },
+          ],
+          precise_amount: 200,
+          currency: 'USD',
+          reference: 'q7-2',
+          description: 'q7',
+          inflight: true,
+        },
+        { ...item(d, b, 40, 'q7-3'), inflight: true },
+      ],
+    });
+    expect(r.status).toBe(201);
+    const batch = r.json.batch_id as string;
+    const commit = await t.http('PUT', `/transactions/inflight/${batch}`, { status: 'commit' });
+    expect(commit.status).toBe(200);
+    expect(commit.json).toMatchObject({ queued: true, transaction_id: batch });
+    // A second commit of the same batch while the first waits: refused as already queued.
+    const again = await t.http('PUT', `/transactions/inflight/${batch}`, { status: 'commit' });
+    expect(again.status).toBe(409);
+    // Of a batch without any hold: nothing to wait for.
+    const plain = await t.http('POST', '/transactions/bulk', {
+      transactions: [item(a, b, 1, 'q7-plain-1'), item(a, b, 1, 'q7-plain-2')],
+    });
+    const refused = await t.http('PUT', `/transactions/inflight/${plain.json.batch_id}`, {
+      status: 'commit',
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.json.error_detail.code).toBe('TXN_NOT_INFLIGHT');
+
+    const workers = await startTestApp({ shareDatabaseOf: t });
+    try {
+      await waitFor(
+        async () => ((await pending()) === 0 ? true : undefined),
+        20000,
+        'the queue to drain',
+      );
+    } finally {
+      await workers.close();
+    }
+    expect(await c.amountsOf(a)).toMatchObject({ balance: 893n, inflight_debit_balance: 0n });
+    expect(await c.amountsOf(d)).toMatchObject({ balance: 760n, inflight_debit_balance: 0n });
+    expect(await c.amountsOf(b)).toMatchObject({ balance: 147n, inflight_credit_balance: 0n });
+    expect((await c.amountsOf(x)).balance + (await c.amountsOf(y)).balance).toBe(200n);
+    expect(await checkQueuedOutcomes(t.ds)).toEqual([]);
+    expect(await checkInvariants(t.ds)).toEqual([]);
+  });
+});

@@ -16,11 +16,13 @@ import { QueueRecoveryUseCase } from './application/queue-recovery.use-case';
 import { QueueTransactionUseCase } from './application/queue-transaction.use-case';
 import { QueuedWorkRepository } from './application/ports/queued-work.repository';
 import { QueuedWorkPgRepository } from './infrastructure/postgres/queued-work.pg-repository';
+import { TransactionSubmissions } from './application/submissions';
 
 @Module({
   imports: [BalanceModule],
   controllers: [BulkInflightController, TransactionController, RefundController],
   providers: [
+    TransactionSubmissions,
     RecordTransactionUseCase,
     UpdateInflightUseCase,
     BulkInflightUseCase,
@@ -33,6 +35,6 @@ import { QueuedWorkPgRepository } from './infrastructure/postgres/queued-work.pg
     { provide: QueuedWorkRepository, useClass: QueuedWorkPgRepository },
     { provide: TransactionRepository, useClass: TransactionPgRepository },
   ],
-  exports: [RecordTransactionUseCase, TransactionQueries, DrainLaneUseCase, QueueRecoveryUseCase],
+  exports: [TransactionSubmissions, TransactionQueries, DrainLaneUseCase, QueueRecoveryUseCase],
 })
 export class TransactionModule {}

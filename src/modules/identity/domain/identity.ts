@@ -1,3 +1,4 @@
+import { isCalendarDate, isClockTime, zoneOffsetMinutes } from '@libs/core/rfc3339';
 import { identityInvalid } from './identity.errors';
 
 export type MetaData = Record<string, unknown>;
@@ -49,21 +50,22 @@ export function validateIdentityId(id: string): string {
 }
 
 const DOB_RE =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:?\d{2}))?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?([Zz]|[+-]\d{2}:?\d{2}))?$/;
 
 /**
  * `dob` arrives as an RFC 3339 timestamp (what Blnk and its SDK send) or a bare date. The column
  * is a DATE: the calendar date as written is kept, whatever the offset, so a birthday never moves
- * by a day because of a time zone. Go's zero time (what GET shows for "no dob") means absent.
+ * by a day because of a time zone. Every field must exist (no 02-30, no 25:00, no +24:00), as in
+ * Go's parser. Go's zero time (what GET shows for "no dob") means absent.
  */
 export function parseDob(raw: string): string | null {
   const m = DOB_RE.exec(raw.trim());
-  const day = m && new Date(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`);
+  const [y, mo, d, h, mi, s] = (m?.slice(1, 7) ?? []).map((x) => Number(x ?? 0));
   if (
     !m ||
-    !day ||
-    Number.isNaN(day.getTime()) ||
-    day.toISOString().slice(-24, -14) !== `${m[1]}-${m[2]}-${m[3]}`
+    !isCalendarDate(y, mo, d) ||
+    !isClockTime(h, mi, s) ||
+    (m[7] !== undefined && zoneOffsetMinutes(m[7]) === undefined)
   ) {
     throw identityInvalid(
       `invalid dob ${JSON.stringify(raw.slice(0, 40))}: must be an RFC 3339 timestamp`,

@@ -1,11 +1,19 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '@libs/core/domain-error';
 import { IdGenerator } from '@libs/core/ids';
-import { rolledBack, UnitOfWork } from '@libs/core/unit-of-work';
+import { rolledBack, Tx, UnitOfWork } from '@libs/core/unit-of-work';
 import { BalancePostingService } from '../../balance/application/balance-posting.service';
+import { laneOf } from '../domain/lane';
 import type { RecordTransactionInput } from '../domain/record-request';
+import type { Transaction } from '../domain/transaction';
+import { validationError } from '../domain/transaction.errors';
+import { holdDateWork } from './hold-dates';
+import { NewWorkItem, QueuedWorkRepository } from './ports/queued-work.repository';
 import { TransactionRepository } from './ports/transaction.repository';
+import { WorkQueue } from './ports/work-queue';
 import { PostingSession } from './posting-session';
+import { QueueSettings } from './queue-settings';
+import { signalFailed } from './signals';
 import { TransactionPreview, transactionPreview, tryApply } from './preview';
 import {
   endpointsOf,
@@ -45,15 +53,23 @@ export interface BulkPreview {
  * order with parent_transaction = the batch id and `sequence` = position (columns). An atomic
  * batch is one database transaction (all items or none, no compensating refunds); otherwise each
  * item commits on its own and the batch stops at the first failure, earlier items staying.
+ * Each item is held to what a single skip_queue request is: no `scheduled_for`, queued debits
+ * left covered with `enable_queued_checks`, and a hold's expiry / commit date written as work in
+ * the database transaction that writes the hold.
  */
 @Injectable()
 export class BulkTransactionsUseCase {
+  private readonly logger = new Logger('BulkTransactions');
+
   constructor(
     private readonly uow: UnitOfWork,
     private readonly balances: BalancePostingService,
     private readonly transactions: TransactionRepository,
     private readonly record: RecordTransactionUseCase,
     private readonly queued: QueueTransactionUseCase,
+    private readonly work: QueuedWorkRepository,
+    private readonly queue: WorkQueue,
+    private readonly settings: QueueSettings,
     private readonly ids: IdGenerator,
   ) {}
 
@@ -68,7 +84,7 @@ export class BulkTransactionsUseCase {
       } catch (e) {
         if (!(e instanceof DomainError)) throw e;
         const index =
-          e.code === 'TXN_DUPLICATE_REFERENCE' ? this.indexOfReference(prepared, e.message) : 0;
+          e.code === 'TXN_DUPLICATE_REFERENCE' ? await this.duplicateIndex(prepared, e) : 0;
         throw this.batchFailure(prepared, index, batchId, true, e);
       }
       return {
@@ -78,35 +94,95 @@ export class BulkTransactionsUseCase {
         queued: true,
       };
     }
+    // As for a single skip_queue request: a payment meant for later must not move money now.
+    // Refused before anything is applied, atomic or not.
+    const scheduled = prepared.findIndex((p) => p.draft.scheduledFor);
+    if (scheduled >= 0) {
+      throw this.batchFailure(
+        prepared,
+        scheduled,
+        batchId,
+        true,
+        validationError({
+          scheduled_for: 'cannot be combined with skip_queue: a scheduled transaction is queued',
+        }),
+      );
+    }
     if (req.atomic) {
+      const dated: NewWorkItem[] = [];
       await this.uow.run(async (tx) => {
+        dated.length = 0;
         const session = new PostingSession(tx, this.balances, this.transactions);
         await session.open(endpointsOf(prepared));
         await session.loadTakenReferences(
           prepared.flatMap((p) => p.plan.legs.map((l) => l.reference)),
         );
+        const reserved = await this.reserved(tx, session, prepared);
         for (const [i, p] of prepared.entries()) {
           await this.guard(prepared, i, batchId, true, () => {
             session.claimReferences(p.plan.legs.map((l) => l.reference));
-            this.record.apply(session, p);
+            dated.push(...this.holdWork(p, this.record.apply(session, p, reserved)));
           });
         }
         await session.flush();
+        await this.work.insert(tx, dated);
       });
+      await this.signal(dated);
     } else {
       for (const [i, p] of prepared.entries()) {
-        await this.guard(prepared, i, batchId, false, () =>
-          this.uow.run(async (tx) => {
+        await this.guard(prepared, i, batchId, false, async () => {
+          const dated: NewWorkItem[] = [];
+          await this.uow.run(async (tx) => {
+            dated.length = 0;
             const session = new PostingSession(tx, this.balances, this.transactions);
             await session.open(endpointsOf([p]));
             await session.checkReferences(p.plan.legs.map((l) => l.reference));
-            this.record.apply(session, p);
+            const reserved = await this.reserved(tx, session, [p]);
+            dated.push(...this.holdWork(p, this.record.apply(session, p, reserved)));
             await session.flush();
-          }),
-        );
+            await this.work.insert(tx, dated);
+          });
+          // This item is committed whatever happens to the next ones: its dates are due now.
+          await this.signal(dated);
+        });
       }
     }
     return { batchId, status: req.inflight ? 'inflight' : 'applied', count: prepared.length };
+  }
+
+  /**
+   * With `transaction.enable_queued_checks`: per source balance, what queued debits not applied
+   * yet already claim, which a synchronous debit must leave covered (as for a single request).
+   */
+  private async reserved(
+    tx: Tx,
+    session: PostingSession,
+    prepared: PreparedTransaction[],
+  ): Promise<Map<string, bigint> | undefined> {
+    if (!this.settings.queuedChecks) return undefined;
+    return this.work.queuedDebits(
+      tx,
+      prepared.flatMap((p) => p.plan.legs.map((l) => session.idOf(l.source, p.draft.currency))),
+    );
+  }
+
+  /**
+   * The expiry / auto-commit work of one applied item, in the lane of its (resolved) source. It
+   * targets the id the hold is known by: the row itself, or a split's parent, whose legs carry it
+   * as parent_transaction.
+   */
+  private holdWork(p: PreparedTransaction, rows: Transaction[]): NewWorkItem[] {
+    const lane = laneOf(rows[0].source, this.settings.lanes);
+    return holdDateWork(p.draft.flags, p.plan.transactionId, lane, () => this.ids.next('act'));
+  }
+
+  /** After the commit: a lost signal only delays the work until the sweep finds it. */
+  private async signal(dated: NewWorkItem[]): Promise<void> {
+    for (const w of dated) {
+      await this.queue
+        .signal(w.lane, w.workId, w.runAt)
+        .catch((e: unknown) => this.logger.warn(signalFailed(w.lane, e)));
+    }
   }
 
   /** Dry run: every item projected in order on the same (rolled back) balances. */
@@ -118,11 +194,14 @@ export class BulkTransactionsUseCase {
       await session.loadTakenReferences(
         prepared.flatMap((p) => p.plan.legs.map((l) => l.reference)),
       );
+      // Queued debits bind only a batch that would be applied now, not one that would be queued.
+      const reserved =
+        req.skipQueue && !req.runAsync ? await this.reserved(tx, session, prepared) : undefined;
       const results: TransactionPreview[] = [];
       for (const p of prepared) {
         const rejection = await tryApply(() => {
           session.claimReferences(p.plan.legs.map((l) => l.reference));
-          this.record.apply(session, p);
+          this.record.apply(session, p, reserved);
         });
         results.push(transactionPreview(session, p.draft, p.plan, rejection));
       }
@@ -190,7 +269,7 @@ export class BulkTransactionsUseCase {
     const d = prepared[index].draft;
     const message =
       `failed to queue transaction ${index + 1} (Reference: ${d.reference}, Source: ${d.source ?? 'split'}, ` +
-      `Destination: ${d.destination ?? 'split'}, Amount: ${d.amount}): ${e.message}` +
+      `Destination: ${d.destination ?? 'split'}, Amount: ${d.amount}): ${e.message.replace(/\.$/, '')}` +
       (nothingApplied
         ? '. No transaction in this batch was applied.'
         : '. Previous transactions were not rolled back.');
@@ -199,8 +278,34 @@ export class BulkTransactionsUseCase {
     });
   }
 
-  private indexOfReference(prepared: PreparedTransaction[], message: string): number {
-    const i = prepared.findIndex((p) => message.includes(`reference ${p.draft.reference} `));
+  /**
+   * Which item of a queued batch a refused reference belongs to: the first whose references
+   * collide with one taken before or with an earlier item's (so the later of two duplicates).
+   * The error names the reference with a `_q` claim folded into its request's, which cannot tell
+   * `X` + `X_q` apart from `X_q` + `X`, so the claims are worked out again, as the queued path
+   * makes them: each row's reference (`R_1…R_n` for split legs) and its outcome's `<reference>_q`.
+   */
+  private async duplicateIndex(prepared: PreparedTransaction[], e: DomainError): Promise<number> {
+    const claims = prepared.map((p) =>
+      p.plan.legs.flatMap((l) => {
+        const reference = p.plan.split
+          ? `${p.draft.reference}_${(l.position ?? 0) + 1}`
+          : p.draft.reference;
+        return [reference, `${reference}_q`];
+      }),
+    );
+    const taken = await this.uow.run((tx) =>
+      this.transactions.existingReferences(tx, claims.flat()),
+    );
+    const seen = new Set<string>();
+    for (const [i, references] of claims.entries()) {
+      for (const r of references) {
+        if (taken.has(r) || seen.has(r)) return i;
+        seen.add(r);
+      }
+    }
+    // A claim that a concurrent request took and gave up again: the error's own reference.
+    const i = prepared.findIndex((p) => e.message.includes(`reference ${p.draft.reference} `));
     return i < 0 ? 0 : i;
   }
 }

@@ -12,6 +12,7 @@ import { PostingSession } from './posting-session';
 import { QueueSettings } from './queue-settings';
 import { WorkQueue } from './ports/work-queue';
 import { UpdateInflightUseCase } from './update-inflight.use-case';
+import { signalFailed } from './signals';
 
 // How long a commit or void waits before looking again for its hold to be applied.
 const POSTPONE_MS = 200;
@@ -220,8 +221,4 @@ function groupsOf(items: QueuedWorkItem[]): QueuedWorkItem[][] {
 
 function text(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-export function signalFailed(lane: number, e: unknown): string {
-  return `could not signal lane ${lane}; the sweep will pick the work up: ${text(e)}`;
 }

@@ -16,6 +16,7 @@ import {
   sameBalance,
 } from '../domain/transaction.errors';
 import { holdDateWork } from './hold-dates';
+import { signalFailed } from './signals';
 import { queuedRowWork } from './queued-rows';
 import { NewWorkItem, QueuedWorkRepository } from './ports/queued-work.repository';
 import { TransactionRepository } from './ports/transaction.repository';
@@ -70,8 +71,8 @@ export class QueueTransactionUseCase {
     runBatch: async (ps) => (await this.acceptAll(ps)).map((value) => ({ ok: true, value })),
   });
 
-  async execute(input: RecordTransactionInput): Promise<RecordedTransaction> {
-    const p = this.record.prepare(input);
+  /** The queued route of the submission pipeline (the default). */
+  async accept(p: PreparedTransaction): Promise<RecordedTransaction> {
     const rows = await this.group.submit(p);
     return {
       transaction: this.record.headline(p, rows),
@@ -100,7 +101,7 @@ export class QueueTransactionUseCase {
     const signals: Signal[] = [];
     const rows = await this.uow.run(async (tx) => {
       signals.length = 0;
-      return this.accept(tx, prepared, groupId, signals);
+      return this.write(tx, prepared, groupId, signals);
     });
     // After the commit, outside the database transaction: a lost signal only delays the work
     // until the sweep finds it.
@@ -115,17 +116,16 @@ export class QueueTransactionUseCase {
     });
     await Promise.all(
       needed.map((s) =>
-        this.queue.signal(s.lane, s.key, s.runAt).catch((e: unknown) => {
-          this.logger.warn(
-            `could not signal lane ${s.lane}; the sweep will pick the work up: ${String(e)}`,
-          );
-        }),
+        this.queue
+          .signal(s.lane, s.key, s.runAt)
+          .catch((e: unknown) => this.logger.warn(signalFailed(s.lane, e))),
       ),
     );
     return rows;
   }
 
-  private async accept(
+  /** The one writer of QUEUED rows of requests and their work items. */
+  private async write(
     tx: Tx,
     prepared: PreparedTransaction[],
     groupId: string | undefined,

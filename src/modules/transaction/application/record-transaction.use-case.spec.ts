@@ -12,6 +12,7 @@ import {
 } from '../../../../test/support/fakes/in-memory';
 import { QueueSettings } from './queue-settings';
 import { RecordTransactionUseCase } from './record-transaction.use-case';
+import type { RecordTransactionInput } from '../domain/record-request';
 
 function setup() {
   const store = new MemoryStore();
@@ -46,11 +47,16 @@ const transfer = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
+/** The synchronous route, as the submission pipeline takes it: prepare, then post. */
+const submit = (uc: RecordTransactionUseCase, input: RecordTransactionInput) =>
+  Promise.resolve().then(() => uc.post(uc.prepare(input)));
+
 describe('RecordTransactionUseCase (skip_queue)', () => {
   it('creates @World on demand and moves the money', async () => {
     const { store, useCase, add } = setup();
     add('bln_b');
-    const { transaction } = await useCase.execute(
+    const { transaction } = await submit(
+      useCase,
       transfer({ source: '@World', allowOverdraft: true }),
     );
     expect(transaction.status).toBe('APPLIED');
@@ -66,7 +72,7 @@ describe('RecordTransactionUseCase (skip_queue)', () => {
     const { store, useCase, add } = setup();
     add('bln_a');
     add('bln_b');
-    await expect(useCase.execute(transfer())).rejects.toMatchObject({
+    await expect(submit(useCase, transfer())).rejects.toMatchObject({
       code: 'TXN_INSUFFICIENT_FUNDS',
     });
     expect(store.transactions).toHaveLength(0);
@@ -77,9 +83,9 @@ describe('RecordTransactionUseCase (skip_queue)', () => {
     const { useCase, add } = setup();
     add('bln_b');
     add('bln_c');
-    await useCase.execute(transfer({ source: '@World', allowOverdraft: true }));
+    await submit(useCase, transfer({ source: '@World', allowOverdraft: true }));
     await expect(
-      useCase.execute(transfer({ source: 'bln_c', destination: 'bln_b' })),
+      submit(useCase, transfer({ source: 'bln_c', destination: 'bln_b' })),
     ).rejects.toMatchObject({
       code: 'TXN_DUPLICATE_REFERENCE',
     });
@@ -88,7 +94,7 @@ describe('RecordTransactionUseCase (skip_queue)', () => {
   it('reports a missing balance as TXN_NOT_FOUND', async () => {
     const { useCase, add } = setup();
     add('bln_a');
-    await expect(useCase.execute(transfer({ allowOverdraft: true }))).rejects.toMatchObject({
+    await expect(submit(useCase, transfer({ allowOverdraft: true }))).rejects.toMatchObject({
       code: 'TXN_NOT_FOUND',
       message: "Balance with ID 'bln_b' not found",
     });
@@ -98,7 +104,7 @@ describe('RecordTransactionUseCase (skip_queue)', () => {
     const { useCase, add } = setup();
     add('bln_a', 'EUR');
     add('bln_b');
-    await expect(useCase.execute(transfer({ allowOverdraft: true }))).rejects.toMatchObject({
+    await expect(submit(useCase, transfer({ allowOverdraft: true }))).rejects.toMatchObject({
       code: 'TXN_VALIDATION_ERROR',
       message: expect.stringContaining('currency mismatch'),
     });
@@ -108,7 +114,8 @@ describe('RecordTransactionUseCase (skip_queue)', () => {
     const { store, useCase, add } = setup();
     add('bln_b');
     await expect(
-      useCase.execute(
+      submit(
+        useCase,
         transfer({ source: '@World', allowOverdraft: true, scheduledFor: '2030-01-01T00:00:00Z' }),
       ),
     ).rejects.toMatchObject({
@@ -139,7 +146,8 @@ describe('RecordTransactionUseCase (skip_queue)', () => {
     const { store, useCase, add } = setup();
     add('bln_b');
     add('bln_c');
-    const r = await useCase.execute(
+    const r = await submit(
+      useCase,
       transfer({
         source: '@World',
         destination: undefined,
@@ -168,7 +176,8 @@ describe('RecordTransactionUseCase (skip_queue)', () => {
     add('bln_a');
     add('bln_b');
     add('bln_c');
-    await useCase.execute(
+    await submit(
+      useCase,
       transfer({
         source: '@World',
         destination: 'bln_a',
@@ -178,7 +187,8 @@ describe('RecordTransactionUseCase (skip_queue)', () => {
       }),
     );
     await expect(
-      useCase.execute(
+      submit(
+        useCase,
         transfer({
           source: undefined,
           destination: 'bln_c',
@@ -198,7 +208,7 @@ describe('RecordTransactionUseCase (skip_queue)', () => {
     const { useCase, add } = setup();
     add('bln_a');
     add('bln_b');
-    await expect(useCase.execute(transfer({ preciseAmount: 0n }))).rejects.toMatchObject({
+    await expect(submit(useCase, transfer({ preciseAmount: 0n }))).rejects.toMatchObject({
       code: 'TXN_INVALID_AMOUNT',
     });
   });
@@ -206,7 +216,8 @@ describe('RecordTransactionUseCase (skip_queue)', () => {
   it('holds funds for an inflight transaction', async () => {
     const { store, useCase, add } = setup();
     add('bln_b');
-    const { transaction } = await useCase.execute(
+    const { transaction } = await submit(
+      useCase,
       transfer({ source: '@World', allowOverdraft: true, inflight: true }),
     );
     expect(transaction.status).toBe('INFLIGHT');
@@ -219,7 +230,8 @@ describe('RecordTransactionUseCase (skip_queue)', () => {
   it('schedules the expiry and auto-commit of a hold as work, signalled for that time', async () => {
     const { useCase, add, work, queue } = setup();
     add('bln_b');
-    await useCase.execute(
+    await submit(
+      useCase,
       transfer({
         source: '@World',
         allowOverdraft: true,
@@ -234,7 +246,8 @@ describe('RecordTransactionUseCase (skip_queue)', () => {
     ]);
     expect(queue.signals).toHaveLength(2);
     // Not for a transaction that is not a hold.
-    await useCase.execute(
+    await submit(
+      useCase,
       transfer({
         reference: 'r9',
         source: '@World',
@@ -247,12 +260,14 @@ describe('RecordTransactionUseCase (skip_queue)', () => {
 
   it('refuses source and destination that resolve to the same balance', async () => {
     const { store, useCase } = setup();
-    await useCase.execute(
+    await submit(
+      useCase,
       transfer({ source: '@World', destination: '@Fees', allowOverdraft: true }),
     );
     const world = [...store.balances.values()].find((b) => b.indicator === '@World')!;
     await expect(
-      useCase.execute(
+      submit(
+        useCase,
         transfer({
           reference: 'r2',
           source: '@World',
@@ -268,7 +283,8 @@ describe('RecordTransactionUseCase: group commit', () => {
   it('writes requests that arrive together in one transaction; a refused one leaves no trace, not even its reference', async () => {
     const { store, useCase, add, uow } = setup();
     for (const id of ['bln_a', 'bln_b', 'bln_c', 'bln_d']) add(id);
-    await useCase.execute(
+    await submit(
+      useCase,
       transfer({
         source: '@World',
         destination: 'bln_a',
@@ -280,7 +296,8 @@ describe('RecordTransactionUseCase: group commit', () => {
     const runs = jest.spyOn(uow, 'run');
     const results = await Promise.allSettled([
       // These two take both batch slots (other balances: the in-memory book has no row locks) …
-      useCase.execute(
+      submit(
+        useCase,
         transfer({
           reference: 'first',
           source: 'bln_c',
@@ -288,7 +305,8 @@ describe('RecordTransactionUseCase: group commit', () => {
           allowOverdraft: true,
         }),
       ),
-      useCase.execute(
+      submit(
+        useCase,
         transfer({
           reference: 'second',
           source: 'bln_d',
@@ -297,8 +315,8 @@ describe('RecordTransactionUseCase: group commit', () => {
         }),
       ),
       // … so these two wait and go together: the first is refused, the second reuses its reference.
-      useCase.execute(transfer({ reference: 'X', preciseAmount: 1_000_000n })),
-      useCase.execute(transfer({ reference: 'X', preciseAmount: 300n })),
+      submit(useCase, transfer({ reference: 'X', preciseAmount: 1_000_000n })),
+      submit(useCase, transfer({ reference: 'X', preciseAmount: 300n })),
     ]);
     expect(results.map((r) => r.status)).toEqual([
       'fulfilled',

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { signalFailed } from './signals';
 import { Clock } from '@libs/core/clock';
 import { DomainError } from '@libs/core/domain-error';
 import { IdGenerator } from '@libs/core/ids';
@@ -74,6 +75,7 @@ export const GROUP_COMMIT = { maxConcurrent: 2, maxBatch: 100 };
 
 @Injectable()
 export class RecordTransactionUseCase {
+  private readonly logger = new Logger('RecordTransaction');
   private readonly group = new GroupCommit<SyncRequest, Transaction[]>({
     ...GROUP_COMMIT,
     runOne: (r) => this.uow.run((tx) => this.applyOne(tx, r)),
@@ -102,14 +104,8 @@ export class RecordTransactionUseCase {
     };
   }
 
-  async execute(input: RecordTransactionInput): Promise<RecordedTransaction> {
-    const p = this.prepare(input);
-    if (!p.draft.flags.skipQueue) {
-      throw new DomainError(
-        'GEN_BAD_REQUEST',
-        'queued transactions are not available yet: send "skip_queue": true to apply the transaction now',
-      );
-    }
+  /** The synchronous route of the submission pipeline (skip_queue). */
+  async post(p: PreparedTransaction): Promise<RecordedTransaction> {
     if (p.draft.scheduledFor) {
       // Blnk applies such a request at once, schedule ignored; a payment meant for later must not
       // move money now, so the combination is refused instead.
@@ -128,9 +124,10 @@ export class RecordTransactionUseCase {
       ? await this.uow.run((tx) => this.applyOne(tx, request))
       : await this.group.submit(request);
     for (const w of dated) {
+      const lane = laneOf(legs[0].source, this.settings.lanes);
       await this.queue
-        .signal(laneOf(legs[0].source, this.settings.lanes), w.workId, w.runAt)
-        .catch(() => undefined);
+        .signal(lane, w.workId, w.runAt)
+        .catch((e: unknown) => this.logger.warn(signalFailed(lane, e)));
     }
     return {
       transaction: this.headline(p, legs),

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { signalFailed } from './drain-lane.use-case';
+import { signalFailed } from './signals';
 import { Clock } from '@libs/core/clock';
 import { DomainError } from '@libs/core/domain-error';
 import { IdGenerator } from '@libs/core/ids';

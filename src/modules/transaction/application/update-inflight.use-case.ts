@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { signalFailed } from './signals';
 import { Clock } from '@libs/core/clock';
 import { divideToDecimalString, formatFloat } from '@libs/core/decimal';
 import { DomainError } from '@libs/core/domain-error';
@@ -37,6 +38,7 @@ export interface InflightUpdate {
  */
 @Injectable()
 export class UpdateInflightUseCase {
+  private readonly logger = new Logger('UpdateInflight');
   constructor(
     private readonly uow: UnitOfWork,
     private readonly balances: BalancePostingService,
@@ -116,7 +118,9 @@ export class UpdateInflightUseCase {
       ]);
       return { hold, lane };
     });
-    await this.queue.signal(lane, actId).catch(() => undefined);
+    await this.queue
+      .signal(lane, actId)
+      .catch((e: unknown) => this.logger.warn(signalFailed(lane, e)));
     return { ...hold, transactionId: u.id };
   }
 

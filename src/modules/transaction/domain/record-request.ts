@@ -1,5 +1,6 @@
 import { DomainError } from '@libs/core/domain-error';
 import { formatFloat, parseDecimal, scaleAndRound, significantDigits } from '@libs/core/decimal';
+import { parseRfc3339 } from '@libs/core/rfc3339';
 import { effectivePrecision, resolveAmounts, ResolvedAmounts } from './amounts';
 import type { MetaData, TransactionFlags } from './transaction';
 import { validationError } from './transaction.errors';
@@ -50,25 +51,41 @@ export interface TransactionDraft extends ResolvedAmounts {
   metaData: MetaData | null;
 }
 
-// YYYY-MM-DDTHH:MM:SS, optional fraction, mandatory zone (Go's RFC 3339 layout, reference §5.1).
-const SCHEDULE_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const SCHEDULE_MSG =
   "please format the scheduled date as 'YYYY-MM-DDTHH:MM:SS+00:00' (e.g., 2024-04-22T15:28:03+00:00)";
 
+/**
+ * Go's RFC 3339 layout (reference §5.1), strictly: a date that does not exist (2027-02-30, hour
+ * 24, minute 60) is refused, never rolled forward to another instant.
+ */
 function parseDate(text: string | undefined): Date | null | 'invalid' {
   if (text === undefined || text === '') return null;
-  if (!SCHEDULE_RE.test(text)) return 'invalid';
-  const d = new Date(text);
-  return Number.isNaN(d.getTime()) ? 'invalid' : d;
+  return parseRfc3339(text) ?? 'invalid';
 }
 
-function precisionOf(p: number | bigint | undefined): bigint | undefined {
+/** Big integers beyond this many digits are refused, as `precise_amount` is (libs/http/validators). */
+const MAX_PRECISION_DIGITS = 80;
+
+/**
+ * `precision` arrives as a JSON number: a float, or a bigint when written out beyond 2^53. Any
+ * number that denotes an integer exactly is taken (`1e18` as well as 1000000000000000000); a
+ * fraction is Blnk's TXN_PRECISION_NOT_INTEGER. A float beyond 2^53 is exact only when its
+ * shortest decimal form is that integer (1e18 is, 1e30 is not: the double holds
+ * 1000000000000000019884624838656), so such a float that is not is refused rather than guessed.
+ */
+function precisionOf(p: number | bigint | undefined): bigint | undefined | 'inexact' | 'too long' {
   if (p === undefined) return undefined;
-  if (typeof p === 'bigint') return p;
-  if (!Number.isSafeInteger(p)) {
+  let value: bigint;
+  if (typeof p === 'bigint') value = p;
+  else if (!Number.isInteger(p)) {
     throw new DomainError('TXN_PRECISION_NOT_INTEGER', 'precision must be an integer value');
+  } else {
+    value = BigInt(p);
+    if (!Number.isSafeInteger(p) && value.toString() !== formatFloat(p)) return 'inexact';
   }
-  return BigInt(p);
+  return (value < 0n ? -value : value).toString().length > MAX_PRECISION_DIGITS
+    ? 'too long'
+    : value;
 }
 
 function blank(s: string | undefined): boolean {
@@ -77,12 +94,18 @@ function blank(s: string | undefined): boolean {
 
 /**
  * Validation of reference §5.1, all rules evaluated together into one message, then amount
- * resolution (§5.2). Flags that Blnk persists in meta_data are written there (§5.15).
+ * resolution (§5.2). Flags are returned as flags (they become columns), never put in meta_data.
  * @throws DomainError TXN_VALIDATION_ERROR or TXN_PRECISION_NOT_INTEGER.
  */
 export function validateRecordRequest(input: RecordTransactionInput): TransactionDraft {
-  const precision = precisionOf(input.precision);
+  const precisionIn = precisionOf(input.precision);
   const e: Record<string, string> = {};
+  if (precisionIn === 'inexact') {
+    e.precision = 'precision is not exact as a float; write the integer out in digits';
+  } else if (precisionIn === 'too long') {
+    e.precision = `precision must have at most ${MAX_PRECISION_DIGITS} digits`;
+  }
+  const precision = typeof precisionIn === 'bigint' ? precisionIn : undefined;
   const amount = input.amount;
   const hasAmount = amount !== undefined && amount !== 0 && amount !== 0n;
   const hasPrecise = input.preciseAmount !== undefined;
@@ -139,13 +162,9 @@ export function validateRecordRequest(input: RecordTransactionInput): Transactio
   if (scheduledFor === 'invalid') e.scheduled_for = SCHEDULE_MSG;
   if (expiry === 'invalid') e.inflight_expiry_date = SCHEDULE_MSG;
   if (commitAt === 'invalid') e.inflight_commit_date = SCHEDULE_MSG;
-  let effectiveDate: Date | null = null;
-  if (input.effectiveDate !== undefined && input.effectiveDate !== '') {
-    effectiveDate = new Date(input.effectiveDate);
-    if (!/^\d{4}-\d{2}-\d{2}T/.test(input.effectiveDate) || Number.isNaN(effectiveDate.getTime())) {
-      e.effective_date = 'must be an RFC 3339 date-time';
-    }
-  }
+  // Blnk binds effective_date to a Go time.Time: RFC 3339 as for the other dates, fractions allowed.
+  const effectiveDate = parseDate(input.effectiveDate);
+  if (effectiveDate === 'invalid') e.effective_date = 'must be an RFC 3339 date-time';
   if (Object.keys(e).length) throw validationError(e);
 
   const resolved = resolveAmounts({
@@ -163,10 +182,8 @@ export function validateRecordRequest(input: RecordTransactionInput): Transactio
     inflightCommitDate: commitAt as Date | null,
     amountString: resolved.amountString,
   };
+  // The flags become columns of the rows; meta_data stays the client's own.
   const meta: MetaData = { ...(input.metaData ?? {}) };
-  if (flags.inflight) meta.inflight = true;
-  if (flags.atomic) meta.atomic = true;
-  if (flags.allowOverdraft) meta.allow_overdraft = true;
   return {
     ...resolved,
     currency: input.currency!,
@@ -178,7 +195,7 @@ export function validateRecordRequest(input: RecordTransactionInput): Transactio
     destinations: input.destinations,
     flags,
     scheduledFor: scheduledFor as Date | null,
-    effectiveDate,
+    effectiveDate: effectiveDate as Date | null,
     metaData: Object.keys(meta).length ? meta : input.metaData === undefined ? null : meta,
   };
 }

@@ -32,7 +32,7 @@ export class ApiKeyController {
       name: dto.name,
       owner: dto.owner,
       scopes: dto.scopes,
-      expiresAt: new Date(dto.expires_at),
+      expiresAt: parseRfc3339(dto.expires_at)!,
     });
     return presentApiKey(apiKey, secret);
   }

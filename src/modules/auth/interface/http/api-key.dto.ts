@@ -5,9 +5,9 @@ import {
   IsDefined,
   IsOptional,
   IsString,
-  Matches,
   MaxLength,
 } from 'class-validator';
+import { IsRfc3339 } from '@libs/http/validators';
 
 const STR = { message: 'must be a string' };
 
@@ -39,9 +39,8 @@ export class CreateApiKeyDto {
   @ApiProperty({ format: 'date-time', example: '2026-03-11T00:00:00Z' })
   @IsDefined({ message: 'cannot be blank' })
   @IsString(STR)
-  @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/, {
-    message: 'must be an RFC 3339 date-time such as 2026-03-11T00:00:00Z',
-  })
+  // Strict: 2027-02-30 is refused, not rolled over into March.
+  @IsRfc3339({ message: 'must be an RFC 3339 date-time such as 2026-03-11T00:00:00Z' })
   expires_at!: string;
 }
 

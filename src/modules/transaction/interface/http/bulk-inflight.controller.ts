@@ -2,7 +2,8 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { BlnkValidationPipe } from '@libs/http/validation.pipe';
 import { toBigInt } from '@libs/http/validators';
-import { BulkInflightResult, BulkInflightUseCase } from '../../application/bulk-inflight.use-case';
+import type { BulkInflightResult } from '../../application/bulk-inflight.use-case';
+import { TransactionSubmissions } from '../../application/submissions';
 import type { InflightUpdate } from '../../application/update-inflight.use-case';
 import { BulkCommitDto, BulkVoidDto } from './transaction.dto';
 import { BulkInflightResultView } from './transaction.views';
@@ -24,7 +25,7 @@ function body(results: BulkInflightResult[]): Record<string, unknown> {
 @ApiTags('transactions')
 @Controller('transactions/inflight/bulk')
 export class BulkInflightController {
-  constructor(private readonly bulk: BulkInflightUseCase) {}
+  constructor(private readonly submissions: TransactionSubmissions) {}
 
   @Post('void')
   @HttpCode(200)
@@ -56,8 +57,8 @@ export class BulkInflightController {
     skipQueue?: boolean,
     dryRun?: boolean,
   ): Promise<unknown> {
-    if (dryRun)
-      return { dry_run: true, results: (await this.bulk.preview(updates)).map(presentPreview) };
-    return body(await this.bulk.execute(updates, skipQueue === true));
+    const r = await this.submissions.settleMany(updates, { dryRun, skipQueue });
+    if (r.route === 'preview') return { dry_run: true, results: r.preview.map(presentPreview) };
+    return body(r.done);
   }
 }

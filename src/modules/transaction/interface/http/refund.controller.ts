@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { BlnkValidationPipe } from '@libs/http/validation.pipe';
-import { RefundTransactionUseCase } from '../../application/refund-transaction.use-case';
+import { TransactionSubmissions } from '../../application/submissions';
 import { RefundDto } from './transaction.dto';
 import { TransactionView } from './transaction.views';
 import { presentPreview } from './preview.presenter';
@@ -11,7 +11,7 @@ import { presentTransaction } from './transaction.presenter';
 @ApiTags('transactions')
 @Controller('refund-transaction')
 export class RefundController {
-  constructor(private readonly refunds: RefundTransactionUseCase) {}
+  constructor(private readonly submissions: TransactionSubmissions) {}
 
   @Post(':id')
   @HttpCode(201)
@@ -25,19 +25,17 @@ export class RefundController {
     @Body(new BlnkValidationPipe('GEN_VALIDATION_ERROR', { optional: true })) dto: RefundDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Record<string, unknown>> {
-    const request = {
+    const r = await this.submissions.refund({
       id,
       skipQueue: dto.skip_queue,
+      dryRun: dto.dry_run,
       description: dto.description,
       metaData: dto.meta_data,
-    };
-    if (dto.dry_run) {
+    });
+    if (r.route === 'preview') {
       void reply.status(200);
-      return presentPreview(await this.refunds.preview(request));
+      return presentPreview(r.preview);
     }
-    const rows = dto.skip_queue
-      ? await this.refunds.execute(request)
-      : await this.refunds.enqueue(request);
-    return presentTransaction(rows[0]);
+    return presentTransaction(r.done[0]);
   }
 }

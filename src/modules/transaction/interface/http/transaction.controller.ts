@@ -15,11 +15,8 @@ import { listBody } from '@libs/http/list-response';
 import { hasFilterParams, parseFilterBody, parseQueryFilters } from '@libs/http/list-query.parse';
 import { BlnkValidationPipe, validateDto } from '@libs/http/validation.pipe';
 import { toBigInt } from '@libs/http/validators';
-import { BulkTransactionsUseCase } from '../../application/bulk-transactions.use-case';
-import { RecordTransactionUseCase } from '../../application/record-transaction.use-case';
 import { TransactionQueries } from '../../application/transaction-queries.use-case';
-import { UpdateInflightUseCase } from '../../application/update-inflight.use-case';
-import { QueueTransactionUseCase } from '../../application/queue-transaction.use-case';
+import { TransactionSubmissions } from '../../application/submissions';
 import { QueueRecoveryUseCase } from '../../application/queue-recovery.use-case';
 import { formatGoDuration, parseGoDuration } from '@libs/http/go-duration';
 import { RecordTransactionInput } from '../../domain/record-request';
@@ -95,11 +92,8 @@ function bulkItems(items: unknown[]): (RecordTransactionInput | null)[] {
 @Controller('transactions')
 export class TransactionController {
   constructor(
-    private readonly record: RecordTransactionUseCase,
-    private readonly inflight: UpdateInflightUseCase,
-    private readonly bulk: BulkTransactionsUseCase,
+    private readonly submissions: TransactionSubmissions,
     private readonly queries: TransactionQueries,
-    private readonly queued: QueueTransactionUseCase,
     private readonly recovery: QueueRecoveryUseCase,
   ) {}
 
@@ -114,15 +108,12 @@ export class TransactionController {
     @Body(new BlnkValidationPipe('TXN_VALIDATION_ERROR')) dto: RecordTransactionDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Record<string, unknown>> {
-    const input = toRecordInput(dto);
-    if (dto.dry_run) {
+    const r = await this.submissions.transaction(toRecordInput(dto));
+    if (r.route === 'preview') {
       void reply.status(200);
-      return presentPreview(await this.record.preview(input));
+      return presentPreview(r.preview);
     }
-    const recorded = dto.skip_queue
-      ? await this.record.execute(input)
-      : await this.queued.execute(input);
-    return presentRecorded(recorded);
+    return presentRecorded(r.done);
   }
 
   @Post('recover')
@@ -148,18 +139,19 @@ export class TransactionController {
     @Body(new BlnkValidationPipe('TXN_VALIDATION_ERROR')) dto: BulkTransactionsDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
-    const request = {
+    const routed = await this.submissions.bulk({
       items: bulkItems(dto.transactions),
       inflight: dto.inflight,
       atomic: dto.atomic,
       skipQueue: dto.skip_queue,
       runAsync: dto.run_async,
-    };
-    if (dto.dry_run) {
+      dryRun: dto.dry_run,
+    });
+    if (routed.route === 'preview') {
       void reply.status(200);
-      return presentBulkPreview(await this.bulk.preview(request));
+      return presentBulkPreview(routed.preview);
     }
-    const r = await this.bulk.execute(request);
+    const r = routed.done;
     if (dto.run_async) {
       // Written durably already; workers apply it (reference §2.5.2: 202 "processing").
       void reply.status(202);
@@ -181,20 +173,18 @@ export class TransactionController {
     @Param('txID') id: string,
     @Body(new BlnkValidationPipe('TXN_VALIDATION_ERROR')) dto: InflightUpdateDto,
   ): Promise<Record<string, unknown>> {
-    const update = {
+    const r = await this.submissions.settle({
       id,
       status: dto.status,
       amount: dto.amount,
       preciseAmount: dto.precise_amount === undefined ? undefined : toBigInt(dto.precise_amount),
       skipQueue: dto.skip_queue,
-    };
-    if (dto.dry_run) return presentPreview(await this.inflight.preview(update));
-    if (!dto.skip_queue) {
-      // Queued (Blnk's default): the hold as it is now, marked queued (reference §2.5.4).
-      return { ...presentTransaction(await this.inflight.enqueue(update)), queued: true };
-    }
-    const children = await this.inflight.execute(update);
-    return presentTransaction(children[0]);
+      dryRun: dto.dry_run,
+    });
+    if (r.route === 'preview') return presentPreview(r.preview);
+    // Queued (Blnk's default): the hold as it is now, marked queued (reference §2.5.4).
+    if (r.route === 'queue') return { ...presentTransaction(r.done[0]), queued: true };
+    return presentTransaction(r.done[0]);
   }
 
   @Post('filter')

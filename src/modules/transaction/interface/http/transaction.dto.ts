@@ -4,38 +4,73 @@ import {
   IsArray,
   IsBoolean,
   IsDefined,
-  IsOptional,
   IsString,
+  MaxLength,
   ValidateNested,
 } from 'class-validator';
 import { BIG_INT_INPUT, META_DATA } from '@libs/http/api-types';
-import { IsBigIntLike, IsFiniteNumber, IsJsonNumber, IsJsonObject } from '@libs/http/validators';
+import {
+  IsBigIntLike,
+  IsFiniteNumber,
+  IsJsonNumber,
+  IsJsonObject,
+  NullAsAbsent,
+  OptionalNotNull,
+} from '@libs/http/validators';
 
+/*
+ * JSON null, field by field. Required strings (currency, reference, description, identifier,
+ * status, transaction_id): "cannot be blank", as Go's "" is. Amounts, precision and
+ * overdraft_limit: refused ("cannot be null"), because Go would read them as 0 or "not given" and
+ * a null commit amount would then settle the whole hold: money is never guessed. Everything else
+ * (source/destination and their lists, flags, dates, meta_data, description of a refund): null is
+ * absent, which is what Go's zero value means there too, and the usual rules then apply (a null
+ * source with no sources is "either source or sources is required").
+ *
+ * Lengths: identifiers and references go into btree indexes (at most 2704 bytes a row; a balance
+ * indicator shares one with its currency), so they are bounded well below that in characters of
+ * up to 4 bytes. A longer value would fail the insert with a 500 instead of a 400.
+ */
 const STR = { message: 'must be a string' };
 const BOOL = { message: 'must be a boolean' };
+const ID_MAX = 512;
+const CURRENCY_MAX = 64;
+const DISTRIBUTION_MAX = 100;
+const MAX_ID = MaxLength(ID_MAX, { message: `must be at most ${ID_MAX} characters` });
+const MAX_CURRENCY = MaxLength(CURRENCY_MAX, {
+  message: `must be at most ${CURRENCY_MAX} characters`,
+});
+const MAX_DISTRIBUTION = MaxLength(DISTRIBUTION_MAX, {
+  message: `must be at most ${DISTRIBUTION_MAX} characters`,
+});
+const ITEMS = { each: true, message: 'each item must be a JSON object' };
 
 export class DistributionDto {
   @ApiProperty({ description: 'Balance id or @indicator', example: 'bln_…' })
   @IsDefined({ message: 'cannot be blank' })
   @IsString(STR)
+  @MAX_ID
   identifier!: string;
 
   @ApiPropertyOptional({
     description: '"NN%", a fixed major amount such as "100.50", or "left"',
     example: '50%',
   })
-  @IsOptional()
+  @NullAsAbsent()
   @IsString(STR)
+  @MAX_DISTRIBUTION
   distribution?: string;
 
   @ApiPropertyOptional({ description: 'Fixed amount in minor units, or "left"', example: '1006' })
-  @IsOptional()
+  @NullAsAbsent()
   @IsString(STR)
+  @MAX_DISTRIBUTION
   precise_distribution?: string;
 
   @ApiPropertyOptional({ description: 'Filled on responses.' })
-  @IsOptional()
+  @NullAsAbsent()
   @IsString(STR)
+  @MAX_ID
   transaction_id?: string;
 }
 
@@ -44,12 +79,12 @@ export class RecordTransactionDto {
     description: 'Major units (float). One of amount / precise_amount.',
     example: 12.5,
   })
-  @IsOptional()
+  @OptionalNotNull()
   @IsJsonNumber()
   amount?: number | bigint;
 
   @ApiPropertyOptional(BIG_INT_INPUT)
-  @IsOptional()
+  @OptionalNotNull()
   @IsBigIntLike()
   precise_amount?: number | bigint | string;
 
@@ -57,17 +92,19 @@ export class RecordTransactionDto {
     description: 'Minor units per major unit (e.g. 100); 0 or absent = 1.',
     example: 100,
   })
-  @IsOptional()
+  @OptionalNotNull()
   @IsJsonNumber()
   precision?: number | bigint;
 
   @ApiProperty({ example: 'USD' })
   @IsDefined({ message: 'cannot be blank' })
   @IsString(STR)
+  @MAX_CURRENCY
   currency!: string;
   @ApiProperty({ example: 'ref-0001' })
   @IsDefined({ message: 'cannot be blank' })
   @IsString(STR)
+  @MAX_ID
   reference!: string;
   @ApiProperty({ example: 'Card payment' })
   @IsDefined({ message: 'cannot be blank' })
@@ -75,59 +112,69 @@ export class RecordTransactionDto {
   description!: string;
 
   @ApiPropertyOptional({ description: 'Balance id or @indicator' })
-  @IsOptional()
+  @NullAsAbsent()
   @IsString(STR)
+  @MAX_ID
   source?: string;
   @ApiPropertyOptional({ description: 'Balance id or @indicator' })
-  @IsOptional()
+  @NullAsAbsent()
   @IsString(STR)
+  @MAX_ID
   destination?: string;
 
   @ApiPropertyOptional({ type: [DistributionDto] })
-  @IsOptional()
+  @NullAsAbsent()
   @IsArray({ message: 'must be an array' })
-  @ValidateNested({ each: true })
+  @ValidateNested(ITEMS)
   @Type(() => DistributionDto)
   sources?: DistributionDto[];
 
   @ApiPropertyOptional({ type: [DistributionDto] })
-  @IsOptional()
+  @NullAsAbsent()
   @IsArray({ message: 'must be an array' })
-  @ValidateNested({ each: true })
+  @ValidateNested(ITEMS)
   @Type(() => DistributionDto)
   destinations?: DistributionDto[];
 
-  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) allow_overdraft?: boolean;
+  @ApiPropertyOptional() @NullAsAbsent() @IsBoolean(BOOL) allow_overdraft?: boolean;
   @ApiPropertyOptional({ description: 'Major units; > 0 bounds the overdraft.' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsFiniteNumber()
   overdraft_limit?: number;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) inflight?: boolean;
+  @ApiPropertyOptional() @NullAsAbsent() @IsBoolean(BOOL) inflight?: boolean;
+  // Dates are checked strictly (format and calendar) with the other rules of reference §5.1.
   @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional()
+  @NullAsAbsent()
   @IsString(STR)
   inflight_expiry_date?: string;
   @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional()
+  @NullAsAbsent()
   @IsString(STR)
   inflight_commit_date?: string;
-  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsString(STR) scheduled_for?: string;
   @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional()
+  @NullAsAbsent()
+  @IsString(STR)
+  scheduled_for?: string;
+  @ApiPropertyOptional({ format: 'date-time' })
+  @NullAsAbsent()
   @IsString(STR)
   effective_date?: string;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) skip_queue?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) atomic?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) dry_run?: boolean;
-  @ApiPropertyOptional(META_DATA) @IsOptional() @IsJsonObject() meta_data?: Record<string, unknown>;
+  @ApiPropertyOptional() @NullAsAbsent() @IsBoolean(BOOL) skip_queue?: boolean;
+  @ApiPropertyOptional() @NullAsAbsent() @IsBoolean(BOOL) atomic?: boolean;
+  @ApiPropertyOptional() @NullAsAbsent() @IsBoolean(BOOL) dry_run?: boolean;
+  @ApiPropertyOptional(META_DATA)
+  @NullAsAbsent()
+  @IsJsonObject()
+  meta_data?: Record<string, unknown>;
 
   @ApiPropertyOptional({ description: 'Accepted for Blnk compatibility and ignored.' })
-  @IsOptional()
+  @NullAsAbsent()
   @IsString(STR)
+  @MAX_ID
   balance_id?: string;
 
   @ApiPropertyOptional({ description: 'Removed in Blnk 0.15; accepted and ignored.' })
-  @IsOptional()
+  @NullAsAbsent()
   @IsJsonNumber()
   rate?: number;
 }
@@ -139,21 +186,24 @@ export class InflightUpdateDto {
   status!: string;
 
   @ApiPropertyOptional({ description: 'Major units to commit (0 or absent = all that remains).' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsFiniteNumber()
   amount?: number;
 
-  @ApiPropertyOptional(BIG_INT_INPUT) @IsOptional() @IsBigIntLike() precise_amount?:
+  @ApiPropertyOptional(BIG_INT_INPUT) @OptionalNotNull() @IsBigIntLike() precise_amount?:
     number | bigint | string;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) skip_queue?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) dry_run?: boolean;
+  @ApiPropertyOptional() @NullAsAbsent() @IsBoolean(BOOL) skip_queue?: boolean;
+  @ApiPropertyOptional() @NullAsAbsent() @IsBoolean(BOOL) dry_run?: boolean;
 }
 
 export class RefundDto {
-  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) skip_queue?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) dry_run?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsString(STR) description?: string;
-  @ApiPropertyOptional(META_DATA) @IsOptional() @IsJsonObject() meta_data?: Record<string, unknown>;
+  @ApiPropertyOptional() @NullAsAbsent() @IsBoolean(BOOL) skip_queue?: boolean;
+  @ApiPropertyOptional() @NullAsAbsent() @IsBoolean(BOOL) dry_run?: boolean;
+  @ApiPropertyOptional() @NullAsAbsent() @IsString(STR) description?: string;
+  @ApiPropertyOptional(META_DATA)
+  @NullAsAbsent()
+  @IsJsonObject()
+  meta_data?: Record<string, unknown>;
 }
 
 export class BulkTransactionsDto {
@@ -166,19 +216,19 @@ export class BulkTransactionsDto {
   transactions!: unknown[];
 
   @ApiPropertyOptional({ description: 'Forces every item inflight.' })
-  @IsOptional()
+  @NullAsAbsent()
   @IsBoolean(BOOL)
   inflight?: boolean;
   @ApiPropertyOptional({ description: 'All items or none.' })
-  @IsOptional()
+  @NullAsAbsent()
   @IsBoolean(BOOL)
   atomic?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) run_async?: boolean;
+  @ApiPropertyOptional() @NullAsAbsent() @IsBoolean(BOOL) run_async?: boolean;
   @ApiPropertyOptional({ description: 'Forces every item skip_queue.' })
-  @IsOptional()
+  @NullAsAbsent()
   @IsBoolean(BOOL)
   skip_queue?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) dry_run?: boolean;
+  @ApiPropertyOptional() @NullAsAbsent() @IsBoolean(BOOL) dry_run?: boolean;
 }
 
 export class BulkVoidDto {
@@ -186,16 +236,21 @@ export class BulkVoidDto {
   @IsDefined({ message: 'cannot be blank' })
   @IsArray({ message: 'must be an array' })
   @IsString({ each: true, message: 'must be an array of strings' })
+  @MaxLength(ID_MAX, { each: true, message: `each id must be at most ${ID_MAX} characters` })
   transaction_ids!: string[];
 
-  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) skip_queue?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) dry_run?: boolean;
+  @ApiPropertyOptional() @NullAsAbsent() @IsBoolean(BOOL) skip_queue?: boolean;
+  @ApiPropertyOptional() @NullAsAbsent() @IsBoolean(BOOL) dry_run?: boolean;
 }
 
 export class BulkCommitItemDto {
-  @ApiProperty() @IsDefined({ message: 'cannot be blank' }) @IsString(STR) transaction_id!: string;
-  @ApiPropertyOptional() @IsOptional() @IsFiniteNumber() amount?: number;
-  @ApiPropertyOptional(BIG_INT_INPUT) @IsOptional() @IsBigIntLike() precise_amount?:
+  @ApiProperty()
+  @IsDefined({ message: 'cannot be blank' })
+  @IsString(STR)
+  @MAX_ID
+  transaction_id!: string;
+  @ApiPropertyOptional() @OptionalNotNull() @IsFiniteNumber() amount?: number;
+  @ApiPropertyOptional(BIG_INT_INPUT) @OptionalNotNull() @IsBigIntLike() precise_amount?:
     number | bigint | string;
 }
 
@@ -206,10 +261,10 @@ export class BulkCommitDto {
   })
   @IsDefined({ message: 'cannot be blank' })
   @IsArray({ message: 'must be an array' })
-  @ValidateNested({ each: true })
+  @ValidateNested(ITEMS)
   @Type(() => BulkCommitItemDto)
   transactions!: BulkCommitItemDto[];
 
-  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) skip_queue?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean(BOOL) dry_run?: boolean;
+  @ApiPropertyOptional() @NullAsAbsent() @IsBoolean(BOOL) skip_queue?: boolean;
+  @ApiPropertyOptional() @NullAsAbsent() @IsBoolean(BOOL) dry_run?: boolean;
 }

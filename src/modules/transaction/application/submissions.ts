@@ -1,0 +1,121 @@
+import { Injectable } from '@nestjs/common';
+import type { RecordTransactionInput } from '../domain/record-request';
+import type { Transaction } from '../domain/transaction';
+import {
+  BulkOutcome,
+  BulkPreview,
+  BulkRequest,
+  BulkTransactionsUseCase,
+} from './bulk-transactions.use-case';
+import { BulkInflightResult, BulkInflightUseCase } from './bulk-inflight.use-case';
+import type { TransactionPreview } from './preview';
+import { QueueTransactionUseCase } from './queue-transaction.use-case';
+import { RecordedTransaction, RecordTransactionUseCase } from './record-transaction.use-case';
+import { RefundRequest, RefundTransactionUseCase } from './refund-transaction.use-case';
+import { InflightUpdate, UpdateInflightUseCase } from './update-inflight.use-case';
+
+/** How a submission asked to be handled: `dry_run`, `skip_queue`. */
+export interface SubmissionMode {
+  dryRun?: boolean;
+  skipQueue?: boolean;
+}
+
+/** Where the pipeline sent a submission, with what came back. */
+export type Routed<Done, Preview> =
+  | { route: 'preview'; preview: Preview }
+  | { route: 'post'; done: Done }
+  | { route: 'queue'; done: Done };
+
+type Routes<Done, Preview> = {
+  preview: () => Promise<Preview>;
+  post: () => Promise<Done>;
+  queue: () => Promise<Done>;
+};
+
+/**
+ * The one entry point of every money-moving request: single and split transfers, bulk batches,
+ * refunds, commits and voids of holds (one or many), queued or not, dry run or not. Each goes
+ * through the same steps: validate → prepare → route to a preview (nothing written), the
+ * synchronous posting path (`skip_queue`) or queued acceptance (the default). Controllers call
+ * this and nothing else, so what every request passes through is decided here — the place where
+ * pre-transaction hooks and idempotency keys will plug in, between prepare and route.
+ */
+@Injectable()
+export class TransactionSubmissions {
+  constructor(
+    private readonly record: RecordTransactionUseCase,
+    private readonly queued: QueueTransactionUseCase,
+    private readonly bulkUseCase: BulkTransactionsUseCase,
+    private readonly inflight: UpdateInflightUseCase,
+    private readonly bulkInflight: BulkInflightUseCase,
+    private readonly refunds: RefundTransactionUseCase,
+  ) {}
+
+  /** POST /transactions. @throws DomainError for a refused request (nothing written). */
+  transaction(
+    input: RecordTransactionInput,
+  ): Promise<Routed<RecordedTransaction, TransactionPreview>> {
+    // Validated and planned once, whatever the route; a refusal here writes nothing.
+    const prepared = this.record.prepare(input);
+    return this.route(
+      { dryRun: input.dryRun, skipQueue: input.skipQueue },
+      {
+        preview: () => this.record.preview(input),
+        post: () => this.record.post(prepared),
+        queue: () => this.queued.accept(prepared),
+      },
+    );
+  }
+
+  /** POST /transactions/bulk: the batch routes itself item by item (run_async queues). */
+  bulk(request: BulkRequest & SubmissionMode): Promise<Routed<BulkOutcome, BulkPreview>> {
+    const run = () => this.bulkUseCase.execute(request);
+    return this.route(
+      { dryRun: request.dryRun, skipQueue: request.skipQueue && !request.runAsync },
+      { preview: () => this.bulkUseCase.preview(request), post: run, queue: run },
+    );
+  }
+
+  /** PUT /transactions/inflight/:id: commit all or part of a hold, or void what remains. */
+  settle(
+    update: InflightUpdate & SubmissionMode,
+  ): Promise<Routed<Transaction[], TransactionPreview>> {
+    return this.route(update, {
+      preview: () => this.inflight.preview(update),
+      post: () => this.inflight.execute(update),
+      queue: async () => [await this.inflight.enqueue(update)],
+    });
+  }
+
+  /** POST /transactions/inflight/bulk/commit|void: each hold on its own. */
+  settleMany(
+    updates: InflightUpdate[],
+    mode: SubmissionMode,
+  ): Promise<Routed<BulkInflightResult[], TransactionPreview[]>> {
+    return this.route(mode, {
+      preview: () => this.bulkInflight.preview(updates),
+      post: () => this.bulkInflight.execute(updates, true),
+      queue: () => this.bulkInflight.execute(updates, false),
+    });
+  }
+
+  /** POST /refund-transaction/:id. */
+  refund(
+    request: RefundRequest & SubmissionMode,
+  ): Promise<Routed<Transaction[], TransactionPreview>> {
+    return this.route(request, {
+      preview: () => this.refunds.preview(request),
+      post: () => this.refunds.execute(request),
+      queue: () => this.refunds.enqueue(request),
+    });
+  }
+
+  private async route<Done, Preview>(
+    mode: SubmissionMode,
+    routes: Routes<Done, Preview>,
+  ): Promise<Routed<Done, Preview>> {
+    if (mode.dryRun) return { route: 'preview', preview: await routes.preview() };
+    if (mode.skipQueue) return { route: 'post', done: await routes.post() };
+    return { route: 'queue', done: await routes.queue() };
+  }
+}
