@@ -97,12 +97,14 @@ describe('API keys', () => {
     expect(made.json.meta_data).toEqual({ a: 1, BLNK_GENERATED_BY: k.api_key_id });
     const bare = await call('POST', '/ledgers', { name: 'no meta' });
     expect(bare.json.meta_data).toEqual({ BLNK_GENERATED_BY: k.api_key_id });
-    // A client cannot forge it.
+    // A client cannot forge it: it is an engine key, refused by name.
     const forged = await call('POST', '/ledgers', {
       name: 'forged',
       meta_data: { BLNK_GENERATED_BY: 'api_key_someone_else' },
     });
-    expect(forged.json.meta_data.BLNK_GENERATED_BY).toBe(k.api_key_id);
+    expect(forged.status).toBe(400);
+    expect(forged.json.error_detail.code).toBe('GEN_VALIDATION_ERROR');
+    expect(forged.json.error).toContain('BLNK_GENERATED_BY');
     // Filter bodies are not touched (they refuse unknown fields).
     expect((await call('POST', '/ledgers/filter', { filters: [] })).status).toBe(200);
     expect((await call('GET', `/ledgers/${made.json.ledger_id}`)).status).toBe(200);

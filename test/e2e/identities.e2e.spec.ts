@@ -272,7 +272,12 @@ describe('identities (reference §2.6) and tokenization (§9)', () => {
       await t.http('POST', `/identities/${id}/tokenize/firstName`);
       const before = (await t.http('GET', `/identities/${id}`)).json;
       // Sending back the token as read is no change; a new value is tokenized before it is stored.
-      expect((await t.http('PUT', `/identities/${id}`, before)).status).toBe(200);
+      // (meta_data.tokenized_fields is the server's: a client sending it back is refused.)
+      expect((await t.http('PUT', `/identities/${id}`, before)).status).toBe(400);
+      const { tokenized_fields: _server, ...clientMeta } = before.meta_data;
+      expect(
+        (await t.http('PUT', `/identities/${id}`, { ...before, meta_data: clientMeta })).status,
+      ).toBe(200);
       expect((await t.http('GET', `/identities/${id}`)).json.first_name).toBe(before.first_name);
       await t.http('PUT', `/identities/${id}`, { first_name: 'Augusta' });
       const after = (await t.http('GET', `/identities/${id}`)).json;
@@ -281,12 +286,17 @@ describe('identities (reference §2.6) and tokenization (§9)', () => {
         'Augusta',
       );
       // Clients cannot rewrite the server's record of what is tokenized.
+      // tokenized_fields is an engine key: sending it is refused, naming it.
       const meta = await t.http('POST', `/${id}/metadata`, {
         meta_data: { tokenized_fields: { LastName: true } },
       });
-      expect(meta.json.meta_data.tokenized_fields).toEqual({ FirstName: true });
-      await t.http('PUT', `/identities/${id}`, { meta_data: { tokenized_fields: {} } });
+      expect(meta.status).toBe(400);
+      expect(meta.json.error_detail.code).toBe('GEN_VALIDATION_ERROR');
+      expect(meta.json.error).toContain('tokenized_fields');
+      const put = await t.http('PUT', `/identities/${id}`, { meta_data: { tokenized_fields: {} } });
+      expect(put.status).toBe(400);
       expect((await t.http('GET', `/identities/${id}`)).json.meta_data).toEqual({
+        customer: 'c-1',
         tokenized_fields: { FirstName: true },
       });
     });

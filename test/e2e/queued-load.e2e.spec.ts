@@ -98,7 +98,8 @@ describe(`queued engine under load (${OPS} operations)`, () => {
     let seedRnd = 7;
     const rnd = (n: number) => {
       seedRnd = (seedRnd * 1103515245 + 12345) % 2147483648;
-      return seedRnd % n;
+      // The high bits: the low bits of this generator repeat with a short period.
+      return (seedRnd >>> 12) % n;
     };
     const queue = (kind: string, body: Record<string, unknown>, allowed = [201]) =>
       t

@@ -1,5 +1,6 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { SystemClock } from '@libs/core/clock';
+import { parseRfc3339 } from '@libs/core/rfc3339';
 import { RandomIdGenerator } from '@libs/core/ids';
 import { migrateUp } from '@libs/persistence/migrate';
 import { TypeOrmUnitOfWork } from '@libs/persistence/typeorm-unit-of-work';
@@ -45,8 +46,13 @@ const UNITS: Record<string, number> = { h: 3_600_000, d: 86_400_000 };
 /** `--expires-at <RFC 3339>` or `--expires-in <n>d|<n>h`. */
 function expiryFrom(o: ApiKeyOptions): Date {
   if (o.expiresAt) {
-    const d = new Date(o.expiresAt);
-    if (Number.isNaN(d.getTime())) throw new Error(`invalid --expires-at ${o.expiresAt}`);
+    // Strict, as on POST /api-keys: 2027-02-30 is refused, not rolled over into March.
+    const d = parseRfc3339(o.expiresAt);
+    if (!d) {
+      throw new Error(
+        `invalid --expires-at ${o.expiresAt}: give an RFC 3339 time such as 2026-03-11T00:00:00Z`,
+      );
+    }
     return d;
   }
   const m = /^(\d+)([hd])$/.exec(o.expiresIn ?? '');

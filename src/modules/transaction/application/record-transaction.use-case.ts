@@ -188,9 +188,18 @@ export class RecordTransactionUseCase {
     return rolledBack(this.uow, async (tx) => {
       const session = new PostingSession(tx, this.balances, this.transactions);
       await session.open(endpointsOf([p]));
+      // What `post` would hold it to: with queued checks, a skip_queue debit must leave queued
+      // debits covered (a queued request is applied after them, so they do not bind it).
+      const reserved =
+        this.settings.queuedChecks && p.draft.flags.skipQueue
+          ? await this.work.queuedDebits(
+              tx,
+              p.plan.legs.map((l) => session.idOf(l.source, p.draft.currency)),
+            )
+          : undefined;
       const rejection = await tryApply(async () => {
         await session.checkReferences(p.plan.legs.map((l) => l.reference));
-        this.apply(session, p);
+        this.apply(session, p, reserved);
       });
       return transactionPreview(session, p.draft, p.plan, rejection);
     });

@@ -76,7 +76,7 @@ export class UpdateInflightUseCase {
       await this.work.lockKey(tx, u.id);
       // Looked at first: a hold the worker applies in the meantime is then caught below.
       const waiting = await this.work.pendingTransaction(tx, u.id);
-      const holds = await this.transactions.lockInflight(tx, u.id);
+      const holds = await this.lockHolds(tx, u.id);
       if (await this.work.pendingAction(tx, u.id)) {
         throw new DomainError(
           'GEN_CONFLICT',
@@ -96,10 +96,14 @@ export class UpdateInflightUseCase {
         }
         hold = holds[0];
       } else {
-        // A hold accepted on the queued path and not applied yet: it will be settled after it.
-        const member = await this.transactions.findFamilyMember(u.id, tx);
+        // Holds accepted on the queued path and not applied yet (`waiting`: rows that will
+        // become holds): settled after them. `id` may name several (a batch, a split), applied
+        // at different times; the worker waits until none of them is left to apply.
+        const member =
+          (await this.transactions.findFamilyMember(u.id, tx)) ??
+          (await this.work.groupItems(tx, u.id)).find((i) => i.row)?.row;
         if (!member) throw transactionNotFound(u.id);
-        if (!waiting || !member.inflight) {
+        if (!waiting) {
           throw new DomainError(
             'TXN_NOT_INFLIGHT',
             `transaction ${u.id} is not in inflight status`,
@@ -201,9 +205,33 @@ export class UpdateInflightUseCase {
     return session;
   }
 
+  /**
+   * The INFLIGHT rows `id` names, locked: the row itself, the legs of a split or batch, the
+   * outcomes of a queued request. A split inside a queued batch is one more step away: its
+   * QUEUED legs have the split as parent, but their outcomes belong to the batch (queued_parent)
+   * and to the leg; they are the batch's holds at the split's position in it.
+   */
+  private async lockHolds(tx: Tx, id: string): Promise<Transaction[]> {
+    const rows = await this.transactions.lockInflight(tx, id);
+    if (rows.length) return rows;
+    const leg = await this.transactions.findFamilyMember(id, tx);
+    if (
+      !leg ||
+      leg.transactionId === id ||
+      leg.parentTransaction !== id ||
+      leg.batchId === null ||
+      leg.batchId === id ||
+      leg.sequence === null
+    )
+      return rows;
+    return (await this.transactions.lockInflight(tx, leg.batchId)).filter(
+      (r) => r.batchId === leg.batchId && r.sequence === leg.sequence,
+    );
+  }
+
   /** The holds `id` names (itself, or the legs of a split or batch), locked, with their history. */
   private async holds(tx: Tx, id: string): Promise<HoldState[]> {
-    const rows = await this.transactions.lockInflight(tx, id);
+    const rows = await this.lockHolds(tx, id);
     if (!rows.length) {
       const member = await this.transactions.findFamilyMember(id, tx);
       if (!member) throw transactionNotFound(id);

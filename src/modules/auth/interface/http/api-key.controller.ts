@@ -7,6 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { parseRfc3339 } from '@libs/core/rfc3339';
 import { BlnkValidationPipe } from '@libs/http/validation.pipe';
 import { ApiKeyUseCases } from '../../application/api-key.use-cases';
 import { ApiKeyView, CreateApiKeyDto } from './api-key.dto';

@@ -187,13 +187,21 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
   }
 
   async pendingTransaction(tx: Tx, id: string): Promise<boolean> {
-    const rows: unknown[] = await sql(tx).query(
-      `SELECT 1 FROM queued_work w WHERE w.kind = 'transaction' AND (w.transaction_id = $1 OR w.group_id = $1
-         OR EXISTS (SELECT 1 FROM transactions t WHERE t.transaction_id = w.transaction_id AND t.queued_parent = $1))
-       LIMIT 1`,
+    // Only rows that will become holds: a commit or void of `id` has nothing to wait for in the
+    // others (a batch may mix holds and transfers). `id` names a queued row or its group, or,
+    // through the rows' columns, a queued request, a bulk batch (queued_parent) or a split
+    // (parent_transaction of its legs, also inside a batch). Two probes, each on its own index.
+    const [{ pending }]: { pending: boolean }[] = await sql(tx).query(
+      `SELECT EXISTS (
+           SELECT 1 FROM queued_work w JOIN transactions t ON t.transaction_id = w.transaction_id
+           WHERE w.kind = 'transaction' AND t.inflight AND (w.transaction_id = $1 OR w.group_id = $1))
+         OR EXISTS (
+           SELECT 1 FROM transactions t JOIN queued_work w ON w.transaction_id = t.transaction_id
+           WHERE w.kind = 'transaction' AND t.inflight
+             AND (t.queued_parent = $1 OR t.parent_transaction = $1)) AS pending`,
       [id],
     );
-    return rows.length > 0;
+    return pending === true;
   }
 
   async dueLanes(now: Date, olderThan?: Date): Promise<{ lane: number; count: number }[]> {
