@@ -3,6 +3,7 @@ import { QueuedWork1732492800000 } from './1732492800000-queued-work';
 import { Identities1732579200000 } from './1732579200000-identities';
 import { ApiKeys1732665600000 } from './1732665600000-api-keys';
 import { EngineColumns1732838400000 } from './1732838400000-engine-columns';
+import { BlnkSchema1732924800000 } from './1732924800000-blnk-schema';
 
 /** Every migration, oldest first. Listed explicitly so source (tests) and dist run the same set. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   Identities1732579200000,
   ApiKeys1732665600000,
   EngineColumns1732838400000,
+  BlnkSchema1732924800000,
 ];

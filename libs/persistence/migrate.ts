@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { BlnkSchema1732924800000 } from '../../migrations/1732924800000-blnk-schema';
 
 // Any fixed number: processes starting together take turns instead of racing the same DDL.
 const MIGRATION_LOCK = 7_342_001;
@@ -7,6 +8,7 @@ const MIGRATION_LOCK = 7_342_001;
 export async function migrateUp(ds: DataSource): Promise<string[]> {
   await ds.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
   try {
+    await prepareMigrationTable(ds);
     const applied = await ds.runMigrations({ transaction: 'each' });
     return applied.map((m) => m.name);
   } finally {
@@ -18,8 +20,49 @@ export async function migrateUp(ds: DataSource): Promise<string[]> {
 export async function migrateDown(ds: DataSource): Promise<void> {
   await ds.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
   try {
+    await prepareMigrationTable(ds);
     await ds.undoLastMigration({ transaction: 'each' });
+    await restoreEarlierLayout(ds);
   } finally {
     await ds.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
   }
+}
+
+/**
+ * TypeORM reads `blnk.neraca_migrations` before it runs anything, so the schema must exist and a
+ * database of an earlier release (table in `public`) must have its table moved first. With the
+ * schema in place, every migration creates its objects in `blnk` (first on the search_path).
+ */
+async function prepareMigrationTable(ds: DataSource): Promise<void> {
+  const [{ schema }] = await ds.query(`SELECT to_regnamespace('blnk') IS NOT NULL AS schema`);
+  // Checked first: CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege even when it exists.
+  if (!schema) await ds.query(`CREATE SCHEMA IF NOT EXISTS blnk`);
+  await ds.query(`
+    DO $$ BEGIN
+      IF to_regclass('public.neraca_migrations') IS NOT NULL
+         AND to_regclass('blnk.neraca_migrations') IS NULL THEN
+        ALTER TABLE public.neraca_migrations SET SCHEMA blnk;
+      END IF;
+    END $$`);
+}
+
+/**
+ * Once the schema migration is reverted, the database is put back as the earlier release left
+ * it (migration table in `public`, no `blnk` unless something else lives there), so that release
+ * can run on it again.
+ */
+async function restoreEarlierLayout(ds: DataSource): Promise<void> {
+  const [{ applied }] = await ds.query(
+    `SELECT EXISTS (SELECT 1 FROM blnk.neraca_migrations WHERE name = $1) AS applied`,
+    [new BlnkSchema1732924800000().name],
+  );
+  if (applied) return;
+  await ds.query(`
+    DO $$ BEGIN
+      ALTER TABLE blnk.neraca_migrations SET SCHEMA public;
+      DROP SCHEMA blnk;
+    EXCEPTION WHEN dependent_objects_still_exist THEN
+      -- Something else lives in blnk: the schema stays, and so does the migration table.
+      RAISE NOTICE 'schema blnk is not empty; it stays, with neraca_migrations in it';
+    END $$`);
 }

@@ -240,6 +240,7 @@ describe(`queued engine under load (${OPS} operations)`, () => {
     };
     await Promise.all(Array.from({ length: CLIENTS }, client));
     expect(unexpected).toEqual([]);
+    console.log(JSON.stringify([...counts]), spends.length, orderedSplits.length);
     expect(counts.get('queued-201')).toBeGreaterThan(OPS / 2);
     expect(counts.get('queued-409')).toBeGreaterThan(0);
     // Commits, voids and refunds happened, and some were refused as already done.
@@ -267,6 +268,7 @@ describe(`queued engine under load (${OPS} operations)`, () => {
     expect(by.REJECTED).toBeGreaterThan(0);
     expect(by.APPLIED).toBeGreaterThan(0);
     expect(by.INFLIGHT).toBeGreaterThan(0);
+    console.log(JSON.stringify(by));
     expect(by.REJECTED + by.APPLIED + by.INFLIGHT).toBe(accepted.length);
 
     // Every spend found the credit accepted before it.

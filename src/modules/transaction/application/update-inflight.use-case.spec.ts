@@ -1,0 +1,176 @@
+import { BalancePostingService } from '../../balance/application/balance-posting.service';
+import { newBalance } from '../../balance/domain/balance';
+import {
+  FixedClock,
+  MemoryBalanceBook,
+  MemoryQueuedWork,
+  MemoryStore,
+  MemoryTransactionRepository,
+  MemoryUnitOfWork,
+  RecordingWorkQueue,
+  SequentialIds,
+} from '../../../../test/support/fakes/in-memory';
+import { outcomeRow } from '../domain/rows';
+import { BulkTransactionsUseCase } from './bulk-transactions.use-case';
+import { PostingSession } from './posting-session';
+import { QueueSettings } from './queue-settings';
+import { QueueTransactionUseCase } from './queue-transaction.use-case';
+import { RecordTransactionUseCase } from './record-transaction.use-case';
+import { UpdateInflightUseCase } from './update-inflight.use-case';
+
+function setup() {
+  const store = new MemoryStore();
+  const ids = new SequentialIds();
+  const clock = new FixedClock();
+  const work = new MemoryQueuedWork();
+  const queue = new RecordingWorkQueue();
+  const uow = new MemoryUnitOfWork(store);
+  const settings = new QueueSettings(4);
+  const balances = new BalancePostingService(new MemoryBalanceBook(store), ids, clock);
+  const transactions = new MemoryTransactionRepository(store);
+  const record = new RecordTransactionUseCase(
+    uow,
+    balances,
+    transactions,
+    work,
+    queue,
+    settings,
+    ids,
+    clock,
+  );
+  const queued = new QueueTransactionUseCase(
+    uow,
+    balances,
+    transactions,
+    work,
+    queue,
+    record,
+    settings,
+    ids,
+    clock,
+  );
+  const bulk = new BulkTransactionsUseCase(
+    uow,
+    balances,
+    transactions,
+    record,
+    queued,
+    work,
+    queue,
+    settings,
+    ids,
+  );
+  const inflight = new UpdateInflightUseCase(
+    uow,
+    balances,
+    transactions,
+    work,
+    queue,
+    settings,
+    ids,
+    clock,
+  );
+  for (const [id, funds] of [
+    ['bln_a', 1000n],
+    ['bln_b', 0n],
+    ['bln_c', 0n],
+  ] as const) {
+    const b = newBalance({ ledgerId: 'ldg_1', currency: 'USD' }, id, clock.now());
+    store.balances.set(id, { ...b, creditBalance: funds, balance: funds });
+  }
+  /** What a worker does with every QUEUED row: its INFLIGHT outcome, the funds held. */
+  const applyQueued = () =>
+    uow.run(async (tx) => {
+      const session = new PostingSession(tx, balances, transactions);
+      const rows = store.transactions.filter((r) => r.status === 'QUEUED');
+      await session.open(
+        [],
+        rows.flatMap((r) => [r.source, r.destination]),
+      );
+      for (const r of rows) {
+        session.transfer(outcomeRow(r, ids.next('txn'), clock.now()), {
+          allowOverdraft: false,
+          overdraftLimit: 0n,
+        });
+      }
+      await session.flush();
+    });
+  return { store, work, bulk, inflight, uow, applyQueued };
+}
+
+describe('UpdateInflightUseCase: a split hold inside a queued bulk batch', () => {
+  const batchOf = async (s: ReturnType<typeof setup>) => {
+    const expiry = '2026-01-01T00:10:00Z';
+    await s.bulk.execute({
+      inflight: true,
+      items: [
+        {
+          preciseAmount: 100n,
+          currency: 'USD',
+          reference: 'b-1',
+          description: 'd',
+          source: 'bln_a',
+          destination: 'bln_b',
+        },
+        {
+          preciseAmount: 200n,
+          currency: 'USD',
+          reference: 'b-2',
+          description: 'd',
+          source: 'bln_a',
+          destinations: [
+            { identifier: 'bln_b', distribution: '50%' },
+            { identifier: 'bln_c', distribution: 'left' },
+          ],
+          inflightExpiryDate: expiry,
+        },
+      ],
+    });
+    // The expiry targets the split's id: its QUEUED legs name it as their parent.
+    const expiryWork = s.work.items.find((w) => w.kind === 'void')!;
+    const legs = s.store.transactions.filter(
+      (r) => r.parentTransaction === expiryWork.transactionId,
+    );
+    expect(legs.map((l) => l.reference)).toEqual(['b-2_1', 'b-2_2']);
+    return expiryWork.transactionId;
+  };
+
+  it("the split's id settles the batch's holds at the split's position, and only those", async () => {
+    const s = setup();
+    const splitId = await batchOf(s);
+    await s.applyQueued();
+    const children = await s.uow.run((tx) =>
+      s.inflight.settleIn(tx, { id: splitId, status: 'void', actId: 'act_x' }),
+    );
+    expect(children.map((c) => [c.status, c.preciseAmount])).toEqual([
+      ['VOID', 100n],
+      ['VOID', 100n],
+    ]);
+    const settled = new Set(children.map((c) => c.settles));
+    const holds = s.store.transactions.filter((r) => r.status === 'INFLIGHT');
+    expect(holds.filter((h) => settled.has(h.transactionId)).map((h) => h.reference)).toEqual([
+      'b-2_1_q',
+      'b-2_2_q',
+    ]);
+    expect(s.store.balances.get('bln_a')).toMatchObject({
+      balance: 1000n,
+      inflightDebitBalance: 100n,
+    });
+  });
+
+  it('the dry run of a commit by the split id sees the same holds', async () => {
+    const s = setup();
+    const splitId = await batchOf(s);
+    await s.applyQueued();
+    const preview = await s.inflight.preview({ id: splitId, status: 'commit' });
+    expect(preview).toMatchObject({ wouldApply: true, preciseAmount: 200n });
+  });
+
+  it('before the legs are applied, the split id is not inflight yet (nothing is settled)', async () => {
+    const s = setup();
+    const splitId = await batchOf(s);
+    await expect(
+      s.uow.run((tx) => s.inflight.settleIn(tx, { id: splitId, status: 'void' })),
+    ).rejects.toMatchObject({ code: 'TXN_NOT_INFLIGHT' });
+  });
+});
