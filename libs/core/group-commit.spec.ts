@@ -95,4 +95,54 @@ describe('GroupCommit', () => {
     expect(peak).toBeLessThanOrEqual(2);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(3);
   });
+
+  it('falls back one request at a time in the failed batch slot, and reports the failure', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const failures: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const gc = new GroupCommit<number, number>({
+      maxBatch: 10,
+      maxConcurrent: 1,
+      runBatch: async () => {
+        throw new Error('aborted');
+      },
+      runOne: async (x) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        if (x === 0) await gate;
+        await new Promise((r) => setTimeout(r, 1));
+        inFlight--;
+        return x;
+      },
+      onBatchError: (_e, n) => failures.push(n),
+    });
+    const first = gc.submit(0);
+    const rest = [1, 2, 3, 4].map((x) => gc.submit(x));
+    release();
+    expect(await Promise.all([first, ...rest])).toEqual([0, 1, 2, 3, 4]);
+    expect(failures).toEqual([4]);
+    expect(most).toBe(1);
+  });
+
+  it('refuses at once when too many requests wait', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const gc = new GroupCommit<number, number>({
+      maxBatch: 10,
+      maxConcurrent: 1,
+      maxWaiting: 2,
+      runBatch: async (xs) => xs.map((value) => ({ ok: true as const, value })),
+      runOne: async (x) => {
+        await gate;
+        return x;
+      },
+    });
+    const running = gc.submit(0);
+    const waiting = [gc.submit(1), gc.submit(2)];
+    await expect(gc.submit(3)).rejects.toMatchObject({ code: 'QUEUE_BACKPRESSURE' });
+    release();
+    expect(await Promise.all([running, ...waiting])).toEqual([0, 1, 2]);
+  });
 });

@@ -1,3 +1,5 @@
+import { DomainError } from './domain-error';
+
 export type Outcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
 
 export interface GroupCommitOptions<I, O> {
@@ -9,6 +11,10 @@ export interface GroupCommitOptions<I, O> {
   runBatch(inputs: I[]): Promise<Outcome<O>[]>;
   /** Applies one request on its own: the path a lone request takes, and the fallback. */
   runOne(input: I): Promise<O>;
+  /** Most requests waiting for a slot; past it, a request is refused at once (0 = no bound). */
+  maxWaiting?: number;
+  /** Told when a whole batch failed (its requests are then retried one by one). */
+  onBatchError?(error: unknown, size: number): void;
 }
 
 interface Waiting<I, O> {
@@ -23,7 +29,9 @@ interface Waiting<I, O> {
  * slot runs at once, alone, so an idle server adds no delay; under load, round trips and commits
  * are shared by a whole batch instead of paid per request. If a batch fails as a whole (a
  * statement failed, which aborts the database transaction), every request in it is retried on
- * its own, so one request's failure never becomes another's.
+ * its own, one after the other in the batch's slot, so one request's failure never becomes
+ * another's. The waiting line is bounded, so a stalled database turns into quick refusals rather
+ * than an unbounded pile of requests in memory.
  */
 export class GroupCommit<I, O> {
   private readonly waiting: Waiting<I, O>[] = [];
@@ -32,6 +40,15 @@ export class GroupCommit<I, O> {
   constructor(private readonly opts: GroupCommitOptions<I, O>) {}
 
   submit(input: I): Promise<O> {
+    const bound = this.opts.maxWaiting ?? 0;
+    if (bound > 0 && this.waiting.length >= bound) {
+      return Promise.reject(
+        new DomainError(
+          'QUEUE_BACKPRESSURE',
+          'too many requests are waiting for the database, try again later',
+        ),
+      );
+    }
     return new Promise<O>((resolve, reject) => {
       this.waiting.push({ input, resolve, reject });
       this.pump();
@@ -54,7 +71,8 @@ export class GroupCommit<I, O> {
       let outcomes: Outcome<O>[] | undefined;
       try {
         outcomes = await this.opts.runBatch(batch.map((w) => w.input));
-      } catch {
+      } catch (e) {
+        this.opts.onBatchError?.(e, batch.length);
         outcomes = undefined;
       }
       if (outcomes) {
@@ -62,14 +80,14 @@ export class GroupCommit<I, O> {
         return;
       }
     }
-    await Promise.all(
-      batch.map(async (w) => {
-        try {
-          w.resolve(await this.opts.runOne(w.input));
-        } catch (e) {
-          w.reject(e);
-        }
-      }),
-    );
+    // One after the other, in arrival order: the batch holds one slot (one connection), and its
+    // fallback must not take more than that.
+    for (const w of batch) {
+      try {
+        w.resolve(await this.opts.runOne(w.input));
+      } catch (e) {
+        w.reject(e);
+      }
+    }
   }
 }

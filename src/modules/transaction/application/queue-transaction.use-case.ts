@@ -69,6 +69,10 @@ export class QueueTransactionUseCase {
     ...GROUP_COMMIT,
     runOne: async (p) => (await this.acceptAll([p]))[0],
     runBatch: async (ps) => (await this.acceptAll(ps)).map((value) => ({ ok: true, value })),
+    onBatchError: (e, n) =>
+      this.logger.warn(
+        `a batch of ${n} queued accepts failed as a whole; retrying each: ${String(e)}`,
+      ),
   });
 
   /** The queued route of the submission pipeline (the default). */

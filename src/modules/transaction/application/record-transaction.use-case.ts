@@ -71,7 +71,7 @@ interface SyncRequest {
 }
 
 /** Group commit of single requests (synchronous and queued accepts): batches in flight, requests per batch. */
-export const GROUP_COMMIT = { maxConcurrent: 2, maxBatch: 100 };
+export const GROUP_COMMIT = { maxConcurrent: 2, maxBatch: 100, maxWaiting: 10000 };
 
 @Injectable()
 export class RecordTransactionUseCase {
@@ -80,6 +80,8 @@ export class RecordTransactionUseCase {
     ...GROUP_COMMIT,
     runOne: (r) => this.uow.run((tx) => this.applyOne(tx, r)),
     runBatch: (rs) => this.uow.run((tx) => this.applyMany(tx, rs)),
+    onBatchError: (e, n) =>
+      this.logger.warn(`a batch of ${n} transfers failed as a whole; retrying each: ${String(e)}`),
   });
 
   constructor(
