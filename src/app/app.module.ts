@@ -15,6 +15,7 @@ import { LedgerModule } from '../modules/ledger/ledger.module';
 import { MetadataModule } from '../modules/metadata/metadata.module';
 import { SystemModule } from '../modules/system/system.module';
 import { TransactionModule } from '../modules/transaction/transaction.module';
+import { QueuedAmountsModule } from '../modules/transaction/queued-amounts.module';
 import { WorkQueue } from '../modules/transaction/application/ports/work-queue';
 import { QueueSettings } from '../modules/transaction/application/queue-settings';
 
@@ -55,6 +56,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         KernelModule.with(deps),
+        QueuedAmountsModule,
         SystemModule,
         LedgerModule,
         BalanceModule,

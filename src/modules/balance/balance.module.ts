@@ -5,8 +5,6 @@ import { BalanceUseCases } from './application/balance.use-cases';
 import { BalanceBook } from './application/ports/balance-book';
 import { BalanceRepository } from './application/ports/balance.repository';
 import { IdentityDirectory } from './application/ports/identity-directory';
-import { QueuedAmounts } from './application/ports/queued-amounts';
-import { QueuedAmountsPg } from './infrastructure/postgres/queued-amounts.pg';
 import { BalanceBookPg } from './infrastructure/postgres/balance-book.pg';
 import { BalancePgRepository } from './infrastructure/postgres/balance.pg-repository';
 import { IdentityDirectoryPg } from './infrastructure/postgres/identity-directory.pg';
@@ -21,7 +19,6 @@ import { BalanceController } from './interface/http/balance.controller';
     { provide: BalanceRepository, useClass: BalancePgRepository },
     { provide: BalanceBook, useClass: BalanceBookPg },
     { provide: IdentityDirectory, useClass: IdentityDirectoryPg },
-    { provide: QueuedAmounts, useClass: QueuedAmountsPg },
   ],
   exports: [BalanceUseCases, BalancePostingService],
 })
