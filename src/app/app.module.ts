@@ -14,7 +14,10 @@ import type { TokenKeyProvider } from '../modules/identity/application/ports/tok
 import { LedgerModule } from '../modules/ledger/ledger.module';
 import { MetadataModule } from '../modules/metadata/metadata.module';
 import { SystemModule } from '../modules/system/system.module';
-import { TransactionModule } from '../modules/transaction/transaction.module';
+import {
+  TransactionCoreModule,
+  TransactionModule,
+} from '../modules/transaction/transaction.module';
 import { QueuedAmountsModule } from '../modules/transaction/queued-amounts.module';
 import { WorkQueue } from '../modules/transaction/application/ports/work-queue';
 import { QueueSettings } from '../modules/transaction/application/queue-settings';
@@ -28,23 +31,38 @@ export interface AppDependencies {
   tokenKeys?: TokenKeyProvider;
 }
 
+/** What a worker process needs: no HTTP, no authentication. */
+export type WorkerDependencies = Pick<
+  AppDependencies,
+  'dataSource' | 'workQueue' | 'queueSettings'
+>;
+
 /** Shared kernel bindings every module may inject: the database, the unit of work, ids, time. */
 @Global()
 @Module({})
 class KernelModule {
-  static with(deps: AppDependencies): DynamicModule {
+  static with(deps: WorkerDependencies & { auth?: AuthSettings }): DynamicModule {
+    const auth = deps.auth ? [{ provide: AuthSettings, useValue: deps.auth }] : [];
     return {
       module: KernelModule,
       providers: [
+        ...auth,
         { provide: DataSource, useValue: deps.dataSource },
-        { provide: AuthSettings, useValue: deps.auth },
         { provide: WorkQueue, useValue: deps.workQueue },
         { provide: QueueSettings, useValue: deps.queueSettings },
         { provide: UnitOfWork, useClass: TypeOrmUnitOfWork },
         { provide: IdGenerator, useClass: RandomIdGenerator },
         { provide: Clock, useClass: SystemClock },
       ],
-      exports: [DataSource, AuthSettings, WorkQueue, QueueSettings, UnitOfWork, IdGenerator, Clock],
+      exports: [
+        ...(deps.auth ? [AuthSettings] : []),
+        DataSource,
+        WorkQueue,
+        QueueSettings,
+        UnitOfWork,
+        IdGenerator,
+        Clock,
+      ],
     };
   }
 }
@@ -67,6 +85,20 @@ export class AppModule {
         AuthModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorEnvelopeFilter }],
+    };
+  }
+}
+
+/**
+ * `neraca workers`: the queued engine alone. No controllers, no HTTP, no authentication: only
+ * what draining lanes needs.
+ */
+@Module({})
+export class WorkerModule {
+  static forRoot(deps: WorkerDependencies): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [KernelModule.with(deps), QueuedAmountsModule, TransactionCoreModule],
     };
   }
 }

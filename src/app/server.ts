@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { LogLevel } from '@nestjs/common';
+import { INestApplicationContext, LogLevel } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '@libs/persistence/data-source';
@@ -13,9 +13,10 @@ import { MasterKey, resolveMasterKey } from './master-key';
 import { resolveTokenizationKeys, TokenizationKeys } from './tokenization-keys';
 import { createWorkQueue, queueSettingsFrom, startBackgroundWork } from './background';
 import { InProcessWorkQueue } from '../modules/transaction/infrastructure/memory/in-process-work-queue';
+import { WorkQueue } from '../modules/transaction/application/ports/work-queue';
 import { QueuedWorkPgRepository } from '../modules/transaction/infrastructure/postgres/queued-work.pg-repository';
 import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app.module';
+import { WorkerModule } from './app.module';
 
 export interface Database {
   dataSource: DataSource;
@@ -83,6 +84,8 @@ export async function startServer(
   logLevels?: LogLevel[] | false,
 ): Promise<RunningServer> {
   const db = await openDatabase(config);
+  let opened: { app?: NestFastifyApplication; workQueue?: WorkQueue; stop?: () => Promise<void> } =
+    {};
   try {
     await migrateUp(db.dataSource);
     const masterKey = resolveMasterKey(
@@ -97,6 +100,7 @@ export async function startServer(
     const tokenization = resolveTokenizationKeys(config, resolve(config.get<string>('data_dir')));
     await claimLaneCount(db.dataSource, config);
     const workQueue = createWorkQueue(config);
+    opened = { workQueue };
     const app = await createHttpApp({
       dataSource: db.dataSource,
       tokenKeys: tokenization.keys,
@@ -106,10 +110,12 @@ export async function startServer(
       bodyLimitMb: config.get<number>('server.max_request_body_size_mb'),
       logLevels,
     });
+    opened.app = app;
     const inProcessWorkers = workQueue instanceof InProcessWorkQueue;
     const stopBackground = inProcessWorkers
       ? await startBackgroundWork(app)
       : async () => undefined;
+    opened.stop = stopBackground;
     await app.listen(config.get<number>('server.port'), config.get<string>('server.host'));
     if (auth.secure) masterKey.persist();
     const address = app.getHttpServer().address();
@@ -130,6 +136,10 @@ export async function startServer(
       },
     };
   } catch (e) {
+    // A failed start (a port in use, say) closes everything it had opened, in reverse order.
+    await opened.stop?.().catch(() => undefined);
+    await opened.app?.close().catch(() => undefined);
+    await opened.workQueue?.close().catch(() => undefined);
     await db.close();
     throw e;
   }
@@ -166,29 +176,32 @@ export async function startWorkers(
   }
   const db = await openDatabase(config);
   const workQueue = createWorkQueue(config);
+  let app: INestApplicationContext | undefined;
   try {
     await migrateUp(db.dataSource);
     await claimLaneCount(db.dataSource, config);
-    const app = await NestFactory.createApplicationContext(
-      AppModule.forRoot({
+    app = await NestFactory.createApplicationContext(
+      WorkerModule.forRoot({
         dataSource: db.dataSource,
-        auth: new AuthSettings(true, ''),
         workQueue,
         queueSettings: queueSettingsFrom(config),
       }),
       { logger: logLevels ?? ['error', 'warn'] },
     );
     const stop = await startBackgroundWork(app);
+    const started = app;
     return {
       async close() {
         await stop();
-        await app.close();
+        await started.close();
         await workQueue.close();
         await db.close();
       },
     };
   } catch (e) {
-    await workQueue.close();
+    // A failed start closes everything it had opened, in reverse order.
+    await app?.close().catch(() => undefined);
+    await workQueue.close().catch(() => undefined);
     await db.close();
     throw e;
   }

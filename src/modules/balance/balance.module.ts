@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { LedgerModule } from '../ledger/ledger.module';
+import { LedgerCoreModule } from '../ledger/ledger.module';
 import { BalancePostingService } from './application/balance-posting.service';
 import { BalanceUseCases } from './application/balance.use-cases';
 import { BalanceBook } from './application/ports/balance-book';
@@ -10,9 +10,9 @@ import { BalancePgRepository } from './infrastructure/postgres/balance.pg-reposi
 import { IdentityDirectoryPg } from './infrastructure/postgres/identity-directory.pg';
 import { BalanceController } from './interface/http/balance.controller';
 
+/** Balances without HTTP: what workers and the transaction module need. */
 @Module({
-  imports: [LedgerModule],
-  controllers: [BalanceController],
+  imports: [LedgerCoreModule],
   providers: [
     BalanceUseCases,
     BalancePostingService,
@@ -21,5 +21,12 @@ import { BalanceController } from './interface/http/balance.controller';
     { provide: IdentityDirectory, useClass: IdentityDirectoryPg },
   ],
   exports: [BalanceUseCases, BalancePostingService],
+})
+export class BalanceCoreModule {}
+
+@Module({
+  imports: [BalanceCoreModule, LedgerCoreModule],
+  controllers: [BalanceController],
+  exports: [BalanceCoreModule],
 })
 export class BalanceModule {}

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { BalanceModule } from '../balance/balance.module';
+import { BalanceCoreModule } from '../balance/balance.module';
 import { TransactionRepository } from './application/ports/transaction.repository';
 import { RecordTransactionUseCase } from './application/record-transaction.use-case';
 import { TransactionQueries } from './application/transaction-queries.use-case';
@@ -18,9 +18,9 @@ import { QueuedWorkRepository } from './application/ports/queued-work.repository
 import { QueuedWorkPgRepository } from './infrastructure/postgres/queued-work.pg-repository';
 import { TransactionSubmissions } from './application/submissions';
 
+/** The engine without HTTP: the submission pipeline, the queued engine, reads. Workers run this. */
 @Module({
-  imports: [BalanceModule],
-  controllers: [BulkInflightController, TransactionController, RefundController],
+  imports: [BalanceCoreModule],
   providers: [
     TransactionSubmissions,
     RecordTransactionUseCase,
@@ -36,5 +36,12 @@ import { TransactionSubmissions } from './application/submissions';
     { provide: TransactionRepository, useClass: TransactionPgRepository },
   ],
   exports: [TransactionSubmissions, TransactionQueries, DrainLaneUseCase, QueueRecoveryUseCase],
+})
+export class TransactionCoreModule {}
+
+@Module({
+  imports: [TransactionCoreModule],
+  controllers: [BulkInflightController, TransactionController, RefundController],
+  exports: [TransactionCoreModule],
 })
 export class TransactionModule {}
