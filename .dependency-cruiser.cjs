@@ -47,6 +47,25 @@ module.exports = {
       to: { path: '^src/modules/([^/]+)/infrastructure/', pathNot: '^src/modules/$1/' },
     },
     {
+      name: 'no-foreign-internals',
+      comment:
+        "A module uses another module's exported use cases and services, and its ports, never " +
+        "the rest of its domain/ or application/. The one published model: the balance " +
+        'arithmetic (domain/balance.ts) that the transaction engine posts with.',
+      severity: 'error',
+      from: { path: '^src/modules/([^/]+)/' },
+      to: {
+        path: '^src/modules/([^/]+)/(domain|application)/',
+        pathNot: [
+          '^src/modules/$1/',
+          '\\.use-cases?\\.ts$',
+          '\\.service\\.ts$',
+          '/application/ports/',
+          '^src/modules/balance/domain/balance\\.ts$',
+        ],
+      },
+    },
+    {
       name: 'libs-do-not-know-modules',
       severity: 'error',
       from: { path: '^libs/' },
