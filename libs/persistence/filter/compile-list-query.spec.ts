@@ -3,7 +3,10 @@ import { DomainError } from '@libs/core/domain-error';
 import { FieldFilter, FilterOperator, ListQuery, plainList } from '@libs/core/list-query';
 import { createTestDatabase, openDataSource, TestDatabase } from '../../../test/support/database';
 import { compileListQuery } from './compile-list-query';
-import { BALANCES_TABLE, LEDGERS_TABLE, TableSpec, TRANSACTIONS_TABLE } from './table-spec';
+import type { TableSpec } from './table-spec';
+import { BALANCES_TABLE } from '../../../src/modules/balance/infrastructure/postgres/balance.table';
+import { LEDGERS_TABLE } from '../../../src/modules/ledger/infrastructure/postgres/ledger.table';
+import { TRANSACTIONS_TABLE } from '../../../src/modules/transaction/infrastructure/postgres/transaction.table';
 
 const ID_COLUMN = new Map<TableSpec, string>([
   [LEDGERS_TABLE, 'ledger_id'],

@@ -4,7 +4,7 @@ import { DomainError } from '@libs/core/domain-error';
 import { stringifyJson } from '@libs/core/json';
 import type { ListQuery, Page } from '@libs/core/list-query';
 import type { Tx } from '@libs/core/unit-of-work';
-import { BALANCES_TABLE } from '@libs/persistence/filter/table-spec';
+import { BALANCES_TABLE } from './balance.table';
 import { runListQuery } from '@libs/persistence/list';
 import { isForeignKeyViolation, isUniqueViolation, sql, constraintOf } from '@libs/persistence/tx';
 import type { Balance, MetaData } from '../../domain/balance';

@@ -4,7 +4,7 @@ import { DomainError } from '@libs/core/domain-error';
 import { stringifyJson } from '@libs/core/json';
 import type { ListQuery, Page } from '@libs/core/list-query';
 import type { Tx } from '@libs/core/unit-of-work';
-import { LEDGERS_TABLE } from '@libs/persistence/filter/table-spec';
+import { LEDGERS_TABLE } from './ledger.table';
 import { runListQuery } from '@libs/persistence/list';
 import { isUniqueViolation, sql } from '@libs/persistence/tx';
 import type { Ledger, MetaData } from '../../domain/ledger';

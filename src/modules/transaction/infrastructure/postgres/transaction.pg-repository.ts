@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { stringifyJson } from '@libs/core/json';
 import type { ListQuery, Page } from '@libs/core/list-query';
 import type { Tx } from '@libs/core/unit-of-work';
-import { TRANSACTIONS_TABLE } from '@libs/persistence/filter/table-spec';
+import { TRANSACTIONS_TABLE } from './transaction.table';
 import { runListQuery } from '@libs/persistence/list';
 import { isUniqueViolation, sql } from '@libs/persistence/tx';
 import type { MetaData, Transaction } from '../../domain/transaction';
