@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@libs/core/domain-error';
+import { bulkEmpty, bulkTooLarge } from '../domain/transaction.errors';
 import type { TransactionPreview } from './preview';
 import { InflightUpdate, UpdateInflightUseCase } from './update-inflight.use-case';
 
@@ -12,7 +13,8 @@ export interface BulkInflightResult {
   message?: string;
 }
 
-const FAILURE_CODES: Record<string, string> = {
+/** The per-item codes of reference §2.5.5 (not error codes: Blnk's bulk result vocabulary). */
+const ITEM_CODES: Record<string, string> = {
   TXN_NOT_FOUND: 'NOT_FOUND',
   TXN_ALREADY_VOIDED: 'ALREADY_VOIDED',
   TXN_ALREADY_COMMITTED: 'ALREADY_COMMITTED',
@@ -55,7 +57,7 @@ export class BulkInflightUseCase {
           results.push({
             transactionId: u.id,
             status: 'failed',
-            code: FAILURE_CODES[e.code] ?? 'INTERNAL_ERROR',
+            code: ITEM_CODES[e.code] ?? 'INTERNAL_ERROR',
             message: e.message,
           });
         }
@@ -72,12 +74,9 @@ export class BulkInflightUseCase {
   }
 
   private check(updates: InflightUpdate[]): void {
-    if (!updates.length) throw new DomainError('TXN_BULK_EMPTY', 'transactions cannot be empty');
+    if (!updates.length) throw bulkEmpty();
     if (updates.length > BULK_INFLIGHT_LIMIT) {
-      throw new DomainError(
-        'TXN_BULK_LIMIT_EXCEEDED',
-        `at most ${BULK_INFLIGHT_LIMIT} transactions per request`,
-      );
+      throw bulkTooLarge(`at most ${BULK_INFLIGHT_LIMIT} transactions per request`);
     }
   }
 }

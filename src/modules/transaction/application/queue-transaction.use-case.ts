@@ -1,15 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@libs/core/clock';
-import { DomainError } from '@libs/core/domain-error';
 import { GroupCommit } from '@libs/core/group-commit';
 import { IdGenerator } from '@libs/core/ids';
 import { Tx, UnitOfWork } from '@libs/core/unit-of-work';
 import { BalancePostingService } from '../../balance/application/balance-posting.service';
 import { queuedRow } from '../domain/rows';
 import { laneOf } from '../domain/lane';
-import type { RecordTransactionInput } from '../domain/record-request';
 import type { Transaction } from '../domain/transaction';
 import {
+  queueBackpressure,
   balanceMissing,
   currencyMismatch,
   duplicateReference,
@@ -97,10 +96,7 @@ export class QueueTransactionUseCase {
       this.settings.maxPending > 0 &&
       (await this.work.pendingCount()) >= this.settings.maxPending
     ) {
-      throw new DomainError(
-        'QUEUE_BACKPRESSURE',
-        'queue backpressure: too much work is waiting, try again later',
-      );
+      throw queueBackpressure();
     }
     const signals: Signal[] = [];
     const rows = await this.uow.run(async (tx) => {

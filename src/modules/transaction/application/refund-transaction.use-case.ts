@@ -1,12 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { signalFailed } from './signals';
 import { Clock } from '@libs/core/clock';
-import { DomainError } from '@libs/core/domain-error';
 import { IdGenerator } from '@libs/core/ids';
 import { rolledBack, Tx, UnitOfWork } from '@libs/core/unit-of-work';
 import { BalancePostingService } from '../../balance/application/balance-posting.service';
 import type { MetaData, Transaction } from '../domain/transaction';
-import { alreadyRefunded, transactionNotFound } from '../domain/transaction.errors';
+import {
+  alreadyRefunded,
+  isItselfARefund,
+  notRefundable,
+  transactionNotFound,
+} from '../domain/transaction.errors';
 import { refundRow } from '../domain/rows';
 import { TransactionRepository } from './ports/transaction.repository';
 import { QueuedWorkRepository } from './ports/queued-work.repository';
@@ -135,12 +139,9 @@ export class RefundTransactionUseCase {
     const member = await this.transactions.findFamilyMember(id, tx);
     if (!member) throw transactionNotFound(id);
     if (member.refundOf !== null && member.transactionId === id) {
-      throw new DomainError('GEN_BAD_REQUEST', `transaction ${id} is itself a refund`);
+      throw isItselfARefund(id);
     }
-    throw new DomainError(
-      'GEN_BAD_REQUEST',
-      `transaction ${id} cannot be refunded in status ${member.status} (only APPLIED transactions can)`,
-    );
+    throw notRefundable(id, member.status);
   }
 
   private async reverse(

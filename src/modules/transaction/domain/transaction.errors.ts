@@ -41,3 +41,32 @@ export const currencyMismatch = (balanceId: string, balanceCurrency: string, cur
 
 export const alreadyRefunded = (id: string) =>
   new DomainError('GEN_CONFLICT', `transaction ${id} has already been refunded`);
+
+export const queueBackpressure = () =>
+  new DomainError(
+    'QUEUE_BACKPRESSURE',
+    'queue backpressure: too much work is waiting, try again later',
+  );
+
+export const isItselfARefund = (id: string) =>
+  new DomainError('GEN_BAD_REQUEST', `transaction ${id} is itself a refund`);
+
+export const notRefundable = (id: string, status: string) =>
+  new DomainError(
+    'GEN_BAD_REQUEST',
+    `transaction ${id} cannot be refunded in status ${status} (only APPLIED transactions can)`,
+  );
+
+export const bulkEmpty = () => new DomainError('TXN_BULK_EMPTY', 'transactions cannot be empty');
+
+export const bulkTooLarge = (message: string) =>
+  new DomainError('TXN_BULK_LIMIT_EXCEEDED', message);
+
+/** A bulk item that fails request validation, named by its 0-based index. */
+export const bulkItemInvalid = (index: number, message: string) =>
+  new DomainError(
+    'TXN_VALIDATION_ERROR',
+    `transactions[${index}]: ${message}`,
+    { index },
+    'errors',
+  );

@@ -9,7 +9,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { DomainError } from '@libs/core/domain-error';
+import { bulkItemInvalid } from '../../domain/transaction.errors';
 import { FilterRequestDto } from '@libs/http/filter-request.dto';
 import { listBody } from '@libs/http/list-response';
 import { hasFilterParams, parseFilterBody, parseQueryFilters } from '@libs/http/list-query.parse';
@@ -67,21 +67,11 @@ function bulkItems(items: unknown[]): (RecordTransactionInput | null)[] {
   return items.map((item, i) => {
     if (item === null) return null;
     if (typeof item !== 'object' || Array.isArray(item)) {
-      throw new DomainError(
-        'TXN_VALIDATION_ERROR',
-        `transactions[${i}]: must be a JSON object`,
-        { index: i },
-        'errors',
-      );
+      throw bulkItemInvalid(i, 'must be a JSON object');
     }
     const dto = validateDto(RecordTransactionDto, item);
     if (typeof dto === 'string') {
-      throw new DomainError(
-        'TXN_VALIDATION_ERROR',
-        `transactions[${i}]: ${dto}`,
-        { index: i },
-        'errors',
-      );
+      throw bulkItemInvalid(i, dto);
     }
     return toRecordInput(dto);
   });
