@@ -107,7 +107,8 @@ describe('queued bulk batches', () => {
       transactions: [item(a, b, 1, 'qb5-1'), item(a, b, 1, 'qb5-1')],
     });
     expect(r.status).toBe(409);
-    expect(r.json.error_detail.details).toMatchObject({ index: 0 });
+    // The later of the two items is the duplicate.
+    expect(r.json.error_detail.details).toMatchObject({ index: 1 });
     expect((await t.http('GET', '/transactions/reference/qb5-1')).status).toBe(404);
   });
 });

@@ -20,7 +20,7 @@ import { RecordTransactionUseCase } from './record-transaction.use-case';
 /** Queued debits not applied yet, per balance, as `enable_queued_checks` sees them. */
 class ReservingQueuedWork extends MemoryQueuedWork {
   debits = new Map<string, bigint>();
-  async queuedDebits(_tx: Tx, ids: string[]): Promise<Map<string, bigint>> {
+  override async queuedDebits(_tx?: Tx, ids: string[] = []): Promise<Map<string, bigint>> {
     return new Map([...this.debits].filter(([id]) => ids.includes(id)));
   }
 }

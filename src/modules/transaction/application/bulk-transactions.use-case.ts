@@ -178,11 +178,13 @@ export class BulkTransactionsUseCase {
 
   /** After the commit: a lost signal only delays the work until the sweep finds it. */
   private async signal(dated: NewWorkItem[]): Promise<void> {
-    for (const w of dated) {
-      await this.queue
-        .signal(w.lane, w.workId, w.runAt)
-        .catch((e: unknown) => this.logger.warn(signalFailed(w.lane, e)));
-    }
+    await Promise.all(
+      dated.map((w) =>
+        this.queue
+          .signal(w.lane, w.workId, w.runAt)
+          .catch((e: unknown) => this.logger.warn(signalFailed(w.lane, e))),
+      ),
+    );
   }
 
   /** Dry run: every item projected in order on the same (rolled back) balances. */

@@ -21,7 +21,7 @@ function errorOf(input: RecordTransactionInput): DomainError {
 }
 
 describe('validateRecordRequest', () => {
-  it('resolves amount × precision and writes flags to meta_data', () => {
+  it('resolves amount × precision, and keeps flags as flags (never in meta_data)', () => {
     const d = validateRecordRequest({
       ...base,
       amount: 1.005,
@@ -30,7 +30,8 @@ describe('validateRecordRequest', () => {
     });
     expect(d.preciseAmount).toBe(101n);
     expect(d.amount).toBe('1.005');
-    expect(d.metaData).toEqual({ inflight: true, allow_overdraft: true });
+    expect(d.flags).toMatchObject({ inflight: true, allowOverdraft: true });
+    expect(d.metaData).toBeNull();
   });
 
   it('derives the exact major amount from precise_amount', () => {

@@ -85,7 +85,11 @@ export abstract class QueuedWorkRepository {
   abstract remove(tx: Tx, workIds: string[]): Promise<void>;
   /** Commit / void work already waiting for this id (a second one is refused). */
   abstract pendingAction(tx: Tx, transactionId: string): Promise<boolean>;
-  /** Whether the QUEUED rows of this id (or its legs) still wait to be applied. */
+  /**
+   * Whether rows that will become holds, named by this id, still wait to be applied: the row, its
+   * group, the rows of a queued request or batch (queued_parent), the legs of a split
+   * (parent_transaction).
+   */
   abstract pendingTransaction(tx: Tx, id: string): Promise<boolean>;
   /** Lanes with work due at `now` (older than `olderThan` when given), and how many rows. */
   abstract dueLanes(now: Date, olderThan?: Date): Promise<{ lane: number; count: number }[]>;

@@ -32,7 +32,10 @@ export abstract class TransactionRepository {
   abstract lockRefundable(tx: Tx, id: string): Promise<Transaction[]>;
   /** Which of `ids` a refund already reverses (queued or applied). */
   abstract refunded(tx: Tx, ids: string[]): Promise<Set<string>>;
-  /** The row `id`, or else any row whose parent is `id` (to tell "unknown" from "wrong status"). */
+  /**
+   * The row `id`, or else a row of the request `id` names (parent or queued parent), holds first
+   * (to tell "unknown" from "wrong status", and to find a hold that is still queued).
+   */
   abstract findFamilyMember(id: string, tx?: Tx): Promise<Transaction | null>;
   /**
    * Shallow-merges `patch` into meta_data of every row whose id or parent is `id` (reference

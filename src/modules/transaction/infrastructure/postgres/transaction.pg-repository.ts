@@ -134,8 +134,11 @@ export class TransactionPgRepository extends TransactionRepository {
 
   async findFamilyMember(id: string, tx?: Tx): Promise<Transaction | null> {
     const rows: TransactionRow[] = await (tx ? sql(tx) : this.db).query(
-      `SELECT ${TRANSACTION_COLUMNS} FROM transactions WHERE transaction_id = $1 OR parent_transaction = $1
-       ORDER BY (transaction_id = $1) DESC LIMIT 1`,
+      // The row itself first, then a hold (or a row that will become one) of the request the
+      // client knows by this id: a leg, a batch item, or a queued request's rows.
+      `SELECT ${TRANSACTION_COLUMNS} FROM transactions
+       WHERE transaction_id = $1 OR parent_transaction = $1 OR queued_parent = $1
+       ORDER BY (transaction_id = $1) DESC, inflight DESC, id LIMIT 1`,
       [id],
     );
     return rows.length ? toTransaction(rows[0]) : null;
