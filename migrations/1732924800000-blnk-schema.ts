@@ -48,7 +48,11 @@ export class BlnkSchema1732924800000 implements MigrationInterface {
   name = 'BlnkSchema1732924800000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE SCHEMA IF NOT EXISTS blnk`);
+    // Normally made by migrateUp already. Checked first: CREATE SCHEMA IF NOT EXISTS would still
+    // need the CREATE privilege on the database when a DBA has made the schema.
+    await q.query(`DO $$ BEGIN
+      IF to_regnamespace('blnk') IS NULL THEN CREATE SCHEMA blnk; END IF;
+    END $$`);
     for (const table of TABLES) await move(q, 'TABLE', table, 'public', 'blnk');
     for (const fn of FUNCTIONS) {
       await move(q, 'FUNCTION', fn, 'public', 'blnk');

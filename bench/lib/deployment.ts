@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { join, resolve } from 'node:path';
+import { pgSessionConfig } from '../../libs/persistence/schema';
 import { checkInvariants, checkQueuedOutcomes } from '../../test/support/invariants';
 import { BenchClient } from './http-client';
 import { LoadResult } from './load';
@@ -66,7 +67,8 @@ export class Deployment {
       await waitUntilHealthy(url, this.procs[i]);
       this.clients.push(new BenchClient(new URL(url), this.key, 256));
     }
-    this.db = new Client({ connectionString: this.dbUrl.toString() });
+    // Neraca's tables are in schema blnk; this client names them as Neraca does, unqualified.
+    this.db = new Client(pgSessionConfig(this.dbUrl.toString()));
     await this.db.connect();
   }
 

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { SEARCH_PATH } from './schema';
 
 export interface EmbeddedPostgres {
   dsn: string;
@@ -14,11 +15,18 @@ export interface EmbeddedPostgres {
  * front of it must hold
  * one connection: transactions then never interleave inside that session. (The server accepts a
  * few sockets so a closing connection does not block the next one.)
+ * The socket server hands clients' startup packets to that one session, which ignores their
+ * `options`, so Neraca's search_path (schema.ts) is a server option here, given on PGlite's
+ * command line after its defaults (which set `search_path=public`; the later `-c` wins). It is
+ * then the default of the session: `RESET ALL` or `DISCARD ALL` from any client keeps it.
  * `dataDir` undefined = in memory (tests).
  */
 export async function startEmbeddedPostgres(dataDir?: string): Promise<EmbeddedPostgres> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
+  const db = await PGlite.create({
+    dataDir,
+    startParams: [...PGlite.defaultStartParams, '-c', `search_path=${SEARCH_PATH}`],
+  });
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 4 });
   await server.start();
   const conn = server.getServerConn();

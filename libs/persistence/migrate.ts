@@ -34,11 +34,11 @@ export async function migrateDown(ds: DataSource): Promise<void> {
  * schema in place, every migration creates its objects in `blnk` (first on the search_path).
  */
 async function prepareMigrationTable(ds: DataSource): Promise<void> {
-  const [{ schema }] = await ds.query(`SELECT to_regnamespace('blnk') IS NOT NULL AS schema`);
-  // Checked first: CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege even when it exists.
-  if (!schema) await ds.query(`CREATE SCHEMA IF NOT EXISTS blnk`);
+  // The schema is checked first: CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege on the
+  // database even when the schema exists (made by a DBA, say).
   await ds.query(`
     DO $$ BEGIN
+      IF to_regnamespace('blnk') IS NULL THEN CREATE SCHEMA blnk; END IF;
       IF to_regclass('public.neraca_migrations') IS NOT NULL
          AND to_regclass('blnk.neraca_migrations') IS NULL THEN
         ALTER TABLE public.neraca_migrations SET SCHEMA blnk;
@@ -48,8 +48,8 @@ async function prepareMigrationTable(ds: DataSource): Promise<void> {
 
 /**
  * Once the schema migration is reverted, the database is put back as the earlier release left
- * it (migration table in `public`, no `blnk` unless something else lives there), so that release
- * can run on it again.
+ * it: migration table in `public`, and no `blnk` unless something else lives there or the schema
+ * belongs to another role (a DBA made it).
  */
 async function restoreEarlierLayout(ds: DataSource): Promise<void> {
   const [{ applied }] = await ds.query(
@@ -60,9 +60,10 @@ async function restoreEarlierLayout(ds: DataSource): Promise<void> {
   await ds.query(`
     DO $$ BEGIN
       ALTER TABLE blnk.neraca_migrations SET SCHEMA public;
-      DROP SCHEMA blnk;
-    EXCEPTION WHEN dependent_objects_still_exist THEN
-      -- Something else lives in blnk: the schema stays, and so does the migration table.
-      RAISE NOTICE 'schema blnk is not empty; it stays, with neraca_migrations in it';
+      BEGIN
+        DROP SCHEMA blnk;
+      EXCEPTION WHEN dependent_objects_still_exist OR insufficient_privilege THEN
+        RAISE NOTICE 'schema blnk stays: %', SQLERRM;
+      END;
     END $$`);
 }

@@ -54,11 +54,7 @@ describe('no PII left in the database after tokenization', () => {
        WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')`,
     );
     expect(tables.map((x) => x.name)).toEqual(
-      expect.arrayContaining([
-        'public.identity',
-        'public.identity_token',
-        'public.detokenization_audit',
-      ]),
+      expect.arrayContaining(['blnk.identity', 'blnk.identity_token', 'blnk.detokenization_audit']),
     );
     let text = '';
     for (const { name } of tables) {
@@ -74,7 +70,7 @@ describe('no PII left in the database after tokenization', () => {
       const { stdout } = await promisify(execFile)('/usr/bin/pg_dump', ['--no-owner', t.db.dsn], {
         maxBuffer: 256 * 1024 * 1024,
       });
-      expect(stdout).toContain('COPY public.identity ');
+      expect(stdout).toContain('COPY blnk.identity ');
       expect(stdout).toContain('Visible');
       expect(stdout).toMatch(/FPT:/);
       for (const value of everything) expect(stdout).not.toContain(value);

@@ -81,7 +81,7 @@ describe.each(BACKENDS)('transaction repository on %s', (kind) => {
     expect(await uow.run((tx) => repo.mergeMetaData(tx, 'txn_1', { tag: 'x' }))).toBe(2);
     expect((await repo.findById('txn_2'))?.metaData).toEqual({ tag: 'x' });
     expect((await repo.findById('txn_1'))?.metaData).toEqual({
-      inflight: true,
+      note: true,
       big: 2n ** 65n,
       tag: 'x',
     });

@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '@libs/persistence/data-source';
 import { startEmbeddedPostgres } from '@libs/persistence/embedded-postgres';
+import { migrateUp } from '@libs/persistence/migrate';
 
 export interface TestDatabase {
   /** DSN of a fresh, migrated database that belongs to this test file alone. */
@@ -16,8 +17,12 @@ export interface TestDatabase {
 /**
  * A private database for one test file: with BLNK_DATA_SOURCE_DNS set, a new database on that
  * server (created here, dropped in drop()); otherwise an in-memory PGlite behind its socket.
+ * `migrate: false` leaves it empty (for tests of the migrations themselves).
  */
-export async function createTestDatabase(kind?: 'postgres' | 'pglite'): Promise<TestDatabase> {
+export async function createTestDatabase(
+  kind?: 'postgres' | 'pglite',
+  opts: { migrate?: boolean } = {},
+): Promise<TestDatabase> {
   const server = kind === 'pglite' ? undefined : process.env.BLNK_DATA_SOURCE_DNS;
   if (kind === 'postgres' && !server) throw new Error('BLNK_DATA_SOURCE_DNS is not set');
   let db: TestDatabase;
@@ -44,9 +49,10 @@ export async function createTestDatabase(kind?: 'postgres' | 'pglite'): Promise<
     const pg = await startEmbeddedPostgres();
     db = { dsn: pg.dsn, poolSize: 1, kind: 'pglite', drop: () => pg.stop() };
   }
+  if (opts.migrate === false) return db;
   const ds = createDataSource({ dsn: db.dsn, poolSize: 1 });
   await ds.initialize();
-  await ds.runMigrations();
+  await migrateUp(ds); // as `neraca start` does: it prepares schema blnk first
   await ds.destroy();
   return db;
 }
