@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@libs/core/clock';
-import { DomainError, fieldErrorMessage } from '@libs/core/domain-error';
 import { IdGenerator } from '@libs/core/ids';
 import type { ListQuery, Page } from '@libs/core/list-query';
 import { UnitOfWork } from '@libs/core/unit-of-work';
 import { Balance, MetaData, NewBalanceInput, newBalance } from '../domain/balance';
-import { balanceNotFound } from '../domain/balance.errors';
+import {
+  balanceNotFound,
+  identityIdBlank,
+  indicatorBalanceNotFound,
+} from '../domain/balance.errors';
 import { BalanceRepository } from './ports/balance.repository';
 import { IdentityDirectory } from './ports/identity-directory';
 import { QueuedAmounts } from './ports/queued-amounts';
@@ -35,11 +38,7 @@ export class BalanceUseCases {
 
   async getByIndicator(indicator: string, currency: string): Promise<Balance> {
     const b = await this.balances.findByIndicator(indicator, currency);
-    if (!b)
-      throw new DomainError(
-        'BAL_NOT_FOUND',
-        `Balance with indicator '${indicator}' and currency '${currency}' not found`,
-      );
+    if (!b) throw indicatorBalanceNotFound(indicator, currency);
     return b;
   }
 
@@ -58,12 +57,7 @@ export class BalanceUseCases {
 
   async setIdentity(balanceId: string, identityId: string): Promise<void> {
     if (!identityId?.trim()) {
-      throw new DomainError(
-        'GEN_VALIDATION_ERROR',
-        fieldErrorMessage({ identity_id: 'cannot be blank' }),
-        undefined,
-        'errors',
-      );
+      throw identityIdBlank();
     }
     const found = await this.uow.run((tx) => this.balances.setIdentity(tx, balanceId, identityId));
     if (!found) throw balanceNotFound(balanceId);

@@ -6,7 +6,12 @@ import { BalancePostingService } from '../../balance/application/balance-posting
 import { laneOf } from '../domain/lane';
 import type { RecordTransactionInput } from '../domain/record-request';
 import type { Transaction } from '../domain/transaction';
-import { validationError } from '../domain/transaction.errors';
+import {
+  bulkEmpty,
+  bulkItemInvalid,
+  bulkTooLarge,
+  validationError,
+} from '../domain/transaction.errors';
 import { holdDateWork } from './hold-dates';
 import { NewWorkItem, QueuedWorkRepository } from './ports/queued-work.repository';
 import { TransactionRepository } from './ports/transaction.repository';
@@ -217,21 +222,12 @@ export class BulkTransactionsUseCase {
   }
 
   private prepare(req: BulkRequest, batchId: string): PreparedTransaction[] {
-    if (!req.items.length) throw new DomainError('TXN_BULK_EMPTY', 'transactions cannot be empty');
+    if (!req.items.length) throw bulkEmpty();
     if (req.items.length > BULK_LIMIT) {
-      throw new DomainError(
-        'TXN_BULK_LIMIT_EXCEEDED',
-        `a batch holds at most ${BULK_LIMIT} transactions`,
-      );
+      throw bulkTooLarge(`a batch holds at most ${BULK_LIMIT} transactions`);
     }
     return req.items.map((item, i) => {
-      const fail = (message: string) =>
-        new DomainError(
-          'TXN_VALIDATION_ERROR',
-          `transactions[${i}]: ${message}`,
-          { index: i },
-          'errors',
-        );
+      const fail = (message: string) => bulkItemInvalid(i, message);
       if (!item) throw fail('cannot be null');
       try {
         return this.record.prepare(

@@ -2,7 +2,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { signalFailed } from './signals';
 import { Clock } from '@libs/core/clock';
 import { divideToDecimalString, formatFloat } from '@libs/core/decimal';
-import { DomainError } from '@libs/core/domain-error';
 import { IdGenerator } from '@libs/core/ids';
 import { rolledBack, Tx, UnitOfWork } from '@libs/core/unit-of-work';
 import { BalancePostingService } from '../../balance/application/balance-posting.service';
@@ -10,7 +9,13 @@ import { toMinorUnits } from '../domain/amounts';
 import { settlementRow } from '../domain/rows';
 import { HoldState, planCommit, planVoid } from '../domain/inflight';
 import type { Transaction } from '../domain/transaction';
-import { transactionNotFound } from '../domain/transaction.errors';
+import {
+  invalidAmount,
+  invalidStatusAction,
+  notInflight,
+  settlementAlreadyQueued,
+  transactionNotFound,
+} from '../domain/transaction.errors';
 import { TransactionRepository } from './ports/transaction.repository';
 import { QueuedOptions, QueuedWorkRepository } from './ports/queued-work.repository';
 import { WorkQueue } from './ports/work-queue';
@@ -78,10 +83,7 @@ export class UpdateInflightUseCase {
       const waiting = await this.work.pendingTransaction(tx, u.id);
       const holds = await this.lockHolds(tx, u.id);
       if (await this.work.pendingAction(tx, u.id)) {
-        throw new DomainError(
-          'GEN_CONFLICT',
-          'a commit or void is already queued for this transaction',
-        );
+        throw settlementAlreadyQueued();
       }
       let hold: Transaction;
       if (holds.length) {
@@ -104,10 +106,7 @@ export class UpdateInflightUseCase {
           (await this.work.groupItems(tx, u.id)).find((i) => i.row)?.row;
         if (!member) throw transactionNotFound(u.id);
         if (!waiting) {
-          throw new DomainError(
-            'TXN_NOT_INFLIGHT',
-            `transaction ${u.id} is not in inflight status`,
-          );
+          throw notInflight(u.id);
         }
         hold = member;
       }
@@ -172,26 +171,19 @@ export class UpdateInflightUseCase {
     const minor = toMinorUnits(formatFloat(u.amount), hold.precision);
     // 0 means "all that remains": an amount too small for the precision must not become that.
     if (minor === 0n) {
-      throw new DomainError(
-        'TXN_INVALID_AMOUNT',
-        `amount ${formatFloat(u.amount)} is less than one minor unit`,
-      );
+      throw invalidAmount(`amount ${formatFloat(u.amount)} is less than one minor unit`);
     }
     return minor;
   }
 
   private validate(u: InflightUpdate): void {
     if (u.status !== 'commit' && u.status !== 'void') {
-      throw new DomainError(
-        'TXN_INVALID_STATUS_ACTION',
-        'status not supported. use either commit or void',
-      );
+      throw invalidStatusAction();
     }
     if (u.preciseAmount !== undefined && u.preciseAmount <= 0n) {
-      throw new DomainError('TXN_INVALID_AMOUNT', 'precise_amount must be positive');
+      throw invalidAmount('precise_amount must be positive');
     }
-    if (u.amount !== undefined && u.amount < 0)
-      throw new DomainError('TXN_INVALID_AMOUNT', 'amount cannot be negative');
+    if (u.amount !== undefined && u.amount < 0) throw invalidAmount('amount cannot be negative');
   }
 
   private async settle(tx: Tx, u: InflightUpdate): Promise<PostingSession> {
@@ -235,7 +227,7 @@ export class UpdateInflightUseCase {
     if (!rows.length) {
       const member = await this.transactions.findFamilyMember(id, tx);
       if (!member) throw transactionNotFound(id);
-      throw new DomainError('TXN_NOT_INFLIGHT', `transaction ${id} is not in inflight status`);
+      throw notInflight(id);
     }
     const states = await this.transactions.holdStates(
       tx,

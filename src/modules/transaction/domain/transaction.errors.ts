@@ -70,3 +70,14 @@ export const bulkItemInvalid = (index: number, message: string) =>
     { index },
     'errors',
   );
+
+export const settlementAlreadyQueued = () =>
+  new DomainError('GEN_CONFLICT', 'a commit or void is already queued for this transaction');
+
+export const notInflight = (id: string) =>
+  new DomainError('TXN_NOT_INFLIGHT', `transaction ${id} is not in inflight status`);
+
+export const invalidStatusAction = () =>
+  new DomainError('TXN_INVALID_STATUS_ACTION', 'status not supported. use either commit or void');
+
+export const invalidAmount = (message: string) => new DomainError('TXN_INVALID_AMOUNT', message);

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DomainError } from '@libs/core/domain-error';
 import { stringifyJson } from '@libs/core/json';
 import type { ListQuery, Page } from '@libs/core/list-query';
 import type { Tx } from '@libs/core/unit-of-work';
@@ -8,7 +7,12 @@ import { BALANCES_TABLE } from './balance.table';
 import { runListQuery } from '@libs/persistence/list';
 import { isForeignKeyViolation, isUniqueViolation, sql, constraintOf } from '@libs/persistence/tx';
 import type { Balance, MetaData } from '../../domain/balance';
-import { balanceExists, invalidIdentity, invalidLedger } from '../../domain/balance.errors';
+import {
+  balanceExists,
+  identityNotFoundForBalance,
+  invalidIdentity,
+  invalidLedger,
+} from '../../domain/balance.errors';
 import { BalanceRepository } from '../../application/ports/balance.repository';
 import {
   BALANCE_COLUMNS,
@@ -72,8 +76,7 @@ export class BalancePgRepository extends BalanceRepository {
       );
       return rows.length > 0;
     } catch (e) {
-      if (isForeignKeyViolation(e))
-        throw new DomainError('BAL_NOT_FOUND', `Identity with ID '${identityId}' not found`);
+      if (isForeignKeyViolation(e)) throw identityNotFoundForBalance(identityId);
       throw e;
     }
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { ledgerExists } from '../../domain/ledger.errors';
 import { DataSource } from 'typeorm';
-import { DomainError } from '@libs/core/domain-error';
 import { stringifyJson } from '@libs/core/json';
 import type { ListQuery, Page } from '@libs/core/list-query';
 import type { Tx } from '@libs/core/unit-of-work';
@@ -26,8 +26,7 @@ export class LedgerPgRepository extends LedgerRepository {
         [l.ledgerId, l.name, l.createdAt, l.metaData === null ? null : stringifyJson(l.metaData)],
       );
     } catch (e) {
-      if (isUniqueViolation(e))
-        throw new DomainError('LGR_DUPLICATE', `ledger ${l.ledgerId} already exists`);
+      if (isUniqueViolation(e)) throw ledgerExists(l.ledgerId);
       throw e;
     }
   }

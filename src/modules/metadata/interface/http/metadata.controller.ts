@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { IsDefined } from 'class-validator';
 import { ApiProperty } from '@nestjs/swagger';
-import { DomainError } from '@libs/core/domain-error';
+import { invalidEntityId, entityNotFound as notFound } from '../../metadata.errors';
 import { META_DATA } from '@libs/http/api-types';
 import { BlnkValidationPipe } from '@libs/http/validation.pipe';
 import { IsJsonObject } from '@libs/http/validators';
@@ -17,8 +17,6 @@ export class MetadataDto {
   @IsJsonObject()
   meta_data!: Record<string, unknown>;
 }
-
-const notFound = () => new DomainError('META_ENTITY_NOT_FOUND', 'entity not found');
 
 /** POST /{entity_id}/metadata (reference §2.8): the entity type comes from the id prefix. */
 @ApiTags('metadata')
@@ -61,6 +59,6 @@ export class MetadataController {
       if (!merged) throw notFound();
       return { meta_data: merged };
     }
-    throw new DomainError('META_INVALID_ENTITY_ID', `invalid entity ID format: ${id}`);
+    throw invalidEntityId(id);
   }
 }
