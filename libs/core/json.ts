@@ -6,14 +6,37 @@ import { LosslessNumber, parse, stringify } from 'lossless-json';
  * is written as a bare number of any size, and an exact decimal wrapped in `rawNumber` is written
  * verbatim, so amounts never pass through a float.
  */
-const INTEGER_RE = /^-?\d+$/;
+const NUMBER_RE = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
+// Past this many digits an integer is not an amount any ledger holds, and BigInt of it is slow.
+const MAX_INTEGER_DIGITS = 400;
 
-function parseNumber(text: string): number | bigint {
-  if (INTEGER_RE.test(text)) {
-    const n = Number(text);
-    return Number.isSafeInteger(n) ? n : BigInt(text);
+/** The integer a JSON number literal denotes exactly (`1e18`, `100.0`), if it denotes one. */
+function exactInteger(text: string): bigint | undefined {
+  const m = NUMBER_RE.exec(text);
+  if (!m) return undefined;
+  const [, sign, int, frac = '', exp = '0'] = m;
+  const digits = (int + frac).replace(/^0+/, '');
+  if (!digits) return undefined;
+  const shift = Number(exp) - frac.length;
+  if (shift >= 0) {
+    return digits.length + shift > MAX_INTEGER_DIGITS
+      ? undefined
+      : BigInt(sign + digits + '0'.repeat(shift));
   }
-  return Number(text);
+  const keep = digits.length + shift;
+  if (keep <= 0 || !/^0*$/.test(digits.slice(keep))) return undefined;
+  return keep > MAX_INTEGER_DIGITS ? undefined : BigInt(sign + digits.slice(0, keep));
+}
+
+/**
+ * A number literal: an integer (however it is written) stays exact — a number when it is safe,
+ * else a bigint — and anything else is a float, as Blnk reads it.
+ */
+function parseNumber(text: string): number | bigint {
+  const exact = exactInteger(text);
+  if (exact === undefined) return Number(text);
+  const n = Number(exact);
+  return Number.isSafeInteger(n) ? n : exact;
 }
 
 // Keys that would rewrite an object's prototype when assigned; such bodies are refused outright.

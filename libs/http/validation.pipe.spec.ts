@@ -50,7 +50,11 @@ describe('validateDto and JSON null', () => {
 describe('validateDto and values PostgreSQL cannot store as sent', () => {
   it.each([
     ['a NUL in a string', { name: 'a\u0000b' }, 'name'],
-    ['a NUL deep in meta_data', { name: 'n', meta_data: { a: [{ b: 'x\u0000' }] } }, 'meta_data.a.0.b'],
+    [
+      'a NUL deep in meta_data',
+      { name: 'n', meta_data: { a: [{ b: 'x\u0000' }] } },
+      'meta_data.a.0.b',
+    ],
     ['an unpaired high surrogate', { name: 'x\ud800y' }, 'name'],
     ['an unpaired low surrogate', { name: 'n', meta_data: { k: '\udc00' } }, 'meta_data.k'],
   ])('refuses %s, naming the field', (_n, body, field) => {
@@ -67,6 +71,17 @@ describe('validateDto and values PostgreSQL cannot store as sent', () => {
 
   it('accepts any other Unicode, astral characters included', () => {
     expect(ok({ name: 'ü€😀 ‮ \u200b', meta_data: { '😀': '日本' } }).name).toBe('ü€😀 ‮ \u200b');
+  });
+
+  it('refuses an integer of more than 80 digits anywhere, before anything prints it', () => {
+    const body = parseJson(`{"name":"n","meta_data":{"x":[${'9'.repeat(81)}]}}`) as object;
+    expect(validateDto(SampleDto, body)).toBe('meta_data.x.0: is too large (at most 80 digits).');
+    expect(ok({ name: 'n', meta_data: { x: 10n ** 79n, y: 1e300 } }).name).toBe('n');
+  });
+
+  it('refuses a number that does not fit a double (it would be stored as null)', () => {
+    const body = parseJson('{"name":"n","meta_data":{"x":1e400}}') as object;
+    expect(validateDto(SampleDto, body)).toBe('meta_data.x: is too large (or not a finite number).');
   });
 
   it(`refuses nesting beyond ${MAX_BODY_DEPTH} levels without overflowing the stack`, () => {

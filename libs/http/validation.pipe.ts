@@ -3,14 +3,21 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { DomainError, fieldErrorMessage } from '@libs/core/domain-error';
 import { JsonBodyError } from '@libs/core/json';
-import { NOT_NULL } from './validators';
+import { MAX_BIG_INT_DIGITS, NOT_NULL } from './validators';
 
-/** The reason shown for a field: "cannot be null" or "cannot be blank" before a type complaint. */
+/**
+ * The reason shown for a field, the most basic first: "cannot be null" or "cannot be blank", then
+ * a wrong type (`is…` constraints), then the rest (a length bound says nothing about a number).
+ */
 function reasonOf(constraints: Record<string, string>): string {
-  const first = constraints[NOT_NULL] ?? constraints.isDefined;
-  if (first) return first;
-  const [name, msg] = Object.entries(constraints)[0];
-  return name === 'whitelistValidation' ? 'unknown field' : msg;
+  if (constraints.whitelistValidation) return 'unknown field';
+  const names = Object.keys(constraints);
+  const name =
+    names.find((n) => n === NOT_NULL) ??
+    names.find((n) => n === 'isDefined') ??
+    names.find((n) => n.startsWith('is')) ??
+    names[0];
+  return constraints[name];
 }
 
 function collect(errors: ValidationError[], prefix: string, out: Record<string, string>): void {
@@ -39,8 +46,16 @@ function unstorable(s: string): boolean {
   return s.includes('\u0000') || !(s as string & { isWellFormed(): boolean }).isWellFormed();
 }
 
-/** The first field whose value cannot be stored as sent, walked without recursion. */
-function unstorableField(body: object): Record<string, string> | undefined {
+// Written as a JSON number such an integer costs seconds of event loop to print (into JSONB, or
+// back to the client): 4 MB of digits take ~4 s. Money fields have the same bound.
+const BIG_INT_BOUND = 10n ** BigInt(MAX_BIG_INT_DIGITS);
+
+/**
+ * The first field the ledger will not take as sent (text it cannot store, a number it would
+ * store as null, an integer beyond MAX_BIG_INT_DIGITS digits, nesting beyond MAX_BODY_DEPTH),
+ * walked without recursion.
+ */
+function unacceptableField(body: object): Record<string, string> | undefined {
   const stack: { value: unknown; path: string; depth: number }[] = [
     { value: body, path: '', depth: 0 },
   ];
@@ -48,6 +63,17 @@ function unstorableField(body: object): Record<string, string> | undefined {
     const { value, path, depth } = stack.pop()!;
     if (typeof value === 'string') {
       if (unstorable(value)) return { [path]: TEXT_REASON };
+      continue;
+    }
+    if (typeof value === 'bigint') {
+      if ((value < 0n ? -value : value) >= BIG_INT_BOUND) {
+        return { [path]: `is too large (at most ${MAX_BIG_INT_DIGITS} digits)` };
+      }
+      continue;
+    }
+    // 1e400 parses as Infinity, which JSON (and so JSONB) can only write as null.
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) return { [path]: 'is too large (or not a finite number)' };
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
@@ -64,7 +90,7 @@ function unstorableField(body: object): Record<string, string> | undefined {
 
 /** Validates `value` against a DTO class; returns the instance, or the `field: reason; …` message. */
 export function validateDto<T extends object>(cls: new () => T, value: object): T | string {
-  const bad = unstorableField(value);
+  const bad = unacceptableField(value);
   if (bad) return fieldErrorMessage(bad);
   const instance = plainToInstance(cls, value, { enableImplicitConversion: false });
   const errors = validateSync(instance, {

@@ -1,6 +1,8 @@
 import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { toEnvelope } from '@libs/http/error.filter';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { parseJson, stringifyJson } from '@libs/core/json';
 import { AppDependencies, AppModule } from './app.module';
@@ -42,7 +44,20 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
   const bodyLimit = opts.bodyLimitMb * 1024 * 1024;
   const adapter = new FastifyAdapter({
     bodyLimit,
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    routerOptions: {
+      ignoreTrailingSlash: true,
+      ignoreDuplicateSlashes: true,
+      // 512-character ids and references, percent-encoded (3 × 4 bytes a character).
+      maxParamLength: 6144,
+    },
+    // Fastify's own refusals (a bad URL encoding, a path parameter too long) in Blnk's envelope.
+    frameworkErrors: (err: Error, _req: FastifyRequest, reply: FastifyReply) => {
+      const { status, body } = toEnvelope(err);
+      void reply
+        .status(status)
+        .header('content-type', 'application/json; charset=utf-8')
+        .send(body);
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(opts), adapter, {
     bodyParser: false,

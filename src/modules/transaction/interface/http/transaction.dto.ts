@@ -27,7 +27,7 @@ import {
  * absent, which is what Go's zero value means there too, and the usual rules then apply (a null
  * source with no sources is "either source or sources is required").
  *
- * Lengths: identifiers and references go into btree indexes (at most 2704 bytes a row; a balance
+ * Lengths: identifiers and references go into btree indexes (an entry holds at most 2704 bytes; a balance
  * indicator shares one with its currency), so they are bounded well below that in characters of
  * up to 4 bytes. A longer value would fail the insert with a 500 instead of a 400.
  */
