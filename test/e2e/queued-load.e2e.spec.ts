@@ -48,8 +48,16 @@ describe(`queued engine under load (${OPS} operations)`, () => {
     const balance = async () =>
       (await created('balance', '/balances', { ledger_id: ledger, currency: 'USD' }))
         .balance_id as string;
-    const ids: string[] = [];
-    for (let i = 0; i < BALANCES; i++) ids.push(await balance());
+    /** `n` new balances, created 25 at a time. */
+    const balances = async (n: number) => {
+      const out: string[] = [];
+      while (out.length < n)
+        out.push(
+          ...(await Promise.all(Array.from({ length: Math.min(25, n - out.length) }, balance))),
+        );
+      return out;
+    };
+    const ids = await balances(BALANCES);
     const indicator = async (name: string) =>
       (
         await created('balance', '/balances', {
@@ -61,16 +69,19 @@ describe(`queued engine under load (${OPS} operations)`, () => {
     const hot = await indicator('@Fees');
     // Where fund-then-spend credits come from, like @World; never in the lane of what it funds.
     const world = await indicator('@LoadWorld');
-    const fresh: string[] = [];
-    while (fresh.length < FUND_THEN_SPEND) {
-      const id = await balance();
-      if (laneOf(id, LANES) !== laneOf(world, LANES)) fresh.push(id);
-    }
+    const fresh = (await balances(Math.ceil(FUND_THEN_SPEND * 1.5)))
+      .filter((id) => laneOf(id, LANES) !== laneOf(world, LANES))
+      .slice(0, FUND_THEN_SPEND);
+    // Pairs of sources in different lanes, and where their split goes.
+    const spare = await balances(SPLIT_SETS * 4);
     const splitSets: { a: string; b: string; z: string }[] = [];
     while (splitSets.length < SPLIT_SETS) {
-      const [a, b, z] = [await balance(), await balance(), await balance()];
-      if (laneOf(a, LANES) !== laneOf(b, LANES)) splitSets.push({ a, b, z });
+      const a = spare.pop()!;
+      const b = spare.find((id) => laneOf(id, LANES) !== laneOf(a, LANES))!;
+      spare.splice(spare.indexOf(b), 1);
+      splitSets.push({ a, b, z: spare.pop()! });
     }
+    expect([fresh.length, splitSets.length]).toEqual([FUND_THEN_SPEND, SPLIT_SETS]);
     // Seed half the pool and every split source in one atomic bulk.
     const seedTo = [
       ...ids.slice(0, BALANCES / 2).map((id) => [id, 5000] as const),
@@ -240,7 +251,6 @@ describe(`queued engine under load (${OPS} operations)`, () => {
     };
     await Promise.all(Array.from({ length: CLIENTS }, client));
     expect(unexpected).toEqual([]);
-    console.log(JSON.stringify([...counts]), spends.length, orderedSplits.length);
     expect(counts.get('queued-201')).toBeGreaterThan(OPS / 2);
     expect(counts.get('queued-409')).toBeGreaterThan(0);
     // Commits, voids and refunds happened, and some were refused as already done.
@@ -268,7 +278,6 @@ describe(`queued engine under load (${OPS} operations)`, () => {
     expect(by.REJECTED).toBeGreaterThan(0);
     expect(by.APPLIED).toBeGreaterThan(0);
     expect(by.INFLIGHT).toBeGreaterThan(0);
-    console.log(JSON.stringify(by));
     expect(by.REJECTED + by.APPLIED + by.INFLIGHT).toBe(accepted.length);
 
     // Every spend found the credit accepted before it.
