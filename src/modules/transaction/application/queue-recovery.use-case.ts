@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { signalFailed } from './signals';
 import { Clock } from '@libs/core/clock';
 import { QueuedWorkRepository } from './ports/queued-work.repository';
 import { WorkQueue } from './ports/work-queue';
@@ -9,6 +10,8 @@ import { WorkQueue } from './ports/work-queue';
  */
 @Injectable()
 export class QueueRecoveryUseCase {
+  private readonly logger = new Logger('QueueRecovery');
+
   constructor(
     private readonly work: QueuedWorkRepository,
     private readonly queue: WorkQueue,
@@ -20,7 +23,11 @@ export class QueueRecoveryUseCase {
     const now = this.clock.now();
     const lanes = await this.work.dueLanes(now, new Date(now.getTime() - thresholdMs));
     await Promise.all(
-      lanes.map((l) => this.queue.signal(l.lane, `recover:${l.lane}:${now.getTime()}`)),
+      lanes.map((l) =>
+        this.queue
+          .signal(l.lane, `recover:${l.lane}:${now.getTime()}`)
+          .catch((e: unknown) => this.logger.warn(signalFailed(l.lane, e))),
+      ),
     );
     return lanes.reduce((n, l) => n + l.count, 0);
   }
@@ -31,7 +38,9 @@ export class QueueRecoveryUseCase {
     const lanes = await this.work.dueLanes(now);
     await Promise.all(
       lanes.map((l) =>
-        this.queue.signal(l.lane, `sweep:${l.lane}:${Math.floor(now.getTime() / 1000)}`),
+        this.queue
+          .signal(l.lane, `sweep:${l.lane}:${Math.floor(now.getTime() / 1000)}`)
+          .catch((e: unknown) => this.logger.warn(signalFailed(l.lane, e))),
       ),
     );
     return lanes.length;

@@ -149,10 +149,14 @@ export class QueueTransactionUseCase {
     // claims table refuses a taken one anyway; this check names the request that failed.)
     const references = all.flat().flatMap((r) => [r.reference, `${r.reference}_q`]);
     const taken = await this.transactions.existingReferences(tx, references);
+    const own = new Set(all.flat().map((r) => r.reference));
     const seen = new Set<string>();
     for (const r of references) {
-      if (taken.has(r) || seen.has(r))
-        throw duplicateReference(r.endsWith('_q') ? r.slice(0, -2) : r);
+      if (taken.has(r) || seen.has(r)) {
+        // `X_q` taken: the client's request is X when X is ours, else the row referenced X_q.
+        const base = r.endsWith('_q') ? r.slice(0, -2) : r;
+        throw duplicateReference(own.has(base) && !own.has(r) ? base : r);
+      }
       seen.add(r);
     }
     await this.transactions.insert(tx, all.flat());

@@ -224,8 +224,8 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
   }
 
   async queuedAmounts(balanceId: string): Promise<{ debit: bigint; credit: bigint }> {
-    // Pending rows that debit or credit the balance (reference §5.5.6); SCHEDULED work that is
-    // not due yet is not counted.
+    // Pending QUEUED rows that debit or credit the balance (reference §5.5.6); SCHEDULED rows
+    // are not counted, due or not.
     const [r]: { debit: string; credit: string }[] = await this.db.query(
       `SELECT COALESCE(sum(t.precise_amount) FILTER (WHERE w.source = $1), 0)::text AS debit,
               COALESCE(sum(t.precise_amount) FILTER (WHERE w.destination = $1), 0)::text AS credit

@@ -40,11 +40,17 @@ export class TransactionPgRepository extends TransactionRepository {
         const detail = String((e as { detail?: string }).detail ?? '');
         const ref = /\(reference\)=\((.*)\)/.exec(detail)?.[1] ?? rows[0].reference;
         // A queued row's `_q` claim is the client's reference as far as the client can tell.
-        const own = rows.find((r) => `${r.reference}_q` === ref && r.status !== 'APPLIED');
+        const own = rows.find(
+          (r) => `${r.reference}_q` === ref && (r.status === 'QUEUED' || r.status === 'SCHEDULED'),
+        );
         throw duplicateReference(own ? own.reference : ref);
       }
       if (isUniqueViolation(e, 'transactions_refund_of_key')) {
-        const refundOf = rows.find((r) => r.refundOf)?.refundOf ?? '';
+        const detail = String((e as { detail?: string }).detail ?? '');
+        const refundOf =
+          /\(refund_of\)=\((.*)\)/.exec(detail)?.[1] ??
+          rows.find((r) => r.refundOf)?.refundOf ??
+          '';
         throw alreadyRefunded(refundOf);
       }
       throw e;
