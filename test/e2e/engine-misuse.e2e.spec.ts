@@ -335,6 +335,33 @@ describe('per-balance acceptance order across lanes', () => {
     expect(await c.amountsOf(b)).toMatchObject({ balance: 80n });
   });
 
+  it('a debit the balance covers without an earlier credit from another lane is applied at once, as in order', async () => {
+    const [funder, a] = await twoLanes();
+    const b = await c.balance();
+    await c.fund(funder, 100, 'fc-f');
+    await c.fund(a, 50, 'fc-a');
+    expect(
+      (await queued({ source: funder, destination: a, precise_amount: 80, reference: 'fc-credit' }))
+        .status,
+    ).toBe(201);
+    expect(
+      (await queued({ source: a, destination: b, precise_amount: 50, reference: 'fc-spend' }))
+        .status,
+    ).toBe(201);
+    expect(
+      (await queued({ source: a, destination: b, precise_amount: 60, reference: 'fc-more' }))
+        .status,
+    ).toBe(201);
+    // 50 is there already: applied now; 60 needs the credit: it waits (not REJECTED).
+    expect(await drain.execute(laneOf(a, LANES))).toBe(1);
+    expect((await outcome('fc-spend')).status).toBe('APPLIED');
+    expect((await t.http('GET', '/transactions/reference/fc-more_q')).status).toBe(404);
+    await drain.execute(laneOf(funder, LANES));
+    await drain.execute(laneOf(a, LANES));
+    expect((await outcome('fc-more')).status).toBe('APPLIED');
+    expect(await c.amountsOf(a)).toMatchObject({ balance: 20n });
+  });
+
   it('an atomic queued batch is applied before a later debit of a balance it debits', async () => {
     const [a, b] = await twoLanes();
     const [x, y] = [await c.balance(), await c.balance()];

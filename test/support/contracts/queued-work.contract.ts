@@ -143,7 +143,17 @@ export function describeQueuedWorkContract(
       });
 
       // bln_x's home lane is 0 (its debits go there); bln_y's is 1.
-      it('a debit waits while an earlier due item of another lane touches its balance', async () => {
+      it('a debit waits while an earlier due item of another lane debits its balance', async () => {
+        // Lane 1 debits bln_x (the second source of a split, foreign there), then lane 0 does.
+        await one(1, { source: 'bln_x', destination: 'bln_z' }, { lane: 1, sourceForeign: true });
+        await one(2, { source: 'bln_x', destination: 'bln_z' });
+        expect(await take(0)).toEqual({ items: [], more: false, blocked: true });
+        expect(taken(await take(1))).toEqual([txn(1)]);
+        await remove(txn(1));
+        expect(await take(0)).toMatchObject({ items: [{ workId: txn(2) }], blocked: false });
+      });
+
+      it('a debit after an earlier credit of its balance in another lane is taken, marked awaitsCredit', async () => {
         // Lane 1 credits bln_x (foreign there), then lane 0 debits it.
         await one(
           1,
@@ -151,10 +161,15 @@ export function describeQueuedWorkContract(
           { lane: 1, destinationForeign: true },
         );
         await one(2, { source: 'bln_x', destination: 'bln_z' });
-        expect(await take(0)).toEqual({ items: [], more: false, blocked: true });
-        expect(taken(await take(1))).toEqual([txn(1)]);
+        await one(3, { source: 'bln_z', destination: 'bln_a' });
+        const due = await take(0);
+        expect(due.blocked).toBe(false);
+        expect(due.items.map((i) => [i.workId, i.awaitsCredit])).toEqual([
+          [txn(2), true],
+          [txn(3), false],
+        ]);
         await remove(txn(1));
-        expect(await take(0)).toMatchObject({ items: [{ workId: txn(2) }], blocked: false });
+        expect((await take(0)).items[0]).toMatchObject({ workId: txn(2), awaitsCredit: false });
       });
 
       it('a debit from outside its home lane waits for any earlier touch of that balance', async () => {
@@ -173,10 +188,10 @@ export function describeQueuedWorkContract(
         expect(taken(await take(1))).toEqual([txn(2), txn(3)]);
       });
 
-      it('a foreign debit also waits for an earlier credit of its balance in another lane', async () => {
+      it('a foreign debit after an earlier credit of its balance in another lane awaits it', async () => {
         await one(1, { source: 'bln_z', destination: 'bln_x' });
         await one(2, { source: 'bln_x', destination: 'bln_y' }, { lane: 1, sourceForeign: true });
-        expect(await take(1)).toMatchObject({ blocked: true });
+        expect((await take(1)).items).toMatchObject([{ workId: txn(2), awaitsCredit: true }]);
       });
 
       it('a credit never waits, nor does a debit for later or not yet due work of other lanes', async () => {
@@ -207,17 +222,13 @@ export function describeQueuedWorkContract(
         );
         await one(6, { source: 'bln_x', destination: 'bln_z' });
         expect(taken(await take(0))).toEqual([txn(6)]);
-        // Once it is due, it comes first.
-        expect(await take(0, at(60_000))).toMatchObject({ blocked: true });
+        // Once it is due, the debit awaits it.
+        expect((await take(0, at(60_000))).items).toMatchObject([{ awaitsCredit: true }]);
       });
 
       it('takes the ready groups before the first that must wait, and says more may be due', async () => {
         await one(1, { source: 'bln_z', destination: 'bln_a' });
-        await one(
-          2,
-          { source: 'bln_y', destination: 'bln_x' },
-          { lane: 1, destinationForeign: true },
-        );
+        await one(2, { source: 'bln_x', destination: 'bln_b' }, { lane: 1, sourceForeign: true });
         await one(3, { source: 'bln_x', destination: 'bln_a' });
         await one(4, { source: 'bln_z', destination: 'bln_b' });
         expect(await take(0)).toEqual({

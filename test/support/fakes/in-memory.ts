@@ -394,19 +394,23 @@ export class MemoryQueuedWork extends QueuedWorkRepository {
       this.store.work
         .filter((w) => w.groupId === groupId && w.kind === 'transaction' && this.rowOf(w))
         .sort(bySeq)
-        .map((w) => ({ w, blocked: this.waits(w, first, lane, now) })),
+        .map((w) => ({
+          w,
+          blocked: this.waits(w, first, lane, now, 'debit'),
+          awaitsCredit: this.waits(w, first, lane, now, 'credit'),
+        })),
     );
     if (run.length) {
       const blockedGroups = new Set(run.filter((r) => r.blocked).map((r) => r.w.groupId));
-      const taken: StoredWorkItem[] = [];
+      const taken: { w: StoredWorkItem; awaitsCredit: boolean }[] = [];
       for (const r of run) {
         if (blockedGroups.has(r.w.groupId)) break;
-        taken.push(r.w);
+        taken.push(r);
       }
       if (!taken.length) return { items: [], more: false, blocked: true };
       const count = new Set(run.map((r) => r.w.groupId)).size;
       return {
-        items: taken.map((w) => this.toItem(w)),
+        items: taken.map((r) => ({ ...this.toItem(r.w), awaitsCredit: r.awaitsCredit })),
         more: taken.length < run.length || count >= limit || firstAction !== undefined,
         blocked: false,
       };
@@ -420,25 +424,30 @@ export class MemoryQueuedWork extends QueuedWorkRepository {
   }
 
   /**
-   * Whether `w` (a debit of `w.source`, in a group first accepted at `first`) must wait for an
-   * earlier due transaction of another lane that touches that balance. Read through the foreign
-   * flags, as the adapter's partial indexes are: from the balance's home lane only touches marked
-   * foreign count; from elsewhere every touch does.
+   * Whether `w` (a debit of `w.source`, in a group first accepted at `first`) waits for an
+   * earlier due transaction of another lane that debits (`debit`) or credits (`credit`) that
+   * balance. Read through the foreign flags, as the adapter's partial indexes are: from the
+   * balance's home lane only touches marked foreign count; from elsewhere every touch does.
    */
-  private waits(w: StoredWorkItem, first: number, lane: number, now: Date): boolean {
+  private waits(
+    w: StoredWorkItem,
+    first: number,
+    lane: number,
+    now: Date,
+    touch: 'debit' | 'credit',
+  ): boolean {
     if (w.source === undefined) return false;
     const earlier = this.store.work.filter(
-      (b) => b.seq < first && b.lane !== lane && b.runAt.getTime() <= now.getTime(),
-    );
-    if (w.sourceForeign) {
-      return earlier.some(
-        (b) => b.kind === 'transaction' && (b.source === w.source || b.destination === w.source),
-      );
-    }
-    return earlier.some(
       (b) =>
-        (b.sourceForeign && b.source === w.source) ||
-        (b.destinationForeign && b.destination === w.source),
+        b.kind === 'transaction' &&
+        b.seq < first &&
+        b.lane !== lane &&
+        b.runAt.getTime() <= now.getTime(),
+    );
+    return earlier.some((b) =>
+      touch === 'debit'
+        ? b.source === w.source && (w.sourceForeign || b.sourceForeign)
+        : b.destination === w.source && (w.sourceForeign || b.destinationForeign),
     );
   }
 

@@ -16,7 +16,7 @@ import { signalFailed } from './signals';
 
 // How long a commit or void waits before looking again for its hold to be applied.
 const POSTPONE_MS = 200;
-// How long a lane whose head waits for another lane's earlier work waits before looking again.
+// How long a lane that waits for another lane's earlier work waits before looking again.
 const BLOCKED_RETRY_MS = 25;
 
 interface Pass {
@@ -145,12 +145,31 @@ export class DrainLaneUseCase {
       [],
       items.flatMap((i) => [i.row!.source, i.row!.destination]),
     );
-    for (const group of groupsOf(items)) this.applyGroup(session, group, now);
-    await this.work.remove(
-      tx,
-      items.map((i) => i.workId),
-    );
-    await session.flush();
+    const applied: QueuedWorkItem[] = [];
+    let deferred = false;
+    for (const group of groupsOf(items)) {
+      if (!this.applyGroup(session, group, now)) {
+        deferred = true;
+        break;
+      }
+      applied.push(...group);
+    }
+    if (applied.length) {
+      await this.work.remove(
+        tx,
+        applied.map((i) => i.workId),
+      );
+      await session.flush();
+    }
+    if (deferred) {
+      // A debit that would be refused before an earlier credit from another lane has landed:
+      // the lane stops there and looks again shortly.
+      return {
+        count: applied.length,
+        more: false,
+        wakeAt: new Date(now.getTime() + BLOCKED_RETRY_MS),
+      };
+    }
     return { count: items.length, more };
   }
 
@@ -187,9 +206,13 @@ export class DrainLaneUseCase {
 
   /**
    * A request is all or nothing: if one leg is refused, every leg is REJECTED with its reason.
-   * The funds rules are the queued row's own columns, never its metadata.
+   * The funds rules are the queued row's own columns, never its metadata. A refused request that
+   * debits a balance an earlier request of another lane has yet to credit is not rejected but
+   * deferred (returns false, nothing kept): in acceptance order that credit comes first. Applied
+   * without it, a request that succeeds has the outcome acceptance order would give, since a
+   * credit can only add funds.
    */
-  private applyGroup(session: PostingSession, group: QueuedWorkItem[], now: Date): void {
+  private applyGroup(session: PostingSession, group: QueuedWorkItem[], now: Date): boolean {
     const restore = session.checkpoint();
     const outcomes = group.map((i) => outcomeRow(i.row!, this.ids.next('txn'), now));
     try {
@@ -202,10 +225,12 @@ export class DrainLaneUseCase {
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
       restore();
+      if (group.some((i) => i.awaitsCredit)) return false;
       for (const o of outcomes) {
         session.note({ ...o, status: 'REJECTED', rejectionReason: e.message });
       }
     }
+    return true;
   }
 }
 

@@ -27,6 +27,12 @@ export interface QueuedWorkItem {
   options: QueuedOptions;
   /** Failed drains of this item so far. */
   attempts: number;
+  /**
+   * An earlier due transaction of another lane still credits the balance this item debits: the
+   * item may be applied now only if it is not refused without that credit (then the outcome is
+   * the one acceptance order gives); if it is, it waits.
+   */
+  awaitsCredit?: boolean;
 }
 
 export interface NewWorkItem {
@@ -65,7 +71,9 @@ export abstract class QueuedWorkRepository {
    * Due work of a lane, oldest first, whole groups only, at most `limit` groups; a run of
    * transactions, or a single commit / void (which settles in a transaction of its own). The run
    * stops before the first group that debits a balance some earlier-accepted transaction of
-   * another lane has yet to touch (so each balance sees its requests in acceptance order).
+   * another lane has yet to debit; an item whose balance an earlier transaction of another lane
+   * has yet to credit is marked `awaitsCredit` (so each balance's outcomes are those of
+   * acceptance order).
    * `more`: whether more work may already be due behind it (the limit was reached, or a commit /
    * void waits after the run), so the drain should look again at once.
    */

@@ -90,14 +90,16 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
 
   async takeDue(tx: Tx, lane: number, now: Date, limit: number): Promise<DueWork> {
     const m = sql(tx);
-    // Transactions up to the first due commit / void, whole groups, oldest first; each item says
-    // whether an earlier due transaction of another lane still has to touch the balance it
-    // debits (then its group, and everything behind it in this lane, waits). A balance's own
+    // Transactions up to the first due commit / void, whole groups, oldest first. Each item says
+    // whether an earlier due transaction of another lane still has to debit the balance it
+    // debits (then its group, and everything behind it in this lane, waits), or to credit it
+    // (then the drain applies it only if it is not refused without that credit). A balance's own
     // debits go to its home lane, so from there only the foreign touches need looking at (a
     // partial index each, usually empty); a debit from outside the home lane (a multi-source
     // leg, an atomic batch) looks at every touch …
-    const run: (WorkRow & { action_due: boolean; blocked: boolean })[] = await m.query(
-      `WITH first_action AS (
+    const run: (WorkRow & { action_due: boolean; blocked: boolean; awaits_credit: boolean })[] =
+      await m.query(
+        `WITH first_action AS (
          SELECT min(seq) AS s FROM queued_work WHERE lane = $1 AND run_at <= $2 AND kind <> 'transaction'),
        groups AS (
          SELECT w.group_id, min(w.seq) AS first FROM queued_work w, first_action a
@@ -107,20 +109,23 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
          CASE WHEN w.source_foreign THEN
            EXISTS (SELECT 1 FROM queued_work b WHERE b.kind = 'transaction' AND b.source = w.source
                    AND b.seq < g.first AND b.lane <> $1 AND b.run_at <= $2)
-           OR EXISTS (SELECT 1 FROM queued_work b WHERE b.kind = 'transaction' AND b.destination = w.source
-                   AND b.seq < g.first AND b.lane <> $1 AND b.run_at <= $2)
          ELSE
            EXISTS (SELECT 1 FROM queued_work b WHERE b.source_foreign AND b.source = w.source
                    AND b.seq < g.first AND b.lane <> $1 AND b.run_at <= $2)
-           OR EXISTS (SELECT 1 FROM queued_work b WHERE b.destination_foreign AND b.destination = w.source
+         END AS blocked,
+         CASE WHEN w.source_foreign THEN
+           EXISTS (SELECT 1 FROM queued_work b WHERE b.kind = 'transaction' AND b.destination = w.source
                    AND b.seq < g.first AND b.lane <> $1 AND b.run_at <= $2)
-         END AS blocked
+         ELSE
+           EXISTS (SELECT 1 FROM queued_work b WHERE b.destination_foreign AND b.destination = w.source
+                   AND b.seq < g.first AND b.lane <> $1 AND b.run_at <= $2)
+         END AS awaits_credit
        FROM queued_work w JOIN groups g ON g.group_id = w.group_id
        JOIN transactions t ON t.transaction_id = w.transaction_id
        WHERE w.kind = 'transaction'
        ORDER BY g.first, w.seq`,
-      [lane, now, limit],
-    );
+        [lane, now, limit],
+      );
     if (run.length) {
       const blockedGroups = new Set(run.filter((r) => r.blocked).map((r) => r.group_id));
       const taken: typeof run = [];
@@ -131,7 +136,7 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
       if (!taken.length) return { items: [], more: false, blocked: true };
       const groups = new Set(run.map((r) => r.group_id)).size;
       return {
-        items: taken.map(toItem),
+        items: taken.map((r) => ({ ...toItem(r), awaitsCredit: r.awaits_credit })),
         more: taken.length < run.length || groups >= limit || run[0].action_due,
         blocked: false,
       };
