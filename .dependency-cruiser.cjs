@@ -50,7 +50,7 @@ module.exports = {
       name: 'no-foreign-internals',
       comment:
         "A module uses another module's exported use cases and services, and its ports, never " +
-        "the rest of its domain/ or application/. The one published model: the balance " +
+        'the rest of its domain/ or application/. The one published model: the balance ' +
         'arithmetic (domain/balance.ts) that the transaction engine posts with.',
       severity: 'error',
       from: { path: '^src/modules/([^/]+)/' },

@@ -81,7 +81,9 @@ describe('validateDto and values PostgreSQL cannot store as sent', () => {
 
   it('refuses a number that does not fit a double (it would be stored as null)', () => {
     const body = parseJson('{"name":"n","meta_data":{"x":1e400}}') as object;
-    expect(validateDto(SampleDto, body)).toBe('meta_data.x: is too large (or not a finite number).');
+    expect(validateDto(SampleDto, body)).toBe(
+      'meta_data.x: is too large (or not a finite number).',
+    );
   });
 
   it(`refuses nesting beyond ${MAX_BODY_DEPTH} levels without overflowing the stack`, () => {
