@@ -4,24 +4,29 @@ import { ledgerClient } from '../support/ledger-client';
 import { waitFor } from '../support/wait';
 import { QueueSettings } from '../../src/modules/transaction/application/queue-settings';
 
-/**
- * Bulk batches and holds (issue 10, items 5-8 and 11): hold dates on bulk items, scheduled items
- * of a synchronous batch, a queued commit of a whole batch, queued checks on synchronous bulk and
- * dry runs, and the index a queued batch's duplicate reference is reported at.
- */
-describe('bulk batches and holds, hardened', () => {
-  let t: TestApp;
-  let ledger: string;
-  let c: ReturnType<typeof ledgerClient>;
-  const item = (source: string, destination: string, amount: number, reference: string) => ({
+type Client = ReturnType<typeof ledgerClient>;
+
+/** `n` new USD balances of the client's ledger, opened one after another. */
+const openBalances = async (c: Client, n: number): Promise<string[]> => {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) ids.push(await c.balance());
+  return ids;
+};
+/** A USD transfer of a request body; `description` tells one suite's rows from another's. */
+const itemOf =
+  (description: string) =>
+  (source: string, destination: string, amount: number, reference: string) => ({
     source,
     destination,
     precise_amount: amount,
     currency: 'USD',
     reference,
-    description: 'bh',
+    description,
   });
-  const split = (source: string, to: [string, string], amount: number, reference: string) => ({
+/** A USD transfer split half and the rest between two destinations. */
+const splitOf =
+  (description: string) =>
+  (source: string, to: [string, string], amount: number, reference: string) => ({
     source,
     destinations: [
       { identifier: to[0], distribution: '50%' },
@@ -30,21 +35,39 @@ describe('bulk batches and holds, hardened', () => {
     precise_amount: amount,
     currency: 'USD',
     reference,
-    description: 'bh',
+    description,
   });
+/** Commits every hold of a batch, by its batch id. */
+const commitBatch = (t: TestApp, batchId: string) =>
+  t.http('PUT', `/transactions/inflight/${batchId}`, { status: 'commit' });
+/** Waits until no queued work is left in the database of `t`. */
+const queueDrained = (t: TestApp) =>
+  waitFor(
+    async () =>
+      (await t.ds.query(`SELECT count(*)::int AS n FROM queued_work`))[0].n === 0
+        ? true
+        : undefined,
+    20000,
+    'the queue to drain',
+  );
+
+/**
+ * Bulk batches and holds (issue 10, items 5-8 and 11): hold dates on bulk items, scheduled items
+ * of a synchronous batch, a queued commit of a whole batch, queued checks on synchronous bulk and
+ * dry runs, and the index a queued batch's duplicate reference is reported at.
+ */
+describe('bulk batches and holds, hardened', () => {
+  let t: TestApp;
+  let ledger: string;
+  let c: Client;
+  const item = itemOf('bh');
+  const split = splitOf('bh');
   const bulk = (body: Record<string, unknown>) => t.http('POST', '/transactions/bulk', body);
   // A date a moment ahead, for holds that must settle while the test waits.
   const soon = (ms = 1500) => new Date(Date.now() + ms).toISOString();
   const until = <T>(probe: () => Promise<T | undefined>, what: string) =>
     waitFor(probe, 20000, what);
-  const drained = () =>
-    until(
-      async () =>
-        (await t.ds.query(`SELECT count(*)::int AS n FROM queued_work`))[0].n === 0
-          ? true
-          : undefined,
-      'the queue to drain',
-    );
+  const drained = () => queueDrained(t);
   const amountsIs = (id: string, want: Record<string, bigint>, what: string) =>
     until(async () => {
       const a = await c.amountsOf(id);
@@ -65,12 +88,7 @@ describe('bulk batches and holds, hardened', () => {
 
   describe('item 5: hold dates on bulk items', () => {
     it('skip_queue, not atomic: each hold expires (item inflight, and a split hold)', async () => {
-      const [a, b, x, y] = [
-        await c.balance(),
-        await c.balance(),
-        await c.balance(),
-        await c.balance(),
-      ];
+      const [a, b, x, y] = await openBalances(c, 4);
       await c.fund(a, 1000, 'bh5a-fund');
       const r = await bulk({
         skip_queue: true,
@@ -89,12 +107,7 @@ describe('bulk batches and holds, hardened', () => {
     });
 
     it('skip_queue, atomic, bulk-level inflight: the commit date commits every hold', async () => {
-      const [a, b, x, y] = [
-        await c.balance(),
-        await c.balance(),
-        await c.balance(),
-        await c.balance(),
-      ];
+      const [a, b, x, y] = await openBalances(c, 4);
       await c.fund(a, 1000, 'bh5b-fund');
       const r = await bulk({
         skip_queue: true,
@@ -113,12 +126,7 @@ describe('bulk batches and holds, hardened', () => {
     });
 
     it('queued, not atomic: a split hold inside the batch expires', async () => {
-      const [a, b, x, y] = [
-        await c.balance(),
-        await c.balance(),
-        await c.balance(),
-        await c.balance(),
-      ];
+      const [a, b, x, y] = await openBalances(c, 4);
       await c.fund(a, 1000, 'bh5c-fund');
       const r = await bulk({
         transactions: [
@@ -133,12 +141,7 @@ describe('bulk batches and holds, hardened', () => {
     });
 
     it('queued, atomic: a split hold inside the batch is committed at its commit date', async () => {
-      const [a, b, x, y] = [
-        await c.balance(),
-        await c.balance(),
-        await c.balance(),
-        await c.balance(),
-      ];
+      const [a, b, x, y] = await openBalances(c, 4);
       await c.fund(a, 1000, 'bh5d-fund');
       const r = await bulk({
         atomic: true,
@@ -159,7 +162,7 @@ describe('bulk batches and holds, hardened', () => {
   describe('item 6: scheduled items of a skip_queue batch', () => {
     for (const atomic of [false, true]) {
       it(`refuses the batch naming the item, applies nothing (atomic: ${atomic})`, async () => {
-        const [a, b] = [await c.balance(), await c.balance()];
+        const [a, b] = await openBalances(c, 2);
         await c.fund(a, 1000, `bh6-${atomic}-fund`);
         const later = new Date(Date.now() + 3600_000).toISOString();
         const r = await bulk({
@@ -184,13 +187,7 @@ describe('bulk batches and holds, hardened', () => {
 
   describe('item 7: a queued commit of a queued, non-atomic batch', () => {
     it('is accepted while the holds are queued, then commits every hold of the batch', async () => {
-      const [a, b, d, x, y] = [
-        await c.balance(),
-        await c.balance(),
-        await c.balance(),
-        await c.balance(),
-        await c.balance(),
-      ];
+      const [a, b, d, x, y] = await openBalances(c, 5);
       await c.fund(a, 1000, 'bh7a-fund');
       await c.fund(d, 1000, 'bh7a-fund-d');
       const r = await bulk({
@@ -202,9 +199,7 @@ describe('bulk batches and holds, hardened', () => {
         ],
       });
       expect(r.status).toBe(201);
-      const commit = await t.http('PUT', `/transactions/inflight/${r.json.batch_id}`, {
-        status: 'commit',
-      });
+      const commit = await commitBatch(t, r.json.batch_id);
       expect(commit.status).toBe(200);
       expect(commit.json).toMatchObject({ queued: true, transaction_id: r.json.batch_id });
       await drained();
@@ -215,7 +210,7 @@ describe('bulk batches and holds, hardened', () => {
     });
 
     it('a batch of only holds, committed right away by batch id', async () => {
-      const [a, b, d] = [await c.balance(), await c.balance(), await c.balance()];
+      const [a, b, d] = await openBalances(c, 3);
       await c.fund(a, 1000, 'bh7b-fund');
       await c.fund(d, 1000, 'bh7b-fund-d');
       const r = await bulk({
@@ -227,21 +222,17 @@ describe('bulk batches and holds, hardened', () => {
         ],
       });
       expect(r.status).toBe(201);
-      const commit = await t.http('PUT', `/transactions/inflight/${r.json.batch_id}`, {
-        status: 'commit',
-      });
+      const commit = await commitBatch(t, r.json.batch_id);
       expect(commit.status).toBe(200);
       await drained();
       expect(await c.amountsOf(b)).toMatchObject({ balance: 301n, inflight_credit_balance: 0n });
     });
 
     it('refuses a batch with no hold at all', async () => {
-      const [a, b] = [await c.balance(), await c.balance()];
+      const [a, b] = await openBalances(c, 2);
       await c.fund(a, 1000, 'bh7c-fund');
       const r = await bulk({ transactions: [item(a, b, 1, 'bh7c-1'), item(a, b, 2, 'bh7c-2')] });
-      const commit = await t.http('PUT', `/transactions/inflight/${r.json.batch_id}`, {
-        status: 'commit',
-      });
+      const commit = await commitBatch(t, r.json.batch_id);
       expect(commit.status).toBe(400);
       expect(commit.json.error_detail.code).toBe('TXN_NOT_INFLIGHT');
     });
@@ -258,7 +249,7 @@ describe('bulk batches and holds, hardened', () => {
     };
 
     it('in-batch duplicates: the later item', async () => {
-      const [a, b, x] = [await c.balance(), await c.balance(), await c.balance()];
+      const [a, b, x] = await openBalances(c, 3);
       await refused([item(a, b, 1, 'bh11-a'), item(a, b, 1, 'bh11-b'), item(a, b, 1, 'bh11-a')], 2);
       // X then X_q: the second claims what the first's outcome will be referenced.
       await refused([item(a, b, 1, 'bh11-c'), item(a, b, 1, 'bh11-c_q')], 1);
@@ -269,7 +260,7 @@ describe('bulk batches and holds, hardened', () => {
     });
 
     it('a reference taken before: the item that uses it', async () => {
-      const [a, b] = [await c.balance(), await c.balance()];
+      const [a, b] = await openBalances(c, 2);
       await c.fund(a, 10, 'bh11-taken');
       await refused([item(a, b, 1, 'bh11-e'), item(a, b, 1, 'bh11-taken')], 1);
       // A queued request's outcome reference, claimed when it was accepted.
@@ -282,15 +273,8 @@ describe('bulk batches and holds, hardened', () => {
 
 describe('item 8: transaction.enable_queued_checks on synchronous bulk and dry runs', () => {
   let t: TestApp;
-  let c: ReturnType<typeof ledgerClient>;
-  const body = (source: string, destination: string, amount: number, reference: string) => ({
-    source,
-    destination,
-    precise_amount: amount,
-    currency: 'USD',
-    description: 'qc',
-    reference,
-  });
+  let c: Client;
+  const body = itemOf('qc');
 
   beforeAll(async () => {
     // No workers: the queued debit stays queued for the whole test.
@@ -306,7 +290,7 @@ describe('item 8: transaction.enable_queued_checks on synchronous bulk and dry r
   });
 
   const setUp = async (tag: string) => {
-    const [a, b] = [await c.balance(), await c.balance()];
+    const [a, b] = await openBalances(c, 2);
     await c.fund(a, 100, `${tag}-fund`);
     const q = await t.http('POST', '/transactions', body(a, b, 80, `${tag}-queued`));
     expect(q.status).toBe(201);
@@ -367,17 +351,9 @@ describe('item 8: transaction.enable_queued_checks on synchronous bulk and dry r
 
 describe('item 7: a queued commit of a batch whose holds are all still queued', () => {
   let t: TestApp;
-  let c: ReturnType<typeof ledgerClient>;
-  const item = (source: string, destination: string, amount: number, reference: string) => ({
-    source,
-    destination,
-    precise_amount: amount,
-    currency: 'USD',
-    reference,
-    description: 'q7',
-  });
-  const pending = async () =>
-    (await t.ds.query(`SELECT count(*)::int AS n FROM queued_work`))[0].n as number;
+  let c: Client;
+  const item = itemOf('q7');
+  const split = splitOf('q7');
 
   beforeAll(async () => {
     // No workers here: the batch and the commit are accepted while nothing is applied; a second
@@ -391,59 +367,36 @@ describe('item 7: a queued commit of a batch whose holds are all still queued', 
   });
 
   it('accepts it, and commits every hold of the batch once they are applied', async () => {
-    const [a, b, d, x, y] = [
-      await c.balance(),
-      await c.balance(),
-      await c.balance(),
-      await c.balance(),
-      await c.balance(),
-    ];
+    const [a, b, d, x, y] = await openBalances(c, 5);
     await c.fund(a, 1000, 'q7-fund');
     await c.fund(d, 1000, 'q7-fund-d');
     const r = await t.http('POST', '/transactions/bulk', {
       transactions: [
         item(a, b, 5, 'q7-0'),
         { ...item(a, b, 100, 'q7-1'), inflight: true },
-        {
-          source: d,
-          destinations: [
-            { identifier: x, distribution: '50%' },
-            { identifier: y, distribution: 'left' },
-          ],
-          precise_amount: 200,
-          currency: 'USD',
-          reference: 'q7-2',
-          description: 'q7',
-          inflight: true,
-        },
+        { ...split(d, [x, y], 200, 'q7-2'), inflight: true },
         { ...item(d, b, 40, 'q7-3'), inflight: true },
       ],
     });
     expect(r.status).toBe(201);
     const batch = r.json.batch_id as string;
-    const commit = await t.http('PUT', `/transactions/inflight/${batch}`, { status: 'commit' });
+    const commit = await commitBatch(t, batch);
     expect(commit.status).toBe(200);
     expect(commit.json).toMatchObject({ queued: true, transaction_id: batch });
     // A second commit of the same batch while the first waits: refused as already queued.
-    const again = await t.http('PUT', `/transactions/inflight/${batch}`, { status: 'commit' });
+    const again = await commitBatch(t, batch);
     expect(again.status).toBe(409);
     // Of a batch without any hold: nothing to wait for.
     const plain = await t.http('POST', '/transactions/bulk', {
       transactions: [item(a, b, 1, 'q7-plain-1'), item(a, b, 1, 'q7-plain-2')],
     });
-    const refused = await t.http('PUT', `/transactions/inflight/${plain.json.batch_id}`, {
-      status: 'commit',
-    });
+    const refused = await commitBatch(t, plain.json.batch_id);
     expect(refused.status).toBe(400);
     expect(refused.json.error_detail.code).toBe('TXN_NOT_INFLIGHT');
 
     const workers = await startTestApp({ shareDatabaseOf: t });
     try {
-      await waitFor(
-        async () => ((await pending()) === 0 ? true : undefined),
-        20000,
-        'the queue to drain',
-      );
+      await queueDrained(t);
     } finally {
       await workers.close();
     }

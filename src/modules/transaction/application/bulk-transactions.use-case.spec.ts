@@ -1,21 +1,7 @@
 import type { Tx } from '@libs/core/unit-of-work';
-import { BalancePostingService } from '../../balance/application/balance-posting.service';
-import { newBalance } from '../../balance/domain/balance';
-import {
-  FixedClock,
-  MemoryBalanceBook,
-  MemoryQueuedWork,
-  MemoryStore,
-  MemoryTransactionRepository,
-  MemoryUnitOfWork,
-  RecordingWorkQueue,
-  SequentialIds,
-} from '../../../../test/support/fakes/in-memory';
+import { MemoryQueuedWork } from '../../../../test/support/fakes/in-memory';
+import { fakeWorld } from '../../../../test/support/fakes/world';
 import { laneOf } from '../domain/lane';
-import { BulkTransactionsUseCase } from './bulk-transactions.use-case';
-import { QueueSettings } from './queue-settings';
-import { QueueTransactionUseCase } from './queue-transaction.use-case';
-import { RecordTransactionUseCase } from './record-transaction.use-case';
 
 /** Queued debits not applied yet, per balance, as `enable_queued_checks` sees them. */
 class ReservingQueuedWork extends MemoryQueuedWork {
@@ -26,52 +12,10 @@ class ReservingQueuedWork extends MemoryQueuedWork {
 }
 
 function setup(queuedChecks = false) {
-  const store = new MemoryStore();
-  const ids = new SequentialIds();
-  const clock = new FixedClock();
-  const work = new ReservingQueuedWork();
-  const queue = new RecordingWorkQueue();
-  const uow = new MemoryUnitOfWork(store);
-  const settings = new QueueSettings(4, 500, 100000, 2000, queuedChecks);
-  const balances = new BalancePostingService(new MemoryBalanceBook(store), ids, clock);
-  const transactions = new MemoryTransactionRepository(store);
-  const record = new RecordTransactionUseCase(
-    uow,
-    balances,
-    transactions,
-    work,
-    queue,
-    settings,
-    ids,
-    clock,
-  );
-  const queued = new QueueTransactionUseCase(
-    uow,
-    balances,
-    transactions,
-    work,
-    queue,
-    record,
-    settings,
-    ids,
-    clock,
-  );
-  const bulk = new BulkTransactionsUseCase(
-    uow,
-    balances,
-    transactions,
-    record,
-    queued,
-    work,
-    queue,
-    settings,
-    ids,
-  );
-  const add = (id: string, funds = 0n) => {
-    const b = newBalance({ ledgerId: 'ldg_1', currency: 'USD' }, id, clock.now());
-    store.balances.set(id, { ...b, creditBalance: funds, balance: funds });
-  };
-  return { store, work, queue, bulk, record, add, clock };
+  return fakeWorld({
+    settings: { lanes: 4, queuedChecks },
+    work: () => new ReservingQueuedWork(),
+  });
 }
 
 const item = (over: Record<string, unknown> = {}) => ({

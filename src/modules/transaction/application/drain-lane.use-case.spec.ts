@@ -1,25 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type { Tx } from '@libs/core/unit-of-work';
-import { BalancePostingService } from '../../balance/application/balance-posting.service';
-import { newBalance } from '../../balance/domain/balance';
-import {
-  FixedClock,
-  MemoryBalanceBook,
-  MemoryQueuedWork,
-  MemoryStore,
-  MemoryTransactionRepository,
-  MemoryUnitOfWork,
-  RecordingWorkQueue,
-  SequentialIds,
-} from '../../../../test/support/fakes/in-memory';
+import { MemoryTransactionRepository } from '../../../../test/support/fakes/in-memory';
+import { fakeWorld } from '../../../../test/support/fakes/world';
 import { laneOf } from '../domain/lane';
 import type { RecordTransactionInput } from '../domain/record-request';
 import type { Transaction } from '../domain/transaction';
-import { DrainLaneUseCase } from './drain-lane.use-case';
-import { QueueSettings } from './queue-settings';
-import { QueueTransactionUseCase } from './queue-transaction.use-case';
-import { RecordTransactionUseCase } from './record-transaction.use-case';
-import { UpdateInflightUseCase } from './update-inflight.use-case';
 
 /** A store that fails (as a database would, not as a refusal) to write chosen outcomes. */
 class FailingTransactions extends MemoryTransactionRepository {
@@ -33,86 +18,16 @@ class FailingTransactions extends MemoryTransactionRepository {
 }
 
 function setup(settings: { lanes?: number; maxAttempts?: number } = {}) {
-  const store = new MemoryStore();
-  const ids = new SequentialIds();
-  const clock = new FixedClock();
-  const work = new MemoryQueuedWork(store, clock);
-  const queue = new RecordingWorkQueue();
-  const uow = new MemoryUnitOfWork(store);
-  const config = new QueueSettings(
-    settings.lanes ?? 1,
-    500,
-    100000,
-    2000,
-    false,
-    settings.maxAttempts ?? 5,
-  );
-  const balances = new BalancePostingService(new MemoryBalanceBook(store), ids, clock);
-  const transactions = new FailingTransactions(store);
-  const record = new RecordTransactionUseCase(
-    uow,
-    balances,
-    transactions,
-    work,
-    queue,
-    config,
-    ids,
-    clock,
-  );
-  const queued = new QueueTransactionUseCase(
-    uow,
-    balances,
-    transactions,
-    work,
-    queue,
-    record,
-    config,
-    ids,
-    clock,
-  );
-  const inflight = new UpdateInflightUseCase(
-    uow,
-    balances,
-    transactions,
-    work,
-    queue,
-    config,
-    ids,
-    clock,
-  );
-  const drain = new DrainLaneUseCase(
-    uow,
-    balances,
-    transactions,
-    work,
-    config,
-    inflight,
-    queue,
-    ids,
-    clock,
-  );
-  const add = (id: string, funds = 0n) => {
-    const b = newBalance({ ledgerId: 'ldg_1', currency: 'USD' }, id, clock.now());
-    store.balances.set(id, { ...b, creditBalance: funds, balance: funds });
-  };
+  const w = fakeWorld({
+    settings: { lanes: settings.lanes ?? 1, maxAttempts: settings.maxAttempts ?? 5 },
+    transactions: (store) => new FailingTransactions(store),
+  });
+  const { store } = w;
   const submit = async (input: RecordTransactionInput) =>
-    (await queued.accept(record.prepare(input))).transaction;
+    (await w.queued.accept(w.record.prepare(input))).transaction;
   const outcome = (reference: string) =>
     store.transactions.find((t) => t.reference === `${reference}_q`);
-  const balance = (id: string) => store.balances.get(id)!.balance;
-  return {
-    store,
-    work,
-    queue,
-    transactions,
-    inflight,
-    drain,
-    add,
-    submit,
-    outcome,
-    balance,
-    clock,
-  };
+  return Object.assign(w, { submit, outcome });
 }
 
 const transfer = (over: Partial<RecordTransactionInput> = {}): RecordTransactionInput => ({

@@ -1,20 +1,6 @@
-import { BalancePostingService } from '../../balance/application/balance-posting.service';
-import { newBalance } from '../../balance/domain/balance';
-import {
-  FixedClock,
-  MemoryBalanceBook,
-  MemoryQueuedWork,
-  MemoryStore,
-  MemoryTransactionRepository,
-  MemoryUnitOfWork,
-  RecordingWorkQueue,
-  SequentialIds,
-} from '../../../../test/support/fakes/in-memory';
+import { fakeWorld } from '../../../../test/support/fakes/world';
 import { laneOf } from '../domain/lane';
 import type { RecordTransactionInput } from '../domain/record-request';
-import { QueueSettings } from './queue-settings';
-import { QueueTransactionUseCase } from './queue-transaction.use-case';
-import { RecordTransactionUseCase } from './record-transaction.use-case';
 
 const LANES = 4;
 
@@ -30,51 +16,18 @@ const B = homedIn(2, 'b');
 const C = homedIn(3, 'c');
 
 function setup(maxPending = 100000) {
-  const store = new MemoryStore();
-  const ids = new SequentialIds();
-  const clock = new FixedClock();
-  const work = new MemoryQueuedWork(store, clock);
-  const queue = new RecordingWorkQueue();
-  const uow = new MemoryUnitOfWork(store);
-  const settings = new QueueSettings(LANES, 500, maxPending);
-  const balances = new BalancePostingService(new MemoryBalanceBook(store), ids, clock);
-  const transactions = new MemoryTransactionRepository(store);
-  const record = new RecordTransactionUseCase(
-    uow,
-    balances,
-    transactions,
-    work,
-    queue,
-    settings,
-    ids,
-    clock,
-  );
-  const queued = new QueueTransactionUseCase(
-    uow,
-    balances,
-    transactions,
-    work,
-    queue,
-    record,
-    settings,
-    ids,
-    clock,
-  );
-  for (const id of [A, B, C]) {
-    store.balances.set(id, newBalance({ ledgerId: 'ldg_1', currency: 'USD' }, id, clock.now()));
-  }
-  store.balances.set(
-    'bln_eur',
-    newBalance({ ledgerId: 'ldg_1', currency: 'EUR' }, 'bln_eur', clock.now()),
-  );
-  const accept = (input: RecordTransactionInput) => queued.accept(record.prepare(input));
+  const w = fakeWorld({ settings: { lanes: LANES, maxPending } });
+  for (const id of [A, B, C]) w.add(id);
+  w.add('bln_eur', 0n, 'EUR');
+  const { store, work, queue } = w;
+  const accept = (input: RecordTransactionInput) => w.queued.accept(w.record.prepare(input));
   /** What nothing-written looks like. */
   const snapshot = () => ({
     rows: store.transactions.length,
     work: work.items.length,
     signals: queue.signals.length,
   });
-  return { store, work, queue, record, queued, accept, snapshot, clock };
+  return Object.assign(w, { accept, snapshot });
 }
 
 const transfer = (over: Partial<RecordTransactionInput> = {}): RecordTransactionInput => ({

@@ -1,39 +1,12 @@
-import { BalancePostingService } from '../../balance/application/balance-posting.service';
-import { newBalance } from '../../balance/domain/balance';
-import {
-  FixedClock,
-  MemoryBalanceBook,
-  MemoryQueuedWork,
-  RecordingWorkQueue,
-  MemoryStore,
-  MemoryTransactionRepository,
-  MemoryUnitOfWork,
-  SequentialIds,
-} from '../../../../test/support/fakes/in-memory';
-import { QueueSettings } from './queue-settings';
+import { MemoryQueuedWork } from '../../../../test/support/fakes/in-memory';
+import { fakeWorld } from '../../../../test/support/fakes/world';
 import { RecordTransactionUseCase } from './record-transaction.use-case';
 import type { RecordTransactionInput } from '../domain/record-request';
 
 function setup() {
-  const store = new MemoryStore();
-  const ids = new SequentialIds();
-  const clock = new FixedClock();
-  const work = new MemoryQueuedWork();
-  const queue = new RecordingWorkQueue();
-  const uow = new MemoryUnitOfWork(store);
-  const useCase = new RecordTransactionUseCase(
-    uow,
-    new BalancePostingService(new MemoryBalanceBook(store), ids, clock),
-    new MemoryTransactionRepository(store),
-    work,
-    queue,
-    new QueueSettings(4),
-    ids,
-    clock,
-  );
-  const add = (id: string, currency = 'USD') =>
-    store.balances.set(id, newBalance({ ledgerId: 'ldg_1', currency }, id, clock.now()));
-  return { store, useCase, add, work, queue, uow };
+  const w = fakeWorld({ settings: { lanes: 4 }, work: () => new MemoryQueuedWork() });
+  const add = (id: string, currency = 'USD') => w.add(id, 0n, currency);
+  return { store: w.store, useCase: w.record, add, work: w.work, queue: w.queue, uow: w.uow };
 }
 
 const transfer = (over: Record<string, unknown> = {}) => ({

@@ -1,89 +1,19 @@
-import { BalancePostingService } from '../../balance/application/balance-posting.service';
-import { newBalance } from '../../balance/domain/balance';
-import {
-  FixedClock,
-  MemoryBalanceBook,
-  MemoryQueuedWork,
-  MemoryStore,
-  MemoryTransactionRepository,
-  MemoryUnitOfWork,
-  RecordingWorkQueue,
-  SequentialIds,
-} from '../../../../test/support/fakes/in-memory';
+import { fakeWorld } from '../../../../test/support/fakes/world';
 import { laneOf } from '../domain/lane';
 import type { RecordTransactionInput } from '../domain/record-request';
-import { DrainLaneUseCase } from './drain-lane.use-case';
-import { QueueSettings } from './queue-settings';
-import { RecordTransactionUseCase } from './record-transaction.use-case';
-import { RefundTransactionUseCase } from './refund-transaction.use-case';
-import { UpdateInflightUseCase } from './update-inflight.use-case';
 
 const LANES = 4;
 
 function setup() {
-  const store = new MemoryStore();
-  const ids = new SequentialIds();
-  const clock = new FixedClock();
-  const work = new MemoryQueuedWork(store, clock);
-  const queue = new RecordingWorkQueue();
-  const uow = new MemoryUnitOfWork(store);
-  const settings = new QueueSettings(LANES);
-  const balances = new BalancePostingService(new MemoryBalanceBook(store), ids, clock);
-  const transactions = new MemoryTransactionRepository(store);
-  const record = new RecordTransactionUseCase(
-    uow,
-    balances,
-    transactions,
-    work,
-    queue,
-    settings,
-    ids,
-    clock,
-  );
-  const refunds = new RefundTransactionUseCase(
-    uow,
-    balances,
-    transactions,
-    work,
-    queue,
-    settings,
-    ids,
-    clock,
-  );
-  const inflight = new UpdateInflightUseCase(
-    uow,
-    balances,
-    transactions,
-    work,
-    queue,
-    settings,
-    ids,
-    clock,
-  );
-  const drain = new DrainLaneUseCase(
-    uow,
-    balances,
-    transactions,
-    work,
-    settings,
-    inflight,
-    queue,
-    ids,
-    clock,
-  );
-  for (const [id, funds] of [
-    ['bln_a', 1000n],
-    ['bln_b', 0n],
-    ['bln_c', 0n],
-  ] as const) {
-    const b = newBalance({ ledgerId: 'ldg_1', currency: 'USD' }, id, clock.now());
-    store.balances.set(id, { ...b, creditBalance: funds, balance: funds });
-  }
+  const w = fakeWorld({
+    settings: { lanes: LANES },
+    balances: { bln_a: 1000n, bln_b: 0n, bln_c: 0n },
+  });
   /** An applied transfer (skip_queue), as the synchronous path writes it. */
   const post = async (over: Partial<RecordTransactionInput> = {}) =>
     (
-      await record.post(
-        record.prepare({
+      await w.record.post(
+        w.record.prepare({
           preciseAmount: 100n,
           currency: 'USD',
           reference: 'pay',
@@ -95,8 +25,7 @@ function setup() {
         }),
       )
     ).transaction;
-  const balance = (id: string) => store.balances.get(id)!.balance;
-  return { store, work, queue, refunds, drain, post, balance };
+  return Object.assign(w, { post });
 }
 
 const refusal = (code: string, text: string) => ({

@@ -1,83 +1,15 @@
-import { BalancePostingService } from '../../balance/application/balance-posting.service';
-import { newBalance } from '../../balance/domain/balance';
-import {
-  FixedClock,
-  MemoryBalanceBook,
-  MemoryQueuedWork,
-  MemoryStore,
-  MemoryTransactionRepository,
-  MemoryUnitOfWork,
-  RecordingWorkQueue,
-  SequentialIds,
-} from '../../../../test/support/fakes/in-memory';
+import { MemoryQueuedWork } from '../../../../test/support/fakes/in-memory';
+import { fakeWorld } from '../../../../test/support/fakes/world';
 import { outcomeRow } from '../domain/rows';
-import { BulkTransactionsUseCase } from './bulk-transactions.use-case';
 import { PostingSession } from './posting-session';
-import { QueueSettings } from './queue-settings';
-import { QueueTransactionUseCase } from './queue-transaction.use-case';
-import { RecordTransactionUseCase } from './record-transaction.use-case';
-import { UpdateInflightUseCase } from './update-inflight.use-case';
 
 function setup() {
-  const store = new MemoryStore();
-  const ids = new SequentialIds();
-  const clock = new FixedClock();
-  const work = new MemoryQueuedWork();
-  const queue = new RecordingWorkQueue();
-  const uow = new MemoryUnitOfWork(store);
-  const settings = new QueueSettings(4);
-  const balances = new BalancePostingService(new MemoryBalanceBook(store), ids, clock);
-  const transactions = new MemoryTransactionRepository(store);
-  const record = new RecordTransactionUseCase(
-    uow,
-    balances,
-    transactions,
-    work,
-    queue,
-    settings,
-    ids,
-    clock,
-  );
-  const queued = new QueueTransactionUseCase(
-    uow,
-    balances,
-    transactions,
-    work,
-    queue,
-    record,
-    settings,
-    ids,
-    clock,
-  );
-  const bulk = new BulkTransactionsUseCase(
-    uow,
-    balances,
-    transactions,
-    record,
-    queued,
-    work,
-    queue,
-    settings,
-    ids,
-  );
-  const inflight = new UpdateInflightUseCase(
-    uow,
-    balances,
-    transactions,
-    work,
-    queue,
-    settings,
-    ids,
-    clock,
-  );
-  for (const [id, funds] of [
-    ['bln_a', 1000n],
-    ['bln_b', 0n],
-    ['bln_c', 0n],
-  ] as const) {
-    const b = newBalance({ ledgerId: 'ldg_1', currency: 'USD' }, id, clock.now());
-    store.balances.set(id, { ...b, creditBalance: funds, balance: funds });
-  }
+  const w = fakeWorld({
+    settings: { lanes: 4 },
+    work: () => new MemoryQueuedWork(),
+    balances: { bln_a: 1000n, bln_b: 0n, bln_c: 0n },
+  });
+  const { store, uow, balances, transactions, ids, clock } = w;
   /** What a worker does with every QUEUED row: its INFLIGHT outcome, the funds held. */
   const applyQueued = () =>
     uow.run(async (tx) => {
@@ -95,7 +27,7 @@ function setup() {
       }
       await session.flush();
     });
-  return { store, work, bulk, inflight, uow, applyQueued };
+  return Object.assign(w, { applyQueued });
 }
 
 describe('UpdateInflightUseCase: a split hold inside a queued bulk batch', () => {
