@@ -17,12 +17,14 @@ import { QueueTransactionUseCase } from './application/queue-transaction.use-cas
 import { QueuedWorkRepository } from './application/ports/queued-work.repository';
 import { QueuedWorkPgRepository } from './infrastructure/postgres/queued-work.pg-repository';
 import { TransactionSubmissions } from './application/submissions';
+import { PostingSessions } from './application/posting-session';
 
 /** The engine without HTTP: the submission pipeline, the queued engine, reads. Workers run this. */
 @Module({
   imports: [BalanceCoreModule],
   providers: [
     TransactionSubmissions,
+    PostingSessions,
     RecordTransactionUseCase,
     UpdateInflightUseCase,
     BulkInflightUseCase,

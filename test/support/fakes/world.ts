@@ -1,3 +1,4 @@
+import { PostingSessions } from '../../../src/modules/transaction/application/posting-session';
 import { BalancePostingService } from '../../../src/modules/balance/application/balance-posting.service';
 import { newBalance } from '../../../src/modules/balance/domain/balance';
 import { BulkTransactionsUseCase } from '../../../src/modules/transaction/application/bulk-transactions.use-case';
@@ -64,6 +65,7 @@ export function fakeWorld<
   const transactions: T = opts.transactions
     ? opts.transactions(store)
     : (new MemoryTransactionRepository(store) as T);
+  const sessions = new PostingSessions(balances, transactions);
 
   const once = <U>(build: () => U) => {
     let built: U | undefined;
@@ -71,7 +73,7 @@ export function fakeWorld<
   };
   const record = once(
     () =>
-      new RecordTransactionUseCase(uow, balances, transactions, work, queue, settings, ids, clock),
+      new RecordTransactionUseCase(uow, sessions, transactions, work, queue, settings, ids, clock),
   );
   const queued = once(
     () =>
@@ -91,7 +93,7 @@ export function fakeWorld<
     () =>
       new BulkTransactionsUseCase(
         uow,
-        balances,
+        sessions,
         transactions,
         record(),
         queued(),
@@ -102,17 +104,17 @@ export function fakeWorld<
       ),
   );
   const inflight = once(
-    () => new UpdateInflightUseCase(uow, balances, transactions, work, queue, settings, ids, clock),
+    () => new UpdateInflightUseCase(uow, sessions, transactions, work, queue, settings, ids, clock),
   );
   const refunds = once(
     () =>
-      new RefundTransactionUseCase(uow, balances, transactions, work, queue, settings, ids, clock),
+      new RefundTransactionUseCase(uow, sessions, transactions, work, queue, settings, ids, clock),
   );
   const drain = once(
     () =>
       new DrainLaneUseCase(
         uow,
-        balances,
+        sessions,
         transactions,
         work,
         settings,

@@ -2,7 +2,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '@libs/core/domain-error';
 import { IdGenerator } from '@libs/core/ids';
 import { rolledBack, Tx, UnitOfWork } from '@libs/core/unit-of-work';
-import { BalancePostingService } from '../../balance/application/balance-posting.service';
 import { laneOf } from '../domain/lane';
 import type { RecordTransactionInput } from '../domain/record-request';
 import type { Transaction } from '../domain/transaction';
@@ -16,7 +15,7 @@ import { holdDateWork } from './hold-dates';
 import { NewWorkItem, QueuedWorkRepository } from './ports/queued-work.repository';
 import { TransactionRepository } from './ports/transaction.repository';
 import { WorkQueue } from './ports/work-queue';
-import { PostingSession } from './posting-session';
+import { PostingSession, PostingSessions } from './posting-session';
 import { QueueSettings } from './queue-settings';
 import { signalFailed } from './signals';
 import { TransactionPreview, transactionPreview, tryApply } from './preview';
@@ -68,7 +67,7 @@ export class BulkTransactionsUseCase {
 
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly balances: BalancePostingService,
+    private readonly sessions: PostingSessions,
     private readonly transactions: TransactionRepository,
     private readonly record: RecordTransactionUseCase,
     private readonly queued: QueueTransactionUseCase,
@@ -117,7 +116,7 @@ export class BulkTransactionsUseCase {
       const dated: NewWorkItem[] = [];
       await this.uow.run(async (tx) => {
         dated.length = 0;
-        const session = new PostingSession(tx, this.balances, this.transactions);
+        const session = this.sessions.start(tx);
         await session.open(endpointsOf(prepared));
         await session.loadTakenReferences(
           prepared.flatMap((p) => p.plan.legs.map((l) => l.reference)),
@@ -139,7 +138,7 @@ export class BulkTransactionsUseCase {
           const dated: NewWorkItem[] = [];
           await this.uow.run(async (tx) => {
             dated.length = 0;
-            const session = new PostingSession(tx, this.balances, this.transactions);
+            const session = this.sessions.start(tx);
             await session.open(endpointsOf([p]));
             await session.checkReferences(p.plan.legs.map((l) => l.reference));
             const reserved = await this.reserved(tx, session, [p]);
@@ -196,7 +195,7 @@ export class BulkTransactionsUseCase {
   async preview(req: BulkRequest): Promise<BulkPreview> {
     const prepared = this.prepare(req, this.ids.next('bulk'));
     return rolledBack(this.uow, async (tx) => {
-      const session = new PostingSession(tx, this.balances, this.transactions);
+      const session = this.sessions.start(tx);
       await session.open(endpointsOf(prepared));
       await session.loadTakenReferences(
         prepared.flatMap((p) => p.plan.legs.map((l) => l.reference)),

@@ -3,12 +3,11 @@ import { Clock } from '@libs/core/clock';
 import { DomainError } from '@libs/core/domain-error';
 import { IdGenerator } from '@libs/core/ids';
 import { Tx, UnitOfWork } from '@libs/core/unit-of-work';
-import { BalancePostingService } from '../../balance/application/balance-posting.service';
 import { toMinorUnits } from '../domain/amounts';
 import { outcomeRow } from '../domain/rows';
 import { QueuedWorkItem, QueuedWorkRepository } from './ports/queued-work.repository';
 import { TransactionRepository } from './ports/transaction.repository';
-import { PostingSession } from './posting-session';
+import { PostingSession, PostingSessions } from './posting-session';
 import { QueueSettings } from './queue-settings';
 import { WorkQueue } from './ports/work-queue';
 import { UpdateInflightUseCase } from './update-inflight.use-case';
@@ -45,7 +44,7 @@ export class DrainLaneUseCase {
 
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly balances: BalancePostingService,
+    private readonly sessions: PostingSessions,
     private readonly transactions: TransactionRepository,
     private readonly work: QueuedWorkRepository,
     private readonly settings: QueueSettings,
@@ -140,7 +139,7 @@ export class DrainLaneUseCase {
     }
     if (!items.length) return { count: 0, more: false };
     if (items[0].kind !== 'transaction') return this.settle(tx, items[0], now, more);
-    const session = new PostingSession(tx, this.balances, this.transactions);
+    const session = this.sessions.start(tx);
     await session.open(
       [],
       items.flatMap((i) => [i.row!.source, i.row!.destination]),

@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import type { Tx } from '@libs/core/unit-of-work';
 import {
   BalancePostingService,
@@ -164,4 +165,22 @@ function snapshot(b: BalanceAmounts): BalanceAmounts {
     inflightCreditBalance: b.inflightCreditBalance,
     inflightDebitBalance: b.inflightDebitBalance,
   };
+}
+
+/**
+ * Where every posting session comes from: one provider, so how a session is wired (the balance
+ * book, the transaction log) is decided once for the synchronous path, the drain, holds, refunds,
+ * bulk batches and dry runs alike.
+ */
+@Injectable()
+export class PostingSessions {
+  constructor(
+    private readonly book: BalancePostingService,
+    private readonly transactions: TransactionRepository,
+  ) {}
+
+  /** A new session in the database transaction `tx`; `open` it with what the work touches. */
+  start(tx: Tx): PostingSession {
+    return new PostingSession(tx, this.book, this.transactions);
+  }
 }

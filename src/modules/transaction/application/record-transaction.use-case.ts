@@ -5,7 +5,7 @@ import { DomainError } from '@libs/core/domain-error';
 import { IdGenerator } from '@libs/core/ids';
 import { GroupCommit, Outcome } from '@libs/core/group-commit';
 import { rolledBack, Tx, UnitOfWork } from '@libs/core/unit-of-work';
-import { BalancePostingService, Endpoint } from '../../balance/application/balance-posting.service';
+import type { Endpoint } from '../../balance/application/balance-posting.service';
 import { toMinorUnits } from '../domain/amounts';
 import { transactionHash } from '../domain/hash';
 import { Plan, planTransaction } from '../domain/plan';
@@ -18,7 +18,7 @@ import type { Transaction, TransactionFlags } from '../domain/transaction';
 import { postedRow, RowContext } from '../domain/rows';
 import { nonPositiveAmount, validationError } from '../domain/transaction.errors';
 import { TransactionRepository } from './ports/transaction.repository';
-import { PostingSession } from './posting-session';
+import { PostingSession, PostingSessions } from './posting-session';
 import { holdDateWork } from './hold-dates';
 import { NewWorkItem, QueuedWorkRepository } from './ports/queued-work.repository';
 import { WorkQueue } from './ports/work-queue';
@@ -86,7 +86,7 @@ export class RecordTransactionUseCase {
 
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly balances: BalancePostingService,
+    private readonly sessions: PostingSessions,
     private readonly transactions: TransactionRepository,
     private readonly work: QueuedWorkRepository,
     private readonly queue: WorkQueue,
@@ -152,7 +152,7 @@ export class RecordTransactionUseCase {
    * in memory if refused, so it leaves no trace. All rows are written in one statement.
    */
   private async applyMany(tx: Tx, rs: SyncRequest[]): Promise<Outcome<Transaction[]>[]> {
-    const session = new PostingSession(tx, this.balances, this.transactions);
+    const session = this.sessions.start(tx);
     const refs = (r: SyncRequest) => r.p.plan.legs.map((l) => l.reference);
     await session.open(endpointsOf(rs.map((r) => r.p)));
     await session.loadTakenReferences(rs.flatMap(refs));
@@ -188,7 +188,7 @@ export class RecordTransactionUseCase {
   async preview(input: RecordTransactionInput): Promise<TransactionPreview> {
     const p = this.prepare(input);
     return rolledBack(this.uow, async (tx) => {
-      const session = new PostingSession(tx, this.balances, this.transactions);
+      const session = this.sessions.start(tx);
       await session.open(endpointsOf([p]));
       // What `post` would hold it to: with queued checks, a skip_queue debit must leave queued
       // debits covered (a queued request is applied after them, so they do not bind it).

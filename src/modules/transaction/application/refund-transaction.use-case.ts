@@ -3,7 +3,6 @@ import { signalFailed } from './signals';
 import { Clock } from '@libs/core/clock';
 import { IdGenerator } from '@libs/core/ids';
 import { rolledBack, Tx, UnitOfWork } from '@libs/core/unit-of-work';
-import { BalancePostingService } from '../../balance/application/balance-posting.service';
 import type { MetaData, Transaction } from '../domain/transaction';
 import {
   alreadyRefunded,
@@ -17,7 +16,7 @@ import { QueuedWorkRepository } from './ports/queued-work.repository';
 import { WorkQueue } from './ports/work-queue';
 import { QueueSettings } from './queue-settings';
 import { laneOf } from '../domain/lane';
-import { PostingSession } from './posting-session';
+import { PostingSession, PostingSessions } from './posting-session';
 import { queuedRowWork } from './queued-rows';
 import { balancePreviews, TransactionPreview, tryApply } from './preview';
 
@@ -39,7 +38,7 @@ export class RefundTransactionUseCase {
   private readonly logger = new Logger('Refunds');
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly balances: BalancePostingService,
+    private readonly sessions: PostingSessions,
     private readonly transactions: TransactionRepository,
     private readonly work: QueuedWorkRepository,
     private readonly queue: WorkQueue,
@@ -94,7 +93,7 @@ export class RefundTransactionUseCase {
   async preview(r: RefundRequest): Promise<TransactionPreview> {
     return rolledBack(this.uow, async (tx) => {
       const targets = await this.targets(tx, r.id);
-      const session = new PostingSession(tx, this.balances, this.transactions);
+      const session = this.sessions.start(tx);
       await session.open(
         [],
         targets.flatMap((t) => [t.source, t.destination]),
@@ -124,7 +123,7 @@ export class RefundTransactionUseCase {
 
   private async refund(tx: Tx, r: RefundRequest): Promise<PostingSession> {
     const targets = await this.targets(tx, r.id);
-    const session = new PostingSession(tx, this.balances, this.transactions);
+    const session = this.sessions.start(tx);
     await session.open(
       [],
       targets.flatMap((t) => [t.source, t.destination]),

@@ -4,7 +4,6 @@ import { Clock } from '@libs/core/clock';
 import { divideToDecimalString, formatFloat } from '@libs/core/decimal';
 import { IdGenerator } from '@libs/core/ids';
 import { rolledBack, Tx, UnitOfWork } from '@libs/core/unit-of-work';
-import { BalancePostingService } from '../../balance/application/balance-posting.service';
 import { toMinorUnits } from '../domain/amounts';
 import { settlementRow } from '../domain/rows';
 import { HoldState, planCommit, planVoid } from '../domain/inflight';
@@ -21,7 +20,7 @@ import { QueuedOptions, QueuedWorkRepository } from './ports/queued-work.reposit
 import { WorkQueue } from './ports/work-queue';
 import { QueueSettings } from './queue-settings';
 import { laneOf } from '../domain/lane';
-import { PostingSession } from './posting-session';
+import { PostingSession, PostingSessions } from './posting-session';
 import { balancePreviews, TransactionPreview, tryApply } from './preview';
 
 export interface InflightUpdate {
@@ -46,7 +45,7 @@ export class UpdateInflightUseCase {
   private readonly logger = new Logger('UpdateInflight');
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly balances: BalancePostingService,
+    private readonly sessions: PostingSessions,
     private readonly transactions: TransactionRepository,
     private readonly work: QueuedWorkRepository,
     private readonly queue: WorkQueue,
@@ -131,7 +130,7 @@ export class UpdateInflightUseCase {
     this.validate(u);
     return rolledBack(this.uow, async (tx) => {
       const holds = await this.holds(tx, u.id);
-      const session = new PostingSession(tx, this.balances, this.transactions);
+      const session = this.sessions.start(tx);
       await session.open(
         [],
         holds.flatMap((h) => [h.hold.source, h.hold.destination]),
@@ -188,7 +187,7 @@ export class UpdateInflightUseCase {
 
   private async settle(tx: Tx, u: InflightUpdate): Promise<PostingSession> {
     const holds = await this.holds(tx, u.id);
-    const session = new PostingSession(tx, this.balances, this.transactions);
+    const session = this.sessions.start(tx);
     await session.open(
       [],
       holds.flatMap((h) => [h.hold.source, h.hold.destination]),
