@@ -211,6 +211,38 @@ describe('the engine cannot be misused through ordinary requests', () => {
     });
   });
 
+  it("a split's own reference is taken: no later request, queued or not, can use it", async () => {
+    const [a, b, y] = [await c.balance(), await c.balance(), await c.balance()];
+    await c.fund(a, 100, 'sr-fa');
+    for (const [ref, skip_queue] of [
+      ['sr-sync', true],
+      ['sr-queued', false],
+    ] as const) {
+      const split = await queued({
+        skip_queue,
+        source: a,
+        destinations: [
+          { identifier: b, distribution: '50%' },
+          { identifier: y, distribution: 'left' },
+        ],
+        precise_amount: 10,
+        reference: ref,
+      });
+      expect(split.status).toBe(201);
+      for (const again of [true, false]) {
+        const r = await queued({
+          skip_queue: again,
+          source: a,
+          destination: b,
+          precise_amount: 1,
+          reference: ref,
+        });
+        expect(r.status).toBe(409);
+        expect(r.json.error_detail.code).toBe('TXN_DUPLICATE_REFERENCE');
+      }
+    }
+  });
+
   describe('refunds are found by column, not by reference', () => {
     it('a transfer whose own reference ends in _refund can be refunded', async () => {
       const [a, b] = [await c.balance(), await c.balance()];

@@ -44,6 +44,8 @@ export class MemoryStore {
   transactions: Transaction[] = [];
   work: StoredWorkItem[] = [];
   settings = new Map<string, string>();
+  /** References claimed without a row of their own (a split's own reference). */
+  claims: string[] = [];
   /** The last `seq` handed out; like a database sequence, never rolled back. */
   seq = 0;
 }
@@ -68,6 +70,7 @@ export class MemoryUnitOfWork extends UnitOfWork {
     const transactions = s.transactions.map(copyRow);
     const items = s.work.map(copyWork);
     const settings = new Map(s.settings);
+    const claims = [...s.claims];
     try {
       return await work({} as Tx);
     } catch (e) {
@@ -75,6 +78,7 @@ export class MemoryUnitOfWork extends UnitOfWork {
       s.transactions = transactions;
       s.work = items;
       s.settings = settings;
+      s.claims = claims;
       throw e;
     }
   }
@@ -214,7 +218,7 @@ export class MemoryTransactionRepository extends TransactionRepository {
       }
     }
     // reference_claims, written by the statement trigger.
-    const claimed = new Set(claimsOf(existing));
+    const claimed = new Set([...claimsOf(existing), ...this.store.claims]);
     for (const c of claimsOf(rows)) {
       if (claimed.has(c)) throw duplicate(c);
       claimed.add(c);
@@ -249,8 +253,17 @@ export class MemoryTransactionRepository extends TransactionRepository {
   }
 
   async existingReferences(_tx: Tx, references: string[]): Promise<Set<string>> {
-    const claimed = new Set(claimsOf(this.store.transactions));
+    const claimed = new Set([...claimsOf(this.store.transactions), ...this.store.claims]);
     return new Set(references.filter((r) => claimed.has(r)));
+  }
+
+  async claim(_tx: Tx, references: string[]): Promise<void> {
+    const claimed = new Set([...claimsOf(this.store.transactions), ...this.store.claims]);
+    for (const r of references) {
+      if (claimed.has(r)) throw duplicateReference(r);
+      claimed.add(r);
+    }
+    this.store.claims.push(...references);
   }
 
   async lockInflight(_tx: Tx, id: string): Promise<Transaction[]> {

@@ -23,6 +23,7 @@ import {
   endpointsOf,
   PreparedTransaction,
   RecordTransactionUseCase,
+  referencesOf,
 } from './record-transaction.use-case';
 import { QueueTransactionUseCase } from './queue-transaction.use-case';
 
@@ -118,13 +119,11 @@ export class BulkTransactionsUseCase {
         dated.length = 0;
         const session = this.sessions.start(tx);
         await session.open(endpointsOf(prepared));
-        await session.loadTakenReferences(
-          prepared.flatMap((p) => p.plan.legs.map((l) => l.reference)),
-        );
+        await session.loadTakenReferences(prepared.flatMap((p) => referencesOf(p)));
         const reserved = await this.reserved(tx, session, prepared);
         for (const [i, p] of prepared.entries()) {
           await this.guard(prepared, i, batchId, true, () => {
-            session.claimReferences(p.plan.legs.map((l) => l.reference));
+            session.claimReferences(referencesOf(p));
             dated.push(...this.holdWork(p, this.record.apply(session, p, reserved)));
           });
         }
@@ -140,7 +139,7 @@ export class BulkTransactionsUseCase {
             dated.length = 0;
             const session = this.sessions.start(tx);
             await session.open(endpointsOf([p]));
-            await session.checkReferences(p.plan.legs.map((l) => l.reference));
+            await session.checkReferences(referencesOf(p));
             const reserved = await this.reserved(tx, session, [p]);
             dated.push(...this.holdWork(p, this.record.apply(session, p, reserved)));
             await session.flush();
@@ -197,16 +196,14 @@ export class BulkTransactionsUseCase {
     return rolledBack(this.uow, async (tx) => {
       const session = this.sessions.start(tx);
       await session.open(endpointsOf(prepared));
-      await session.loadTakenReferences(
-        prepared.flatMap((p) => p.plan.legs.map((l) => l.reference)),
-      );
+      await session.loadTakenReferences(prepared.flatMap((p) => referencesOf(p)));
       // Queued debits bind only a batch that would be applied now, not one that would be queued.
       const reserved =
         req.skipQueue && !req.runAsync ? await this.reserved(tx, session, prepared) : undefined;
       const results: TransactionPreview[] = [];
       for (const p of prepared) {
         const rejection = await tryApply(() => {
-          session.claimReferences(p.plan.legs.map((l) => l.reference));
+          session.claimReferences(referencesOf(p));
           this.record.apply(session, p, reserved);
         });
         results.push(transactionPreview(session, p.draft, p.plan, rejection));

@@ -30,6 +30,8 @@ export class PostingSession {
   /** Balances written by this session, with how many postings touched each. */
   private touched = new Map<string, number>();
   private taken = new Set<string>();
+  /** References claimed in this session; those no appended row carries are claimed at flush. */
+  private claimed: string[] = [];
   private ids = new Map<string, string>();
   /** `@indicator` balances this session created (virtual in a dry run). */
   created = new Set<string>();
@@ -73,6 +75,7 @@ export class PostingSession {
     for (const r of references) {
       if (this.taken.has(r)) throw duplicateReference(r);
       this.taken.add(r);
+      this.claimed.push(r);
     }
   }
 
@@ -110,11 +113,13 @@ export class PostingSession {
     const rows = this.rows.length;
     const touched = new Map(this.touched);
     const taken = new Set(this.taken);
+    const claimed = this.claimed.length;
     return () => {
       for (const [id, a] of amounts) Object.assign(this.balances.get(id)!, a);
       this.rows.length = rows;
       this.touched = touched;
       this.taken = taken;
+      this.claimed.length = claimed;
     };
   }
 
@@ -130,6 +135,11 @@ export class PostingSession {
 
   async flush(): Promise<void> {
     await this.transactions.insert(this.tx, this.rows);
+    const carried = new Set(this.rows.map((r) => r.reference));
+    await this.transactions.claim(
+      this.tx,
+      this.claimed.filter((r) => !carried.has(r)),
+    );
     const ids = [...this.touched.keys()];
     await this.book.save(
       this.tx,

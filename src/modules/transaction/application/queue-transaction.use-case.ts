@@ -147,7 +147,12 @@ export class QueueTransactionUseCase {
     );
     // The outcome of each row will be referenced `<reference>_q`; both must be free. (The
     // claims table refuses a taken one anyway; this check names the request that failed.)
-    const references = all.flat().flatMap((r) => [r.reference, `${r.reference}_q`]);
+    // A split's own reference, which no row carries, is claimed too.
+    const splitReferences = prepared.filter((p) => p.plan.split).map((p) => p.draft.reference);
+    const references = [
+      ...splitReferences,
+      ...all.flat().flatMap((r) => [r.reference, `${r.reference}_q`]),
+    ];
     const taken = await this.transactions.existingReferences(tx, references);
     const own = new Set(all.flat().map((r) => r.reference));
     const seen = new Set<string>();
@@ -160,6 +165,7 @@ export class QueueTransactionUseCase {
       seen.add(r);
     }
     await this.transactions.insert(tx, all.flat());
+    await this.transactions.claim(tx, splitReferences);
     const work: NewWorkItem[] = [];
     const groupLane = laneOf(all[0][0].source, this.settings.lanes);
     prepared.forEach((p, i) => {

@@ -49,6 +49,15 @@ export interface BatchPosition {
   sequence: number;
 }
 
+/**
+ * Every reference a prepared request takes: its rows' (`R`, or a split's `R-1…`) and, for a split,
+ * its own `R`, which no row carries but no other request may use.
+ */
+export function referencesOf(p: PreparedTransaction): string[] {
+  const legs = p.plan.legs.map((l) => l.reference);
+  return p.plan.split ? [p.draft.reference, ...legs] : legs;
+}
+
 /** Where the rows of a prepared request sit (parent, batch). */
 export function rowContext(p: PreparedTransaction): RowContext {
   return {
@@ -153,7 +162,7 @@ export class RecordTransactionUseCase {
    */
   private async applyMany(tx: Tx, rs: SyncRequest[]): Promise<Outcome<Transaction[]>[]> {
     const session = this.sessions.start(tx);
-    const refs = (r: SyncRequest) => r.p.plan.legs.map((l) => l.reference);
+    const refs = (r: SyncRequest) => referencesOf(r.p);
     await session.open(endpointsOf(rs.map((r) => r.p)));
     await session.loadTakenReferences(rs.flatMap(refs));
     const reserved = this.settings.queuedChecks
@@ -200,7 +209,7 @@ export class RecordTransactionUseCase {
             )
           : undefined;
       const rejection = await tryApply(async () => {
-        await session.checkReferences(p.plan.legs.map((l) => l.reference));
+        await session.checkReferences(referencesOf(p));
         this.apply(session, p, reserved);
       });
       return transactionPreview(session, p.draft, p.plan, rejection);

@@ -5,6 +5,12 @@ import type { MetaData, Transaction } from '../../domain/transaction';
 export abstract class TransactionRepository {
   /** Appends rows. @throws DomainError TXN_DUPLICATE_REFERENCE when a reference is taken. */
   abstract insert(tx: Tx, rows: Transaction[]): Promise<void>;
+  /**
+   * Claims references that no row carries (a split's own reference, whose legs are `R-1…` /
+   * `R_1…`), so no later request can use them.
+   * @throws DomainError TXN_DUPLICATE_REFERENCE when one is taken.
+   */
+  abstract claim(tx: Tx, references: string[]): Promise<void>;
   abstract findById(id: string, tx?: Tx): Promise<Transaction | null>;
   abstract findByReference(reference: string, tx?: Tx): Promise<Transaction | null>;
   /** @throws DomainError GEN_BAD_REQUEST for an invalid filter. */

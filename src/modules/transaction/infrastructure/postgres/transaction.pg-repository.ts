@@ -57,6 +57,21 @@ export class TransactionPgRepository extends TransactionRepository {
     }
   }
 
+  async claim(tx: Tx, references: string[]): Promise<void> {
+    if (!references.length) return;
+    try {
+      await sql(tx).query(`INSERT INTO reference_claims (reference) SELECT unnest($1::text[])`, [
+        references,
+      ]);
+    } catch (e) {
+      if (isUniqueViolation(e, 'reference_claims_pkey')) {
+        const detail = String((e as { detail?: string }).detail ?? '');
+        throw duplicateReference(/\(reference\)=\((.*)\)/.exec(detail)?.[1] ?? references[0]);
+      }
+      throw e;
+    }
+  }
+
   async findById(id: string, tx?: Tx): Promise<Transaction | null> {
     const rows: TransactionRow[] = await (tx ? sql(tx) : this.db).query(
       `SELECT ${TRANSACTION_COLUMNS} FROM transactions WHERE transaction_id = $1`,
