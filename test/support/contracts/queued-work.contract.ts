@@ -132,14 +132,31 @@ export function describeQueuedWorkContract(
         expect(await take(0)).toMatchObject({ items: [{ workId: txn(2) }], more: false });
       });
 
-      it('a commit / void that is not due does not stop the run', async () => {
+      it('an expiry or auto-commit date not yet due does not stop the run', async () => {
+        await one(1);
+        await s.uow.run((tx) =>
+          s.work.insert(tx, [
+            actionOf('act_1', 'txn_09', {
+              kind: 'void',
+              runAt: at(60_000),
+              options: { scheduled: true },
+            }),
+          ]),
+        );
+        await one(2);
+        expect(await take(0)).toMatchObject({ more: false });
+        expect(taken(await take(0))).toEqual([txn(1), txn(2)]);
+      });
+
+      it("a client's commit / void stops the run even while postponed", async () => {
         await one(1);
         await s.uow.run((tx) =>
           s.work.insert(tx, [actionOf('act_1', 'txn_09', { kind: 'void', runAt: at(60_000) })]),
         );
         await one(2);
-        expect(await take(0)).toMatchObject({ more: false });
-        expect(taken(await take(0))).toEqual([txn(1), txn(2)]);
+        expect(taken(await take(0))).toEqual([txn(1)]);
+        await remove(txn(1));
+        expect(await take(0)).toMatchObject({ items: [], blocked: false });
       });
 
       // bln_x's home lane is 0 (its debits go there); bln_y's is 1.

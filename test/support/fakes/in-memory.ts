@@ -394,7 +394,13 @@ export class MemoryQueuedWork extends QueuedWorkRepository {
   async takeDue(_tx: Tx, lane: number, now: Date, limit: number): Promise<DueWork> {
     const due = (w: StoredWorkItem) => w.runAt.getTime() <= now.getTime();
     const inLane = this.store.work.filter((w) => w.lane === lane && due(w)).sort(bySeq);
-    const firstAction = inLane.find((w) => w.kind !== 'transaction')?.seq;
+    // A client's commit / void stops the run even while postponed (it was accepted before what
+    // follows it); an expiry or auto-commit date only once it is due.
+    const firstAction = this.store.work
+      .filter(
+        (w) => w.lane === lane && w.kind !== 'transaction' && (due(w) || !w.options.scheduled),
+      )
+      .sort(bySeq)[0]?.seq;
     // Groups with a due transaction of this lane before the first due commit / void, oldest
     // first by that transaction; then every transaction of those groups that has its row.
     const firsts = new Map<string, number>();
@@ -452,15 +458,16 @@ export class MemoryQueuedWork extends QueuedWorkRepository {
     if (w.source === undefined) return false;
     const earlier = this.store.work.filter(
       (b) =>
-        b.kind === 'transaction' &&
         b.seq < first &&
         b.lane !== lane &&
-        b.runAt.getTime() <= now.getTime(),
+        (b.runAt.getTime() <= now.getTime() || (b.kind !== 'transaction' && !b.options.scheduled)),
     );
     return earlier.some((b) =>
       touch === 'debit'
-        ? b.source === w.source && (w.sourceForeign || b.sourceForeign)
-        : b.destination === w.source && (w.sourceForeign || b.destinationForeign),
+        ? b.kind === 'transaction' && b.source === w.source && (w.sourceForeign || b.sourceForeign)
+        : (b.kind === 'transaction' || b.destinationForeign) &&
+          b.destination === w.source &&
+          (w.sourceForeign || b.destinationForeign),
     );
   }
 

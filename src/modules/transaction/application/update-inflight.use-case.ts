@@ -85,7 +85,11 @@ export class UpdateInflightUseCase {
         throw settlementAlreadyQueued();
       }
       let hold: Transaction;
+      // Whether `hold` is the only hold the id names (then the balance the settlement gives
+      // funds to is known now).
+      let single = false;
       if (holds.length) {
+        single = holds.length === 1;
         const states = await this.transactions.holdStates(
           tx,
           holds.map((h) => h.transactionId),
@@ -108,15 +112,32 @@ export class UpdateInflightUseCase {
           throw notInflight(u.id);
         }
         hold = member;
+        single = member.transactionId === u.id || member.queuedParent === u.id;
       }
       const lane = laneOf(hold.source, this.settings.lanes);
+      // A commit gives its hold's destination settled funds, a void gives its source back what
+      // was held: for per-balance order this is a credit of that balance, which a later debit of
+      // it in another lane must not overtake when it needs it.
+      const gains = u.status === 'void' ? hold.source : hold.destination;
+      const credit = single
+        ? { destination: gains, destinationForeign: laneOf(gains, this.settings.lanes) !== lane }
+        : {};
       const options: QueuedOptions = {};
       if (u.preciseAmount !== undefined) options.precise_amount = u.preciseAmount.toString();
       if (u.amount !== undefined) options.amount = formatFloat(u.amount);
       const kind = u.status === 'void' ? 'void' : 'commit';
       const runAt = this.clock.now();
       await this.work.insert(tx, [
-        { workId: actId, kind, transactionId: u.id, groupId: actId, lane, runAt, options },
+        {
+          workId: actId,
+          kind,
+          transactionId: u.id,
+          groupId: actId,
+          lane,
+          runAt,
+          options,
+          ...credit,
+        },
       ]);
       return { hold, lane };
     });

@@ -100,7 +100,8 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
     const run: (WorkRow & { action_due: boolean; blocked: boolean; awaits_credit: boolean })[] =
       await m.query(
         `WITH first_action AS (
-         SELECT min(seq) AS s FROM queued_work WHERE lane = $1 AND run_at <= $2 AND kind <> 'transaction'),
+         SELECT min(seq) AS s FROM queued_work WHERE lane = $1 AND kind <> 'transaction'
+           AND (run_at <= $2 OR NOT options ? 'scheduled')),
        groups AS (
          SELECT w.group_id, min(w.seq) AS first FROM queued_work w, first_action a
          WHERE w.lane = $1 AND w.run_at <= $2 AND w.kind = 'transaction' AND (a.s IS NULL OR w.seq < a.s)
@@ -114,11 +115,13 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
                    AND b.seq < g.first AND b.lane <> $1 AND b.run_at <= $2)
          END AS blocked,
          CASE WHEN w.source_foreign THEN
-           EXISTS (SELECT 1 FROM queued_work b WHERE b.kind = 'transaction' AND b.destination = w.source
-                   AND b.seq < g.first AND b.lane <> $1 AND b.run_at <= $2)
+           EXISTS (SELECT 1 FROM queued_work b WHERE (b.kind = 'transaction' OR b.destination_foreign)
+                   AND b.destination = w.source AND b.seq < g.first AND b.lane <> $1
+                   AND (b.run_at <= $2 OR (b.kind <> 'transaction' AND NOT b.options ? 'scheduled')))
          ELSE
            EXISTS (SELECT 1 FROM queued_work b WHERE b.destination_foreign AND b.destination = w.source
-                   AND b.seq < g.first AND b.lane <> $1 AND b.run_at <= $2)
+                   AND b.seq < g.first AND b.lane <> $1
+                   AND (b.run_at <= $2 OR (b.kind <> 'transaction' AND NOT b.options ? 'scheduled')))
          END AS awaits_credit
        FROM queued_work w JOIN groups g ON g.group_id = w.group_id
        JOIN transactions t ON t.transaction_id = w.transaction_id
