@@ -41,4 +41,15 @@ describe.each(BACKENDS)('the recorded lane count on %s', (kind) => {
     );
     expect(row.value).toBe('4');
   });
+
+  it('on a database from before the count was recorded, refuses a count its pending work does not fit', async () => {
+    await ds.query(`DELETE FROM engine_settings`);
+    await ds.query(
+      `INSERT INTO queued_work (work_id, kind, transaction_id, group_id, lane, run_at)
+       VALUES ('act_2', 'void', 'txn_h', 'act_2', 6, now())`,
+    );
+    await expect(repo.claimLaneCount(4)).rejects.toThrow(/pending queued work uses lane 6/);
+    await repo.claimLaneCount(7);
+    await ds.query(`DELETE FROM queued_work`);
+  });
 });

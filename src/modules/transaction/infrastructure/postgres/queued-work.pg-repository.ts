@@ -260,7 +260,16 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
         `SELECT value FROM engine_settings WHERE key = 'number_of_queues'`,
       );
       if (stored && Number(stored.value) === lanes) return;
-      if (stored) {
+      if (!stored) {
+        // A database from before the count was recorded: its pending work must at least fit.
+        const [{ top }] = await m.query(`SELECT max(lane) AS top FROM queued_work`);
+        if (top !== null && top >= lanes) {
+          throw new Error(
+            `queue.number_of_queues is ${lanes}, but pending queued work uses lane ${top}: ` +
+              `start with at least ${top + 1} lanes until the queue is empty, then change it`,
+          );
+        }
+      } else {
         const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM queued_work`);
         if (n > 0) {
           throw new Error(
