@@ -87,7 +87,7 @@ export class UpdateInflightUseCase {
       let hold: Transaction;
       // Whether `hold` is the only hold the id names (then the balance the settlement gives
       // funds to is known now).
-      let single = false;
+      let single: boolean;
       if (holds.length) {
         single = holds.length === 1;
         const states = await this.transactions.holdStates(
