@@ -154,6 +154,7 @@ export class EngineColumns1732838400000 implements MigrationInterface {
         ADD COLUMN destination TEXT,
         ADD COLUMN source_foreign BOOLEAN NOT NULL DEFAULT false,
         ADD COLUMN destination_foreign BOOLEAN NOT NULL DEFAULT false,
+        ADD COLUMN credits JSONB,
         ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0,
         ADD COLUMN last_error TEXT`);
     await q.query(`
@@ -174,6 +175,10 @@ export class EngineColumns1732838400000 implements MigrationInterface {
     await q.query(
       `CREATE INDEX queued_work_foreign_credit_idx ON queued_work (destination, seq) WHERE destination_foreign`,
     );
+    // Commits and voids, with the balances they give funds to (`credits`).
+    await q.query(
+      `CREATE INDEX queued_work_actions_idx ON queued_work (seq) WHERE kind <> 'transaction'`,
+    );
     await q.query(`
       CREATE TABLE engine_settings (
         key TEXT PRIMARY KEY,
@@ -184,13 +189,14 @@ export class EngineColumns1732838400000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE engine_settings`);
+    await q.query(`DROP INDEX queued_work_actions_idx`);
     await q.query(`DROP INDEX queued_work_foreign_credit_idx`);
     await q.query(`DROP INDEX queued_work_foreign_debit_idx`);
     await q.query(`DROP INDEX queued_work_destination_idx`);
     await q.query(`DROP INDEX queued_work_source_idx`);
     await q.query(`
       ALTER TABLE queued_work DROP COLUMN source, DROP COLUMN destination,
-        DROP COLUMN source_foreign, DROP COLUMN destination_foreign, DROP COLUMN attempts,
+        DROP COLUMN source_foreign, DROP COLUMN destination_foreign, DROP COLUMN credits, DROP COLUMN attempts,
         DROP COLUMN last_error`);
     await q.query(`DROP TRIGGER transactions_claim_references ON transactions`);
     await q.query(`DROP FUNCTION transactions_claim_references()`);

@@ -344,6 +344,46 @@ describe('engine attacks: lanes drained by hand in adversarial orders', () => {
     expect((await h.outcome(`${r0}-spend`)).status).toBe('APPLIED');
   });
 
+  // Was a bug (fixed: settlements record every balance they credit): the same ordering hole for a settlement that names several holds: the void of a split
+  // hold whose legs come from two sources gives both sources back what was held, but the void's
+  // work item (in the first leg's lane) records no balance at all, so a debit of the second
+  // source from its own lane, accepted after the void, overtakes it and is REJECTED.
+  it('a debit accepted after the queued void of a multi-source split hold waits for it', async () => {
+    const [a, c, dest, x] = await h.inLanes(4);
+    await h.c.fund(a, 100, ref('ma'));
+    await h.c.fund(c, 100, ref('mc'));
+    const r0 = ref('msvoid');
+    const split = await h.queued({
+      destination: dest,
+      precise_amount: 200,
+      inflight: true,
+      reference: r0,
+      sources: [
+        { identifier: a, distribution: '50%' },
+        { identifier: c, distribution: 'left' },
+      ],
+    });
+    expect(split.status).toBe(201);
+    await drainAll();
+    expect(await h.c.amountsOf(c)).toMatchObject({ inflight_debit_balance: 100n });
+    const v = await t.http('PUT', `/transactions/inflight/${split.json.transaction_id}`, {
+      status: 'void',
+    });
+    expect(v.status).toBe(200);
+    const [{ lane }] = await t.ds.query(`SELECT lane FROM queued_work WHERE kind = 'void'`);
+    const other = laneOf(a, LANES) === lane ? c : a;
+    const spend = await h.queued({
+      source: other,
+      destination: x,
+      precise_amount: 100,
+      reference: `${r0}-spend`,
+    });
+    expect(spend.status).toBe(201);
+    await drainLane(other);
+    await drainAll();
+    expect((await h.outcome(`${r0}-spend`)).status).toBe('APPLIED');
+  });
+
   it('a second server draining the same lanes at the same time applies nothing twice', async () => {
     const t2 = await startTestApp({
       shareDatabaseOf: t,

@@ -205,6 +205,20 @@ export function describeQueuedWorkContract(
         expect(taken(await take(1))).toEqual([txn(2), txn(3)]);
       });
 
+      it('a debit after a commit / void of another lane that credits its balance awaits it', async () => {
+        await s.uow.run((tx) =>
+          s.work.insert(tx, [
+            actionOf('act_1', 'txn_09', { kind: 'void', lane: 1, credits: ['bln_y', 'bln_x'] }),
+          ]),
+        );
+        await one(2, { source: 'bln_x', destination: 'bln_z' });
+        await one(3, { source: 'bln_z', destination: 'bln_a' });
+        expect((await take(0)).items.map((i) => [i.workId, i.awaitsCredit])).toEqual([
+          [txn(2), true],
+          [txn(3), false],
+        ]);
+      });
+
       it('a foreign debit after an earlier credit of its balance in another lane awaits it', async () => {
         await one(1, { source: 'bln_z', destination: 'bln_x' });
         await one(2, { source: 'bln_x', destination: 'bln_y' }, { lane: 1, sourceForeign: true });

@@ -465,9 +465,10 @@ export class MemoryQueuedWork extends QueuedWorkRepository {
     return earlier.some((b) =>
       touch === 'debit'
         ? b.kind === 'transaction' && b.source === w.source && (w.sourceForeign || b.sourceForeign)
-        : (b.kind === 'transaction' || b.destinationForeign) &&
-          b.destination === w.source &&
-          (w.sourceForeign || b.destinationForeign),
+        : ((b.kind === 'transaction' || b.destinationForeign) &&
+            b.destination === w.source &&
+            (w.sourceForeign || b.destinationForeign)) ||
+          (b.kind !== 'transaction' && (b.credits ?? []).includes(w.source ?? '')),
     );
   }
 
@@ -539,6 +540,20 @@ export class MemoryQueuedWork extends QueuedWorkRepository {
         row.queuedParent === id ||
         row.parentTransaction === id
       );
+    });
+  }
+
+  async pendingHoldEnds(_tx: Tx, id: string): Promise<{ source: string; destination: string }[]> {
+    return this.store.work.flatMap((w) => {
+      if (w.kind !== 'transaction') return [];
+      const row = this.rowOf(w);
+      if (!row?.inflight) return [];
+      const named =
+        row.transactionId === id ||
+        row.parentTransaction === id ||
+        row.queuedParent === id ||
+        w.groupId === id;
+      return named ? [{ source: row.source, destination: row.destination }] : [];
     });
   }
 

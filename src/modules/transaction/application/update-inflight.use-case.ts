@@ -122,6 +122,12 @@ export class UpdateInflightUseCase {
       const credit = single
         ? { destination: gains, destinationForeign: laneOf(gains, this.settings.lanes) !== lane }
         : {};
+      // Every hold the id names, applied or still queued: the balances the settlement gives
+      // funds to, so that other lanes' later debits of them wait when they need it.
+      const ends = holds.length ? holds : await this.work.pendingHoldEnds(tx, u.id);
+      const credits = [
+        ...new Set(ends.map((h) => (u.status === 'void' ? h.source : h.destination))),
+      ];
       const options: QueuedOptions = {};
       if (u.preciseAmount !== undefined) options.precise_amount = u.preciseAmount.toString();
       if (u.amount !== undefined) options.amount = formatFloat(u.amount);
@@ -137,6 +143,7 @@ export class UpdateInflightUseCase {
           runAt,
           options,
           ...credit,
+          credits,
         },
       ]);
       return { hold, lane };

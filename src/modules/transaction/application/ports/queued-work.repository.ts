@@ -49,6 +49,8 @@ export interface NewWorkItem {
   /** Whether this item's lane is not the home lane of its source / destination (`laneOf`). */
   sourceForeign?: boolean;
   destinationForeign?: boolean;
+  /** kind commit / void: every balance the settlement gives funds to (one per hold it names). */
+  credits?: string[];
 }
 
 /** What `takeDue` found: the items, and whether more may already be due behind them. */
@@ -99,6 +101,8 @@ export abstract class QueuedWorkRepository {
    * (parent_transaction).
    */
   abstract pendingTransaction(tx: Tx, id: string): Promise<boolean>;
+  /** Source and destination of the queued rows, not applied yet, that will become holds `id` names. */
+  abstract pendingHoldEnds(tx: Tx, id: string): Promise<{ source: string; destination: string }[]>;
   /** Lanes with work due at `now` (older than `olderThan` when given), and how many rows. */
   abstract dueLanes(now: Date, olderThan?: Date): Promise<{ lane: number; count: number }[]>;
   /** Σ precise_amount of queued transactions not yet applied that debit each balance. */

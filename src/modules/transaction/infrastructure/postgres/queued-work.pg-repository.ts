@@ -65,9 +65,9 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
     if (!items.length) return;
     await sql(tx).query(
       `INSERT INTO queued_work (work_id, kind, transaction_id, group_id, lane, run_at, options, source,
-         destination, source_foreign, destination_foreign)
+         destination, source_foreign, destination_foreign, credits)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[],
-         $7::jsonb[], $8::text[], $9::text[], $10::boolean[], $11::boolean[])`,
+         $7::jsonb[], $8::text[], $9::text[], $10::boolean[], $11::boolean[], $12::jsonb[])`,
       [
         items.map((i) => i.workId),
         items.map((i) => i.kind),
@@ -80,6 +80,7 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
         items.map((i) => i.destination ?? null),
         items.map((i) => i.sourceForeign ?? false),
         items.map((i) => i.destinationForeign ?? false),
+        items.map((i) => (i.credits ? JSON.stringify(i.credits) : null)),
       ],
     );
   }
@@ -122,7 +123,11 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
            EXISTS (SELECT 1 FROM queued_work b WHERE b.destination_foreign AND b.destination = w.source
                    AND b.seq < g.first AND b.lane <> $1
                    AND (b.run_at <= $2 OR (b.kind <> 'transaction' AND NOT b.options ? 'scheduled')))
-         END AS awaits_credit
+         END
+         -- A commit or void of several holds, in another lane, that gives this balance funds.
+         OR EXISTS (SELECT 1 FROM queued_work b WHERE b.kind <> 'transaction' AND b.credits ? w.source
+                   AND b.seq < g.first AND b.lane <> $1
+                   AND (b.run_at <= $2 OR NOT b.options ? 'scheduled')) AS awaits_credit
        FROM queued_work w JOIN groups g ON g.group_id = w.group_id
        JOIN transactions t ON t.transaction_id = w.transaction_id
        WHERE w.kind = 'transaction'
@@ -210,6 +215,16 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
       [id],
     );
     return pending === true;
+  }
+
+  async pendingHoldEnds(tx: Tx, id: string): Promise<{ source: string; destination: string }[]> {
+    return sql(tx).query(
+      `SELECT t.source, t.destination FROM queued_work w
+       JOIN transactions t ON t.transaction_id = w.transaction_id
+       WHERE w.kind = 'transaction' AND t.inflight
+         AND (t.transaction_id = $1 OR t.parent_transaction = $1 OR t.queued_parent = $1 OR w.group_id = $1)`,
+      [id],
+    );
   }
 
   async dueLanes(now: Date, olderThan?: Date): Promise<{ lane: number; count: number }[]> {
