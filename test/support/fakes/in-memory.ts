@@ -465,7 +465,8 @@ export class MemoryQueuedWork extends QueuedWorkRepository {
     return earlier.some((b) =>
       touch === 'debit'
         ? b.kind === 'transaction' && b.source === w.source && (w.sourceForeign || b.sourceForeign)
-        : ((b.kind === 'transaction' || b.destinationForeign) &&
+        : (b.kind === 'transaction' &&
+            b.runAt.getTime() <= now.getTime() &&
             b.destination === w.source &&
             (w.sourceForeign || b.destinationForeign)) ||
           (b.kind !== 'transaction' && (b.credits ?? []).includes(w.source ?? '')),

@@ -3,6 +3,7 @@ import { DomainError } from '@libs/core/domain-error';
 import { IdGenerator } from '@libs/core/ids';
 import { rolledBack, Tx, UnitOfWork } from '@libs/core/unit-of-work';
 import { laneOf } from '../domain/lane';
+import { queuedLegReference } from '../domain/plan';
 import type { RecordTransactionInput } from '../domain/record-request';
 import type { Transaction } from '../domain/transaction';
 import {
@@ -277,17 +278,18 @@ export class BulkTransactionsUseCase {
    * collide with one taken before or with an earlier item's (so the later of two duplicates).
    * The error names the reference with a `_q` claim folded into its request's, which cannot tell
    * `X` + `X_q` apart from `X_q` + `X`, so the claims are worked out again, as the queued path
-   * makes them: each row's reference (`R_1…R_n` for split legs) and its outcome's `<reference>_q`.
+   * makes them: a split's own reference, each row's reference (`R_1…R_n` for split legs) and its
+   * outcome's `<reference>_q`.
    */
   private async duplicateIndex(prepared: PreparedTransaction[], e: DomainError): Promise<number> {
-    const claims = prepared.map((p) =>
-      p.plan.legs.flatMap((l) => {
-        const reference = p.plan.split
-          ? `${p.draft.reference}_${(l.position ?? 0) + 1}`
-          : p.draft.reference;
+    const claims = prepared.map((p) => [
+      // A split's own reference is claimed too.
+      ...(p.plan.split ? [p.draft.reference] : []),
+      ...p.plan.legs.flatMap((l) => {
+        const reference = queuedLegReference(p.draft.reference, p.plan, l);
         return [reference, `${reference}_q`];
       }),
-    );
+    ]);
     const taken = await this.uow.run((tx) =>
       this.transactions.existingReferences(tx, claims.flat()),
     );

@@ -4,6 +4,7 @@ import { GroupCommit } from '@libs/core/group-commit';
 import { IdGenerator } from '@libs/core/ids';
 import { Tx, UnitOfWork } from '@libs/core/unit-of-work';
 import { BalancePostingService } from '../../balance/application/balance-posting.service';
+import { queuedLegReference } from '../domain/plan';
 import { queuedRow } from '../domain/rows';
 import { laneOf } from '../domain/lane';
 import type { Transaction } from '../domain/transaction';
@@ -201,8 +202,7 @@ export class QueueTransactionUseCase {
       const source = idOf(leg.source);
       const destination = idOf(leg.destination);
       if (source === destination) throw sameBalance();
-      // Queued split legs are referenced R_1…R_n (underscore), as Blnk does.
-      const reference = p.plan.split ? `${d.reference}_${(leg.position ?? 0) + 1}` : d.reference;
+      const reference = queuedLegReference(d.reference, p.plan, leg);
       return queuedRow(d, leg, reference, { source, destination }, ctx, now);
     });
   }

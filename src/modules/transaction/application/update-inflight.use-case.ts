@@ -85,11 +85,7 @@ export class UpdateInflightUseCase {
         throw settlementAlreadyQueued();
       }
       let hold: Transaction;
-      // Whether `hold` is the only hold the id names (then the balance the settlement gives
-      // funds to is known now).
-      let single: boolean;
       if (holds.length) {
-        single = holds.length === 1;
         const states = await this.transactions.holdStates(
           tx,
           holds.map((h) => h.transactionId),
@@ -112,18 +108,12 @@ export class UpdateInflightUseCase {
           throw notInflight(u.id);
         }
         hold = member;
-        single = member.transactionId === u.id || member.queuedParent === u.id;
       }
       const lane = laneOf(hold.source, this.settings.lanes);
-      // A commit gives its hold's destination settled funds, a void gives its source back what
-      // was held: for per-balance order this is a credit of that balance, which a later debit of
-      // it in another lane must not overtake when it needs it.
-      const gains = u.status === 'void' ? hold.source : hold.destination;
-      const credit = single
-        ? { destination: gains, destinationForeign: laneOf(gains, this.settings.lanes) !== lane }
-        : {};
-      // Every hold the id names, applied or still queued: the balances the settlement gives
-      // funds to, so that other lanes' later debits of them wait when they need it.
+      // A commit gives each hold's destination settled funds, a void gives its source back what
+      // was held: for per-balance order these are credits, which other lanes' later debits of
+      // those balances must not overtake when they need them. Every hold the id names counts,
+      // applied or still queued.
       const ends = holds.length ? holds : await this.work.pendingHoldEnds(tx, u.id);
       const credits = [
         ...new Set(ends.map((h) => (u.status === 'void' ? h.source : h.destination))),
@@ -142,7 +132,6 @@ export class UpdateInflightUseCase {
           lane,
           runAt,
           options,
-          ...credit,
           credits,
         },
       ]);

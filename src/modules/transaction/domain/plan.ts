@@ -62,3 +62,11 @@ export function planTransaction(
     }));
   return { transactionId, split: true, legs };
 }
+
+/**
+ * The reference of a leg's QUEUED row: `R` itself, or `R_1…R_n` (underscore) for the legs of a
+ * split, as Blnk names queued legs (the synchronous path names them `R-1…R-n`).
+ */
+export function queuedLegReference(reference: string, plan: Plan, leg: PlannedLeg): string {
+  return plan.split ? `${reference}_${(leg.position ?? 0) + 1}` : reference;
+}

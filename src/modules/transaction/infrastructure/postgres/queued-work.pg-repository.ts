@@ -116,15 +116,14 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
                    AND b.seq < g.first AND b.lane <> $1 AND b.run_at <= $2)
          END AS blocked,
          CASE WHEN w.source_foreign THEN
-           EXISTS (SELECT 1 FROM queued_work b WHERE (b.kind = 'transaction' OR b.destination_foreign)
-                   AND b.destination = w.source AND b.seq < g.first AND b.lane <> $1
-                   AND (b.run_at <= $2 OR (b.kind <> 'transaction' AND NOT b.options ? 'scheduled')))
+           EXISTS (SELECT 1 FROM queued_work b WHERE b.kind = 'transaction' AND b.destination = w.source
+                   AND b.seq < g.first AND b.lane <> $1 AND b.run_at <= $2)
          ELSE
            EXISTS (SELECT 1 FROM queued_work b WHERE b.destination_foreign AND b.destination = w.source
-                   AND b.seq < g.first AND b.lane <> $1
-                   AND (b.run_at <= $2 OR (b.kind <> 'transaction' AND NOT b.options ? 'scheduled')))
+                   AND b.seq < g.first AND b.lane <> $1 AND b.run_at <= $2)
          END
-         -- A commit or void of several holds, in another lane, that gives this balance funds.
+         -- A commit or void, in another lane, that gives this balance funds (a client's counts
+         -- even while postponed: it was accepted before this item).
          OR EXISTS (SELECT 1 FROM queued_work b WHERE b.kind <> 'transaction' AND b.credits ? w.source
                    AND b.seq < g.first AND b.lane <> $1
                    AND (b.run_at <= $2 OR NOT b.options ? 'scheduled')) AS awaits_credit
