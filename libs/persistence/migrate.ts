@@ -6,25 +6,43 @@ const MIGRATION_LOCK = 7_342_001;
 
 /** Applies pending migrations under a PostgreSQL advisory lock. Returns their names. */
 export async function migrateUp(ds: DataSource): Promise<string[]> {
-  await ds.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-  try {
+  return underMigrationLock(ds, async () => {
     await prepareMigrationTable(ds);
     const applied = await ds.runMigrations({ transaction: 'each' });
     return applied.map((m) => m.name);
-  } finally {
-    await ds.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
-  }
+  });
 }
 
 /** Reverts the most recent migration. */
 export async function migrateDown(ds: DataSource): Promise<void> {
-  await ds.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-  try {
+  await underMigrationLock(ds, async () => {
     await prepareMigrationTable(ds);
     await ds.undoLastMigration({ transaction: 'each' });
     await restoreEarlierLayout(ds);
+  });
+}
+
+/**
+ * The lock is a session lock, so it is taken and released on one connection held for the whole
+ * run: through the pool, the unlock could land on another connection and do nothing, leaving the
+ * lock held (and the next process starting waiting on it) for as long as that connection lives.
+ */
+async function underMigrationLock<T>(ds: DataSource, work: () => Promise<T>): Promise<T> {
+  // With one connection in the pool (embedded mode) there is no other process to wait for, and
+  // holding the only connection would leave the migrations none.
+  const max = (ds.options as { extra?: { max?: number } }).extra?.max;
+  if (max === 1) return work();
+  const lock = ds.createQueryRunner();
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      return await work();
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    }
   } finally {
-    await ds.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    await lock.release();
   }
 }
 
