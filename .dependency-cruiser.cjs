@@ -66,6 +66,32 @@ module.exports = {
       },
     },
     {
+      name: 'pipeline-calls-the-queued-engine-through-its-port',
+      comment:
+        'The submission pipeline hands accepted work to the queued engine through its port ' +
+        '(queued/queued-engine.ts) and knows nothing of lanes, work items or wake-up signals.',
+      severity: 'error',
+      from: {
+        path: '^src/modules/transaction/application/',
+        pathNot: '^src/modules/transaction/application/queued/',
+      },
+      to: {
+        path: '^src/modules/transaction/application/queued/',
+        pathNot: '^src/modules/transaction/application/queued/queued-engine\\.ts$',
+      },
+    },
+    {
+      name: 'queued-engine-does-not-know-the-pipeline',
+      comment:
+        'The queued engine settles holds through its HoldSettler port, which the pipeline ' +
+        'implements; it never imports the pipeline.',
+      severity: 'error',
+      from: { path: '^src/modules/transaction/application/queued/' },
+      to: {
+        path: '^src/modules/transaction/application/(pipeline/|submissions\\.ts)',
+      },
+    },
+    {
       name: 'libs-do-not-know-modules',
       severity: 'error',
       from: { path: '^libs/' },

@@ -19,8 +19,8 @@ import {
   TransactionModule,
 } from '../modules/transaction/transaction.module';
 import { QueuedAmountsModule } from '../modules/transaction/queued-amounts.module';
-import { WorkQueue } from '../modules/transaction/application/ports/work-queue';
-import { QueueSettings } from '../modules/transaction/application/queue-settings';
+import { WorkQueue } from '../modules/transaction/application/queued/ports/work-queue';
+import { QueueSettings } from '../modules/transaction/application/queued/queue-settings';
 
 export interface AppDependencies {
   dataSource: DataSource;

@@ -1,8 +1,8 @@
 import { INestApplicationContext, Logger } from '@nestjs/common';
-import { DrainLaneUseCase } from '../modules/transaction/application/drain-lane.use-case';
-import { WorkQueue } from '../modules/transaction/application/ports/work-queue';
-import { QueueRecoveryUseCase } from '../modules/transaction/application/queue-recovery.use-case';
-import { QueueSettings } from '../modules/transaction/application/queue-settings';
+import { DrainLaneUseCase } from '../modules/transaction/application/queued/drain-lane.use-case';
+import { WorkQueue } from '../modules/transaction/application/queued/ports/work-queue';
+import { QueueRecoveryUseCase } from '../modules/transaction/application/queued/queue-recovery.use-case';
+import { QueueSettings } from '../modules/transaction/application/queued/queue-settings';
 import { InProcessWorkQueue } from '../modules/transaction/infrastructure/memory/in-process-work-queue';
 import { BullMqWorkQueue } from '../modules/transaction/infrastructure/redis/bullmq-work-queue';
 import { NeracaConfig } from './config/neraca-config';

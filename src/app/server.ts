@@ -13,7 +13,7 @@ import { MasterKey, resolveMasterKey } from './master-key';
 import { resolveTokenizationKeys, TokenizationKeys } from './tokenization-keys';
 import { createWorkQueue, queueSettingsFrom, startBackgroundWork } from './background';
 import { InProcessWorkQueue } from '../modules/transaction/infrastructure/memory/in-process-work-queue';
-import { WorkQueue } from '../modules/transaction/application/ports/work-queue';
+import { WorkQueue } from '../modules/transaction/application/queued/ports/work-queue';
 import { QueuedWorkPgRepository } from '../modules/transaction/infrastructure/postgres/queued-work.pg-repository';
 import { NestFactory } from '@nestjs/core';
 import { WorkerModule } from './app.module';

@@ -2,7 +2,7 @@ import { startTestApp, TestApp } from '../support/app';
 import { checkInvariants, checkQueuedOutcomes } from '../support/invariants';
 import { ledgerClient } from '../support/ledger-client';
 import { waitFor } from '../support/wait';
-import { QueueSettings } from '../../src/modules/transaction/application/queue-settings';
+import { QueueSettings } from '../../src/modules/transaction/application/queued/queue-settings';
 
 type Client = ReturnType<typeof ledgerClient>;
 

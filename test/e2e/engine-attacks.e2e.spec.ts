@@ -1,6 +1,6 @@
-import { DrainLaneUseCase } from '../../src/modules/transaction/application/drain-lane.use-case';
-import { QueuedWorkRepository } from '../../src/modules/transaction/application/ports/queued-work.repository';
-import { QueueSettings } from '../../src/modules/transaction/application/queue-settings';
+import { DrainLaneUseCase } from '../../src/modules/transaction/application/queued/drain-lane.use-case';
+import { QueuedWorkRepository } from '../../src/modules/transaction/application/queued/ports/queued-work.repository';
+import { QueueSettings } from '../../src/modules/transaction/application/queued/queue-settings';
 import { laneOf } from '../../src/modules/transaction/domain/lane';
 import { startTestApp, TestApp } from '../support/app';
 import { checkInvariants, checkQueuedOutcomes } from '../support/invariants';

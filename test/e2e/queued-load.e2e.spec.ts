@@ -1,5 +1,5 @@
 import { laneOf } from '../../src/modules/transaction/domain/lane';
-import { QueueSettings } from '../../src/modules/transaction/application/queue-settings';
+import { QueueSettings } from '../../src/modules/transaction/application/queued/queue-settings';
 import { HttpResult, startTestApp, TestApp } from '../support/app';
 import { checkInvariants, checkQueuedOutcomes } from '../support/invariants';
 import { waitFor } from '../support/wait';

@@ -1,6 +1,6 @@
 import { startBackgroundWork } from '../../src/app/background';
-import { DrainLaneUseCase } from '../../src/modules/transaction/application/drain-lane.use-case';
-import { QueueSettings } from '../../src/modules/transaction/application/queue-settings';
+import { DrainLaneUseCase } from '../../src/modules/transaction/application/queued/drain-lane.use-case';
+import { QueueSettings } from '../../src/modules/transaction/application/queued/queue-settings';
 import { deleteKeys, startTestApp, TestApp } from '../support/app';
 import { checkInvariants, checkQueuedOutcomes } from '../support/invariants';
 import { ledgerClient } from '../support/ledger-client';

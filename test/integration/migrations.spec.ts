@@ -7,7 +7,7 @@ import { MIGRATIONS } from '../../migrations';
 import { EngineColumns1732838400000 } from '../../migrations/1732838400000-engine-columns';
 import { createHttpApp } from '../../src/app/http-app';
 import { AuthSettings } from '../../src/modules/auth/auth-settings';
-import { QueueSettings } from '../../src/modules/transaction/application/queue-settings';
+import { QueueSettings } from '../../src/modules/transaction/application/queued/queue-settings';
 import { InProcessWorkQueue } from '../../src/modules/transaction/infrastructure/memory/in-process-work-queue';
 import { BACKENDS, createTestDatabase, openDataSource, TestDatabase } from '../support/database';
 

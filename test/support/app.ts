@@ -7,9 +7,9 @@ import { createTestDatabase, openDataSource, TestDatabase } from './database';
 import { randomBytes } from 'node:crypto';
 import IORedis from 'ioredis';
 import { startBackgroundWork } from '../../src/app/background';
-import { WorkQueue } from '../../src/modules/transaction/application/ports/work-queue';
+import { WorkQueue } from '../../src/modules/transaction/application/queued/ports/work-queue';
 import type { TokenKeyProvider } from '../../src/modules/identity/application/ports/token-keys';
-import { QueueSettings } from '../../src/modules/transaction/application/queue-settings';
+import { QueueSettings } from '../../src/modules/transaction/application/queued/queue-settings';
 import { InProcessWorkQueue } from '../../src/modules/transaction/infrastructure/memory/in-process-work-queue';
 import {
   BullMqWorkQueue,

@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { QueuedAmounts } from '../balance/application/ports/queued-amounts';
-import { QueuedWorkRepository } from './application/ports/queued-work.repository';
+import { QueuedWorkRepository } from './application/queued/ports/queued-work.repository';
 import { QueuedWorkPgRepository } from './infrastructure/postgres/queued-work.pg-repository';
 
 /**

@@ -1,23 +1,25 @@
 import { Module } from '@nestjs/common';
 import { BalanceCoreModule } from '../balance/balance.module';
 import { TransactionRepository } from './application/ports/transaction.repository';
-import { RecordTransactionUseCase } from './application/record-transaction.use-case';
+import { RecordTransactionUseCase } from './application/pipeline/record-transaction.use-case';
 import { TransactionQueries } from './application/transaction-queries.use-case';
 import { TransactionPgRepository } from './infrastructure/postgres/transaction.pg-repository';
 import { TransactionController } from './interface/http/transaction.controller';
 import { RefundController } from './interface/http/refund.controller';
 import { BulkInflightController } from './interface/http/bulk-inflight.controller';
-import { BulkInflightUseCase } from './application/bulk-inflight.use-case';
-import { UpdateInflightUseCase } from './application/update-inflight.use-case';
-import { RefundTransactionUseCase } from './application/refund-transaction.use-case';
-import { BulkTransactionsUseCase } from './application/bulk-transactions.use-case';
-import { DrainLaneUseCase } from './application/drain-lane.use-case';
-import { QueueRecoveryUseCase } from './application/queue-recovery.use-case';
-import { QueueTransactionUseCase } from './application/queue-transaction.use-case';
-import { QueuedWorkRepository } from './application/ports/queued-work.repository';
+import { BulkInflightUseCase } from './application/pipeline/bulk-inflight.use-case';
+import { UpdateInflightUseCase } from './application/pipeline/update-inflight.use-case';
+import { RefundTransactionUseCase } from './application/pipeline/refund-transaction.use-case';
+import { BulkTransactionsUseCase } from './application/pipeline/bulk-transactions.use-case';
+import { DrainLaneUseCase } from './application/queued/drain-lane.use-case';
+import { QueueRecoveryUseCase } from './application/queued/queue-recovery.use-case';
+import { QueueTransactionUseCase } from './application/pipeline/queue-transaction.use-case';
+import { QueuedWorkRepository } from './application/queued/ports/queued-work.repository';
 import { QueuedWorkPgRepository } from './infrastructure/postgres/queued-work.pg-repository';
 import { TransactionSubmissions } from './application/submissions';
 import { PostingSessions } from './application/posting-session';
+import { HoldSettler, QueuedEngine } from './application/queued/queued-engine';
+import { LaneEngine } from './application/queued/lane-engine';
 
 /** The engine without HTTP: the submission pipeline, the queued engine, reads. Workers run this. */
 @Module({
@@ -31,6 +33,10 @@ import { PostingSessions } from './application/posting-session';
     RefundTransactionUseCase,
     BulkTransactionsUseCase,
     QueueTransactionUseCase,
+    // The queued engine, behind the port the pipeline calls; the drain settles holds through
+    // the pipeline's inflight use case.
+    { provide: QueuedEngine, useClass: LaneEngine },
+    { provide: HoldSettler, useExisting: UpdateInflightUseCase },
     DrainLaneUseCase,
     QueueRecoveryUseCase,
     TransactionQueries,

@@ -1,5 +1,5 @@
 import { newBalance, type Balance } from '../../../src/modules/balance/domain/balance';
-import type { NewWorkItem } from '../../../src/modules/transaction/application/ports/queued-work.repository';
+import type { NewWorkItem } from '../../../src/modules/transaction/application/queued/ports/queued-work.repository';
 import { NO_ENGINE_FIELDS, Transaction } from '../../../src/modules/transaction/domain/transaction';
 
 /** The time the contract suites' rows are written at, and their "now" when they drain. */

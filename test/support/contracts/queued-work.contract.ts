@@ -3,7 +3,7 @@ import type {
   DueWork,
   NewWorkItem,
   QueuedWorkRepository,
-} from '../../../src/modules/transaction/application/ports/queued-work.repository';
+} from '../../../src/modules/transaction/application/queued/ports/queued-work.repository';
 import type { TransactionRepository } from '../../../src/modules/transaction/application/ports/transaction.repository';
 import type { Transaction } from '../../../src/modules/transaction/domain/transaction';
 import { actionOf, at, itemOf, queued, T0, txn } from './fixtures';

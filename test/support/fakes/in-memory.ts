@@ -10,8 +10,8 @@ import {
   DueWork,
   QueuedWorkItem,
   QueuedWorkRepository,
-} from '../../../src/modules/transaction/application/ports/queued-work.repository';
-import { WorkQueue } from '../../../src/modules/transaction/application/ports/work-queue';
+} from '../../../src/modules/transaction/application/queued/ports/queued-work.repository';
+import { WorkQueue } from '../../../src/modules/transaction/application/queued/ports/work-queue';
 import type { MetaData, Transaction } from '../../../src/modules/transaction/domain/transaction';
 import {
   alreadyRefunded,

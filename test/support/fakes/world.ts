@@ -1,13 +1,14 @@
 import { PostingSessions } from '../../../src/modules/transaction/application/posting-session';
 import { BalancePostingService } from '../../../src/modules/balance/application/balance-posting.service';
 import { newBalance } from '../../../src/modules/balance/domain/balance';
-import { BulkTransactionsUseCase } from '../../../src/modules/transaction/application/bulk-transactions.use-case';
-import { DrainLaneUseCase } from '../../../src/modules/transaction/application/drain-lane.use-case';
-import { QueueSettings } from '../../../src/modules/transaction/application/queue-settings';
-import { QueueTransactionUseCase } from '../../../src/modules/transaction/application/queue-transaction.use-case';
-import { RecordTransactionUseCase } from '../../../src/modules/transaction/application/record-transaction.use-case';
-import { RefundTransactionUseCase } from '../../../src/modules/transaction/application/refund-transaction.use-case';
-import { UpdateInflightUseCase } from '../../../src/modules/transaction/application/update-inflight.use-case';
+import { BulkTransactionsUseCase } from '../../../src/modules/transaction/application/pipeline/bulk-transactions.use-case';
+import { DrainLaneUseCase } from '../../../src/modules/transaction/application/queued/drain-lane.use-case';
+import { QueueSettings } from '../../../src/modules/transaction/application/queued/queue-settings';
+import { QueueTransactionUseCase } from '../../../src/modules/transaction/application/pipeline/queue-transaction.use-case';
+import { RecordTransactionUseCase } from '../../../src/modules/transaction/application/pipeline/record-transaction.use-case';
+import { RefundTransactionUseCase } from '../../../src/modules/transaction/application/pipeline/refund-transaction.use-case';
+import { UpdateInflightUseCase } from '../../../src/modules/transaction/application/pipeline/update-inflight.use-case';
+import { LaneEngine } from '../../../src/modules/transaction/application/queued/lane-engine';
 import {
   FixedClock,
   MemoryBalanceBook,
@@ -71,44 +72,19 @@ export function fakeWorld<
     let built: U | undefined;
     return () => (built ??= build());
   };
-  const record = once(
-    () =>
-      new RecordTransactionUseCase(uow, sessions, transactions, work, queue, settings, ids, clock),
-  );
+  const engine = new LaneEngine(work, queue, settings, ids, clock);
+  const record = once(() => new RecordTransactionUseCase(uow, sessions, engine, ids, clock));
   const queued = once(
-    () =>
-      new QueueTransactionUseCase(
-        uow,
-        balances,
-        transactions,
-        work,
-        queue,
-        record(),
-        settings,
-        ids,
-        clock,
-      ),
+    () => new QueueTransactionUseCase(uow, balances, transactions, engine, record(), clock),
   );
   const bulk = once(
-    () =>
-      new BulkTransactionsUseCase(
-        uow,
-        sessions,
-        transactions,
-        record(),
-        queued(),
-        work,
-        queue,
-        settings,
-        ids,
-      ),
+    () => new BulkTransactionsUseCase(uow, sessions, transactions, record(), queued(), engine, ids),
   );
   const inflight = once(
-    () => new UpdateInflightUseCase(uow, sessions, transactions, work, queue, settings, ids, clock),
+    () => new UpdateInflightUseCase(uow, sessions, transactions, engine, ids, clock),
   );
   const refunds = once(
-    () =>
-      new RefundTransactionUseCase(uow, sessions, transactions, work, queue, settings, ids, clock),
+    () => new RefundTransactionUseCase(uow, sessions, transactions, engine, ids, clock),
   );
   const drain = once(
     () =>
@@ -138,6 +114,7 @@ export function fakeWorld<
     clock,
     work,
     queue,
+    engine,
     uow,
     settings,
     balances,

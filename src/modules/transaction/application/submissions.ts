@@ -6,13 +6,16 @@ import {
   BulkPreview,
   BulkRequest,
   BulkTransactionsUseCase,
-} from './bulk-transactions.use-case';
-import { BulkInflightResult, BulkInflightUseCase } from './bulk-inflight.use-case';
+} from './pipeline/bulk-transactions.use-case';
+import { BulkInflightResult, BulkInflightUseCase } from './pipeline/bulk-inflight.use-case';
 import type { TransactionPreview } from './preview';
-import { QueueTransactionUseCase } from './queue-transaction.use-case';
-import { RecordedTransaction, RecordTransactionUseCase } from './record-transaction.use-case';
-import { RefundRequest, RefundTransactionUseCase } from './refund-transaction.use-case';
-import { InflightUpdate, UpdateInflightUseCase } from './update-inflight.use-case';
+import { QueueTransactionUseCase } from './pipeline/queue-transaction.use-case';
+import {
+  RecordedTransaction,
+  RecordTransactionUseCase,
+} from './pipeline/record-transaction.use-case';
+import { RefundRequest, RefundTransactionUseCase } from './pipeline/refund-transaction.use-case';
+import { InflightUpdate, UpdateInflightUseCase } from './pipeline/update-inflight.use-case';
 
 /** How a submission asked to be handled: `dry_run`, `skip_queue`. */
 export interface SubmissionMode {

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { WorkQueue } from '../../application/ports/work-queue';
+import { WorkQueue } from '../../application/queued/ports/work-queue';
 import { DrainLoops } from '../drain-loops';
 
 /**

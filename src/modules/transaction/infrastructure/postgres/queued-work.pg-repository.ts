@@ -10,7 +10,7 @@ import {
   QueuedWorkItem,
   QueuedWorkRepository,
   WorkKind,
-} from '../../application/ports/queued-work.repository';
+} from '../../application/queued/ports/queued-work.repository';
 import { TRANSACTION_COLUMNS, TransactionRow, toTransaction } from './transaction.mapper';
 
 // Namespace of the per-lane advisory locks (the second key is the lane).

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Queue, Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import { connectRedis } from '@libs/redis/redis-connection';
-import { WorkQueue } from '../../application/ports/work-queue';
+import { WorkQueue } from '../../application/queued/ports/work-queue';
 import { DrainLoops } from '../drain-loops';
 
 // Kept here too: tests import it from this module.

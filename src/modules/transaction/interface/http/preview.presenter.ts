@@ -1,6 +1,6 @@
 import { rawNumber } from '@libs/core/json';
 import { available, BalanceAmounts } from '../../../balance/domain/balance';
-import type { BulkPreview } from '../../application/bulk-transactions.use-case';
+import type { BulkPreview } from '../../application/pipeline/bulk-transactions.use-case';
 import type { TransactionPreview } from '../../application/preview';
 
 function reasonOf(code: string, message: string): string {

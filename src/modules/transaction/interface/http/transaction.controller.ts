@@ -17,7 +17,7 @@ import { BlnkValidationPipe, validateDto } from '@libs/http/validation.pipe';
 import { toBigInt } from '@libs/http/validators';
 import { TransactionQueries } from '../../application/transaction-queries.use-case';
 import { TransactionSubmissions } from '../../application/submissions';
-import { QueueRecoveryUseCase } from '../../application/queue-recovery.use-case';
+import { QueueRecoveryUseCase } from '../../application/queued/queue-recovery.use-case';
 import { formatGoDuration, parseGoDuration } from '@libs/http/go-duration';
 import { RecordTransactionInput } from '../../domain/record-request';
 import { BulkTransactionsDto, InflightUpdateDto, RecordTransactionDto } from './transaction.dto';

@@ -1,6 +1,6 @@
 import { rawNumber } from '@libs/core/json';
 import { rfc3339, ZERO_TIME } from '@libs/http/time';
-import type { RecordedTransaction } from '../../application/record-transaction.use-case';
+import type { RecordedTransaction } from '../../application/pipeline/record-transaction.use-case';
 import type { DistributionInput } from '../../domain/record-request';
 import type { MetaData, Transaction, TransactionFlags } from '../../domain/transaction';
 

@@ -1,7 +1,7 @@
-import { MemoryQueuedWork } from '../../../../test/support/fakes/in-memory';
-import { fakeWorld } from '../../../../test/support/fakes/world';
-import { outcomeRow } from '../domain/rows';
-import { PostingSession } from './posting-session';
+import { MemoryQueuedWork } from '../../../../../test/support/fakes/in-memory';
+import { fakeWorld } from '../../../../../test/support/fakes/world';
+import { outcomeRow } from '../../domain/rows';
+import { PostingSession } from '../posting-session';
 
 function setup() {
   const w = fakeWorld({
@@ -71,9 +71,7 @@ describe('UpdateInflightUseCase: a split hold inside a queued bulk batch', () =>
     const s = setup();
     const splitId = await batchOf(s);
     await s.applyQueued();
-    const children = await s.uow.run((tx) =>
-      s.inflight.settleIn(tx, { id: splitId, status: 'void', actId: 'act_x' }),
-    );
+    const children = await s.inflight.execute({ id: splitId, status: 'void', actId: 'act_x' });
     expect(children.map((c) => [c.status, c.preciseAmount])).toEqual([
       ['VOID', 100n],
       ['VOID', 100n],
@@ -101,8 +99,8 @@ describe('UpdateInflightUseCase: a split hold inside a queued bulk batch', () =>
   it('before the legs are applied, the split id is not inflight yet (nothing is settled)', async () => {
     const s = setup();
     const splitId = await batchOf(s);
-    await expect(
-      s.uow.run((tx) => s.inflight.settleIn(tx, { id: splitId, status: 'void' })),
-    ).rejects.toMatchObject({ code: 'TXN_NOT_INFLIGHT' });
+    await expect(s.inflight.execute({ id: splitId, status: 'void' })).rejects.toMatchObject({
+      code: 'TXN_NOT_INFLIGHT',
+    });
   });
 });

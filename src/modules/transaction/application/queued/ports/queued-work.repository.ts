@@ -1,15 +1,8 @@
 import type { Tx } from '@libs/core/unit-of-work';
-import type { Transaction } from '../../domain/transaction';
+import type { Transaction } from '../../../domain/transaction';
+import type { QueuedOptions } from '../queued-engine';
 
-/** Options of queued work that are not columns of a transaction row. */
-export interface QueuedOptions {
-  /** Commit: minor units to commit ('0' or absent = all that remains), as a string. */
-  precise_amount?: string;
-  /** Commit: major units, converted with the hold's precision. */
-  amount?: string;
-  /** Commit / void: set by an expiry or auto-commit date (not a client's request). */
-  scheduled?: boolean;
-}
+export type { QueuedOptions };
 
 export type WorkKind = 'transaction' | 'commit' | 'void';
 

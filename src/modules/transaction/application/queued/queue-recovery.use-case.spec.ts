@@ -4,7 +4,7 @@ import {
   MemoryQueuedWork,
   MemoryStore,
   RecordingWorkQueue,
-} from '../../../../test/support/fakes/in-memory';
+} from '../../../../../test/support/fakes/in-memory';
 import type { NewWorkItem } from './ports/queued-work.repository';
 import { QueueRecoveryUseCase } from './queue-recovery.use-case';
 

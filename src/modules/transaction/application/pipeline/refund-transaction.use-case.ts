@@ -1,24 +1,19 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { signalFailed } from './signals';
+import { Injectable } from '@nestjs/common';
 import { Clock } from '@libs/core/clock';
 import { IdGenerator } from '@libs/core/ids';
 import { rolledBack, Tx, UnitOfWork } from '@libs/core/unit-of-work';
-import type { MetaData, Transaction } from '../domain/transaction';
+import type { MetaData, Transaction } from '../../domain/transaction';
 import {
   alreadyRefunded,
   isItselfARefund,
   notRefundable,
   transactionNotFound,
-} from '../domain/transaction.errors';
-import { refundRow } from '../domain/rows';
-import { TransactionRepository } from './ports/transaction.repository';
-import { QueuedWorkRepository } from './ports/queued-work.repository';
-import { WorkQueue } from './ports/work-queue';
-import { QueueSettings } from './queue-settings';
-import { laneOf } from '../domain/lane';
-import { PostingSession, PostingSessions } from './posting-session';
-import { queuedRowWork } from './queued-rows';
-import { balancePreviews, TransactionPreview, tryApply } from './preview';
+} from '../../domain/transaction.errors';
+import { refundRow } from '../../domain/rows';
+import { TransactionRepository } from '../ports/transaction.repository';
+import { PostingSession, PostingSessions } from '../posting-session';
+import { balancePreviews, TransactionPreview, tryApply } from '../preview';
+import { QueuedEngine } from '../queued/queued-engine';
 
 export interface RefundRequest {
   id: string;
@@ -35,14 +30,11 @@ export interface RefundRequest {
  */
 @Injectable()
 export class RefundTransactionUseCase {
-  private readonly logger = new Logger('Refunds');
   constructor(
     private readonly uow: UnitOfWork,
     private readonly sessions: PostingSessions,
     private readonly transactions: TransactionRepository,
-    private readonly work: QueuedWorkRepository,
-    private readonly queue: WorkQueue,
-    private readonly settings: QueueSettings,
+    private readonly engine: QueuedEngine,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
   ) {}
@@ -63,8 +55,8 @@ export class RefundTransactionUseCase {
    * queued transaction, all of them or none.
    */
   async enqueue(r: RefundRequest): Promise<Transaction[]> {
-    let lane = 0;
-    const rows = await this.uow.run(async (tx) => {
+    await this.engine.admit();
+    const { rows, wake } = await this.uow.run(async (tx) => {
       const targets = await this.targets(tx, r.id);
       await this.refuseRefunded(tx, targets);
       const now = this.clock.now();
@@ -72,21 +64,12 @@ export class RefundTransactionUseCase {
       const rows = targets.map((t, i) => this.refundOf(t, r, now, references[i], 'QUEUED'));
       for (const row of rows) row.queuedParent = rows[0].transactionId;
       await this.transactions.insert(tx, rows);
-      lane = laneOf(rows[0].source, this.settings.lanes);
-      await this.work.insert(
-        tx,
-        queuedRowWork(rows, {
-          groupId: rows[0].transactionId,
-          lane,
-          runAt: now,
-          lanes: this.settings.lanes,
-        }),
-      );
-      return rows;
+      const wake = await this.engine.acceptRequests(tx, [
+        { id: rows[0].transactionId, rows, runAt: now },
+      ]);
+      return { rows, wake };
     });
-    await this.queue
-      .signal(lane, rows[0].transactionId)
-      .catch((e: unknown) => this.logger.warn(signalFailed(lane, e)));
+    await this.engine.wake(wake);
     return rows;
   }
 

@@ -1,26 +1,21 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DomainError } from '@libs/core/domain-error';
 import { IdGenerator } from '@libs/core/ids';
 import { rolledBack, Tx, UnitOfWork } from '@libs/core/unit-of-work';
-import { laneOf } from '../domain/lane';
-import { queuedLegReference } from '../domain/plan';
-import type { RecordTransactionInput } from '../domain/record-request';
-import type { Transaction } from '../domain/transaction';
+import { queuedLegReference } from '../../domain/plan';
+import type { RecordTransactionInput } from '../../domain/record-request';
 import {
   bulkEmpty,
   bulkItemInvalid,
   bulkTooLarge,
   validationError,
-} from '../domain/transaction.errors';
-import { holdDateWork } from './hold-dates';
-import { NewWorkItem, QueuedWorkRepository } from './ports/queued-work.repository';
-import { TransactionRepository } from './ports/transaction.repository';
-import { WorkQueue } from './ports/work-queue';
-import { PostingSession, PostingSessions } from './posting-session';
-import { QueueSettings } from './queue-settings';
-import { signalFailed } from './signals';
-import { TransactionPreview, transactionPreview, tryApply } from './preview';
+} from '../../domain/transaction.errors';
+import { TransactionRepository } from '../ports/transaction.repository';
+import { PostingSession, PostingSessions } from '../posting-session';
+import { TransactionPreview, transactionPreview, tryApply } from '../preview';
+import { AppliedHold, QueuedEngine, Wakeups } from '../queued/queued-engine';
 import {
+  appliedHold,
   endpointsOf,
   PreparedTransaction,
   RecordTransactionUseCase,
@@ -65,17 +60,13 @@ export interface BulkPreview {
  */
 @Injectable()
 export class BulkTransactionsUseCase {
-  private readonly logger = new Logger('BulkTransactions');
-
   constructor(
     private readonly uow: UnitOfWork,
     private readonly sessions: PostingSessions,
     private readonly transactions: TransactionRepository,
     private readonly record: RecordTransactionUseCase,
     private readonly queued: QueueTransactionUseCase,
-    private readonly work: QueuedWorkRepository,
-    private readonly queue: WorkQueue,
-    private readonly settings: QueueSettings,
+    private readonly engine: QueuedEngine,
     private readonly ids: IdGenerator,
   ) {}
 
@@ -115,39 +106,36 @@ export class BulkTransactionsUseCase {
       );
     }
     if (req.atomic) {
-      const dated: NewWorkItem[] = [];
-      await this.uow.run(async (tx) => {
-        dated.length = 0;
+      const wake = await this.uow.run(async (tx) => {
         const session = this.sessions.start(tx);
         await session.open(endpointsOf(prepared));
         await session.loadTakenReferences(prepared.flatMap((p) => referencesOf(p)));
         const reserved = await this.reserved(tx, session, prepared);
+        const holds: AppliedHold[] = [];
         for (const [i, p] of prepared.entries()) {
           await this.guard(prepared, i, batchId, true, () => {
             session.claimReferences(referencesOf(p));
-            dated.push(...this.holdWork(p, this.record.apply(session, p, reserved)));
+            holds.push(appliedHold(p, this.record.apply(session, p, reserved)));
           });
         }
         await session.flush();
-        await this.work.insert(tx, dated);
+        return this.engine.scheduleHoldDates(tx, holds);
       });
-      await this.signal(dated);
+      await this.engine.wake(wake);
     } else {
       for (const [i, p] of prepared.entries()) {
         await this.guard(prepared, i, batchId, false, async () => {
-          const dated: NewWorkItem[] = [];
-          await this.uow.run(async (tx) => {
-            dated.length = 0;
+          const wake: Wakeups = await this.uow.run(async (tx) => {
             const session = this.sessions.start(tx);
             await session.open(endpointsOf([p]));
             await session.checkReferences(referencesOf(p));
             const reserved = await this.reserved(tx, session, [p]);
-            dated.push(...this.holdWork(p, this.record.apply(session, p, reserved)));
+            const rows = this.record.apply(session, p, reserved);
             await session.flush();
-            await this.work.insert(tx, dated);
+            return this.engine.scheduleHoldDates(tx, [appliedHold(p, rows)]);
           });
           // This item is committed whatever happens to the next ones: its dates are due now.
-          await this.signal(dated);
+          await this.engine.wake(wake);
         });
       }
     }
@@ -158,36 +146,14 @@ export class BulkTransactionsUseCase {
    * With `transaction.enable_queued_checks`: per source balance, what queued debits not applied
    * yet already claim, which a synchronous debit must leave covered (as for a single request).
    */
-  private async reserved(
+  private reserved(
     tx: Tx,
     session: PostingSession,
     prepared: PreparedTransaction[],
   ): Promise<Map<string, bigint> | undefined> {
-    if (!this.settings.queuedChecks) return undefined;
-    return this.work.queuedDebits(
+    return this.engine.reservedDebits(
       tx,
       prepared.flatMap((p) => p.plan.legs.map((l) => session.idOf(l.source, p.draft.currency))),
-    );
-  }
-
-  /**
-   * The expiry / auto-commit work of one applied item, in the lane of its (resolved) source. It
-   * targets the id the hold is known by: the row itself, or a split's parent, whose legs carry it
-   * as parent_transaction.
-   */
-  private holdWork(p: PreparedTransaction, rows: Transaction[]): NewWorkItem[] {
-    const lane = laneOf(rows[0].source, this.settings.lanes);
-    return holdDateWork(p.draft.flags, p.plan.transactionId, lane, () => this.ids.next('act'));
-  }
-
-  /** After the commit: a lost signal only delays the work until the sweep finds it. */
-  private async signal(dated: NewWorkItem[]): Promise<void> {
-    await Promise.all(
-      dated.map((w) =>
-        this.queue
-          .signal(w.lane, w.workId, w.runAt)
-          .catch((e: unknown) => this.logger.warn(signalFailed(w.lane, e))),
-      ),
     );
   }
 

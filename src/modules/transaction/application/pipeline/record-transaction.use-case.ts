@@ -1,30 +1,24 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { signalFailed } from './signals';
 import { Clock } from '@libs/core/clock';
 import { DomainError } from '@libs/core/domain-error';
 import { IdGenerator } from '@libs/core/ids';
 import { GroupCommit, Outcome } from '@libs/core/group-commit';
 import { rolledBack, Tx, UnitOfWork } from '@libs/core/unit-of-work';
-import type { Endpoint } from '../../balance/application/balance-posting.service';
-import { toMinorUnits } from '../domain/amounts';
-import { transactionHash } from '../domain/hash';
-import { Plan, planTransaction } from '../domain/plan';
+import type { Endpoint } from '../../../balance/application/balance-posting.service';
+import { toMinorUnits } from '../../domain/amounts';
+import { transactionHash } from '../../domain/hash';
+import { Plan, planTransaction } from '../../domain/plan';
 import {
   RecordTransactionInput,
   TransactionDraft,
   validateRecordRequest,
-} from '../domain/record-request';
-import type { Transaction, TransactionFlags } from '../domain/transaction';
-import { postedRow, RowContext } from '../domain/rows';
-import { nonPositiveAmount, validationError } from '../domain/transaction.errors';
-import { TransactionRepository } from './ports/transaction.repository';
-import { PostingSession, PostingSessions } from './posting-session';
-import { holdDateWork } from './hold-dates';
-import { NewWorkItem, QueuedWorkRepository } from './ports/queued-work.repository';
-import { WorkQueue } from './ports/work-queue';
-import { QueueSettings } from './queue-settings';
-import { laneOf } from '../domain/lane';
-import { TransactionPreview, transactionPreview, tryApply } from './preview';
+} from '../../domain/record-request';
+import type { Transaction, TransactionFlags } from '../../domain/transaction';
+import { postedRow, RowContext } from '../../domain/rows';
+import { nonPositiveAmount, validationError } from '../../domain/transaction.errors';
+import { PostingSession, PostingSessions } from '../posting-session';
+import { TransactionPreview, transactionPreview, tryApply } from '../preview';
+import { AppliedHold, QueuedEngine, Wakeups } from '../queued/queued-engine';
 
 export interface RecordedTransaction {
   /** The row the client sees; for a split, a parent that has no row of its own. */
@@ -73,10 +67,10 @@ export function rowContext(p: PreparedTransaction): RowContext {
  * references, then checks funds and moves money leg by leg, and appends the rows. A split is all
  * or nothing whatever `atomic` says: its legs share the one database transaction.
  */
-/** A synchronous request ready to apply: the prepared transaction and its hold-date work. */
-interface SyncRequest {
-  p: PreparedTransaction;
-  dated: NewWorkItem[];
+/** What a synchronous request appended, and what to wake for its hold's dates. */
+interface Posted {
+  legs: Transaction[];
+  wake: Wakeups;
 }
 
 /** Group commit of single requests (synchronous and queued accepts): batches in flight, requests per batch. */
@@ -85,7 +79,7 @@ export const GROUP_COMMIT = { maxConcurrent: 2, maxBatch: 100, maxWaiting: 10000
 @Injectable()
 export class RecordTransactionUseCase {
   private readonly logger = new Logger('RecordTransaction');
-  private readonly group = new GroupCommit<SyncRequest, Transaction[]>({
+  private readonly group = new GroupCommit<PreparedTransaction, Posted>({
     ...GROUP_COMMIT,
     runOne: (r) => this.uow.run((tx) => this.applyOne(tx, r)),
     runBatch: (rs) => this.uow.run((tx) => this.applyMany(tx, rs)),
@@ -96,10 +90,7 @@ export class RecordTransactionUseCase {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly sessions: PostingSessions,
-    private readonly transactions: TransactionRepository,
-    private readonly work: QueuedWorkRepository,
-    private readonly queue: WorkQueue,
-    private readonly settings: QueueSettings,
+    private readonly engine: QueuedEngine,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
   ) {}
@@ -124,22 +115,17 @@ export class RecordTransactionUseCase {
         scheduled_for: 'cannot be combined with skip_queue: a scheduled transaction is queued',
       });
     }
-    // Expiry and auto-commit dates of a hold become work items, written with the hold.
-    // (Their lane is known once the source is resolved, inside the transaction.)
-    const dated = holdDateWork(p.draft.flags, p.plan.transactionId, 0, () => this.ids.next('act'));
-    const request = { p, dated };
+    // Expiry and auto-commit dates of a hold become queued work, written with the hold.
     // Requests naming balances by id share database transactions with concurrent ones (group
     // commit). One naming an @indicator runs alone: it may create that balance, and a refused
     // request must leave nothing behind, not even an empty balance.
-    const legs = p.plan.legs.some((l) => l.source.startsWith('@') || l.destination.startsWith('@'))
-      ? await this.uow.run((tx) => this.applyOne(tx, request))
-      : await this.group.submit(request);
-    for (const w of dated) {
-      const lane = laneOf(legs[0].source, this.settings.lanes);
-      await this.queue
-        .signal(lane, w.workId, w.runAt)
-        .catch((e: unknown) => this.logger.warn(signalFailed(lane, e)));
-    }
+    const posted = p.plan.legs.some(
+      (l) => l.source.startsWith('@') || l.destination.startsWith('@'),
+    )
+      ? await this.uow.run((tx) => this.applyOne(tx, p))
+      : await this.group.submit(p);
+    await this.engine.wake(posted.wake);
+    const legs = posted.legs;
     return {
       transaction: this.headline(p, legs),
       flags: p.draft.flags,
@@ -149,8 +135,8 @@ export class RecordTransactionUseCase {
     };
   }
 
-  private async applyOne(tx: Tx, r: SyncRequest): Promise<Transaction[]> {
-    const [outcome] = await this.applyMany(tx, [r]);
+  private async applyOne(tx: Tx, p: PreparedTransaction): Promise<Posted> {
+    const [outcome] = await this.applyMany(tx, [p]);
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
   }
@@ -160,22 +146,19 @@ export class RecordTransactionUseCase {
    * request checked (references, then funds) against the state the earlier ones left, and undone
    * in memory if refused, so it leaves no trace. All rows are written in one statement.
    */
-  private async applyMany(tx: Tx, rs: SyncRequest[]): Promise<Outcome<Transaction[]>[]> {
+  private async applyMany(tx: Tx, ps: PreparedTransaction[]): Promise<Outcome<Posted>[]> {
     const session = this.sessions.start(tx);
-    const refs = (r: SyncRequest) => referencesOf(r.p);
-    await session.open(endpointsOf(rs.map((r) => r.p)));
-    await session.loadTakenReferences(rs.flatMap(refs));
-    const reserved = this.settings.queuedChecks
-      ? await this.work.queuedDebits(
-          tx,
-          rs.flatMap((r) => r.p.plan.legs.map((l) => session.idOf(l.source, r.p.draft.currency))),
-        )
-      : undefined;
-    const outcomes = rs.map((r): Outcome<Transaction[]> => {
+    await session.open(endpointsOf(ps));
+    await session.loadTakenReferences(ps.flatMap(referencesOf));
+    const reserved = await this.engine.reservedDebits(
+      tx,
+      ps.flatMap((p) => p.plan.legs.map((l) => session.idOf(l.source, p.draft.currency))),
+    );
+    const outcomes = ps.map((p): Outcome<Transaction[]> => {
       const restore = session.checkpoint();
       try {
-        session.claimReferences(refs(r));
-        return { ok: true, value: this.apply(session, r.p, reserved) };
+        session.claimReferences(referencesOf(p));
+        return { ok: true, value: this.apply(session, p, reserved) };
       } catch (e) {
         if (!(e instanceof DomainError)) throw e;
         restore();
@@ -183,14 +166,13 @@ export class RecordTransactionUseCase {
       }
     });
     await session.flush();
-    const work = rs.flatMap((r, i) => {
-      const o = outcomes[i];
-      if (!o.ok || !r.dated.length) return [];
-      const lane = laneOf(o.value[0].source, this.settings.lanes);
-      return r.dated.map((w) => ({ ...w, lane }));
-    });
-    if (work.length) await this.work.insert(tx, work);
-    return outcomes;
+    return Promise.all(
+      outcomes.map(async (o, i): Promise<Outcome<Posted>> => {
+        if (!o.ok) return o;
+        const wake = await this.engine.scheduleHoldDates(tx, [appliedHold(ps[i], o.value)]);
+        return { ok: true, value: { legs: o.value, wake } };
+      }),
+    );
   }
 
   /** Dry run (reference §5.16): the same work in a transaction that is rolled back. */
@@ -201,13 +183,12 @@ export class RecordTransactionUseCase {
       await session.open(endpointsOf([p]));
       // What `post` would hold it to: with queued checks, a skip_queue debit must leave queued
       // debits covered (a queued request is applied after them, so they do not bind it).
-      const reserved =
-        this.settings.queuedChecks && p.draft.flags.skipQueue
-          ? await this.work.queuedDebits(
-              tx,
-              p.plan.legs.map((l) => session.idOf(l.source, p.draft.currency)),
-            )
-          : undefined;
+      const reserved = p.draft.flags.skipQueue
+        ? await this.engine.reservedDebits(
+            tx,
+            p.plan.legs.map((l) => session.idOf(l.source, p.draft.currency)),
+          )
+        : undefined;
       const rejection = await tryApply(async () => {
         await session.checkReferences(referencesOf(p));
         this.apply(session, p, reserved);
@@ -256,6 +237,14 @@ export class RecordTransactionUseCase {
       hash: transactionHash(d.amount, d.reference, d.currency, d.source ?? '', d.destination ?? ''),
     };
   }
+}
+
+/**
+ * An applied request as a hold whose dates the queued engine settles: the id the hold is known
+ * by (the row itself, or a split's parent, whose legs carry it as parent_transaction).
+ */
+export function appliedHold(p: PreparedTransaction, rows: Transaction[]): AppliedHold {
+  return { holdId: p.plan.transactionId, source: rows[0].source, flags: p.draft.flags };
 }
 
 /** Every endpoint of the prepared transactions, for one `open`. */

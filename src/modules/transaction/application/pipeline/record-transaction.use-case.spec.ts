@@ -1,7 +1,7 @@
-import { MemoryQueuedWork } from '../../../../test/support/fakes/in-memory';
-import { fakeWorld } from '../../../../test/support/fakes/world';
+import { MemoryQueuedWork } from '../../../../../test/support/fakes/in-memory';
+import { fakeWorld } from '../../../../../test/support/fakes/world';
 import { RecordTransactionUseCase } from './record-transaction.use-case';
-import type { RecordTransactionInput } from '../domain/record-request';
+import type { RecordTransactionInput } from '../../domain/record-request';
 
 function setup() {
   const w = fakeWorld({ settings: { lanes: 4 }, work: () => new MemoryQueuedWork() });

@@ -1,6 +1,6 @@
-import { fakeWorld } from '../../../../test/support/fakes/world';
-import { laneOf } from '../domain/lane';
-import type { RecordTransactionInput } from '../domain/record-request';
+import { fakeWorld } from '../../../../../test/support/fakes/world';
+import { laneOf } from '../../domain/lane';
+import type { RecordTransactionInput } from '../../domain/record-request';
 
 const LANES = 4;
 

@@ -1,5 +1,5 @@
-import { laneOf } from '../domain/lane';
-import type { Transaction } from '../domain/transaction';
+import { laneOf } from '../../domain/lane';
+import type { Transaction } from '../../domain/transaction';
 import type { NewWorkItem } from './ports/queued-work.repository';
 
 /**

@@ -1,6 +1,6 @@
-import { fakeWorld } from '../../../../test/support/fakes/world';
-import { laneOf } from '../domain/lane';
-import type { RecordTransactionInput } from '../domain/record-request';
+import { fakeWorld } from '../../../../../test/support/fakes/world';
+import { laneOf } from '../../domain/lane';
+import type { RecordTransactionInput } from '../../domain/record-request';
 
 const LANES = 4;
 
@@ -160,7 +160,7 @@ describe('RefundTransactionUseCase (queued)', () => {
         destination: 'bln_a',
       }),
     ]);
-    expect(s.queue.signals).toContainEqual({ lane, key: row.transactionId, runAt: undefined });
+    expect(s.queue.signals).toContainEqual({ lane, key: row.transactionId, runAt: s.clock.now() });
     expect(s.balance('bln_b')).toBe(100n);
     // Refused before the worker applies it …
     await expect(s.refunds.execute({ id: t.transactionId })).rejects.toMatchObject({

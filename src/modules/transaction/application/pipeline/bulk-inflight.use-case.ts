@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@libs/core/domain-error';
-import { bulkEmpty, bulkTooLarge } from '../domain/transaction.errors';
-import type { TransactionPreview } from './preview';
+import { bulkEmpty, bulkTooLarge } from '../../domain/transaction.errors';
+import type { TransactionPreview } from '../preview';
 import { InflightUpdate, UpdateInflightUseCase } from './update-inflight.use-case';
 
 export const BULK_INFLIGHT_LIMIT = 100;

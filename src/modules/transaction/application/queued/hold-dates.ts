@@ -1,4 +1,4 @@
-import type { TransactionFlags } from '../domain/transaction';
+import type { TransactionFlags } from '../../domain/transaction';
 import type { NewWorkItem } from './ports/queued-work.repository';
 
 /**

@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type { Tx } from '@libs/core/unit-of-work';
-import { MemoryTransactionRepository } from '../../../../test/support/fakes/in-memory';
-import { fakeWorld } from '../../../../test/support/fakes/world';
-import { laneOf } from '../domain/lane';
-import type { RecordTransactionInput } from '../domain/record-request';
-import type { Transaction } from '../domain/transaction';
+import { MemoryTransactionRepository } from '../../../../../test/support/fakes/in-memory';
+import { fakeWorld } from '../../../../../test/support/fakes/world';
+import { laneOf } from '../../domain/lane';
+import type { RecordTransactionInput } from '../../domain/record-request';
+import type { Transaction } from '../../domain/transaction';
 
 /** A store that fails (as a database would, not as a refusal) to write chosen outcomes. */
 class FailingTransactions extends MemoryTransactionRepository {

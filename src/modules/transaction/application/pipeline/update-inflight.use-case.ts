@@ -1,27 +1,23 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { signalFailed } from './signals';
+import { Injectable } from '@nestjs/common';
 import { Clock } from '@libs/core/clock';
 import { divideToDecimalString, formatFloat } from '@libs/core/decimal';
 import { IdGenerator } from '@libs/core/ids';
 import { rolledBack, Tx, UnitOfWork } from '@libs/core/unit-of-work';
-import { toMinorUnits } from '../domain/amounts';
-import { settlementRow } from '../domain/rows';
-import { HoldState, planCommit, planVoid } from '../domain/inflight';
-import type { Transaction } from '../domain/transaction';
+import { toMinorUnits } from '../../domain/amounts';
+import { settlementRow } from '../../domain/rows';
+import { HoldState, planCommit, planVoid } from '../../domain/inflight';
+import type { Transaction } from '../../domain/transaction';
 import {
   invalidAmount,
   invalidStatusAction,
   notInflight,
   settlementAlreadyQueued,
   transactionNotFound,
-} from '../domain/transaction.errors';
-import { TransactionRepository } from './ports/transaction.repository';
-import { QueuedOptions, QueuedWorkRepository } from './ports/queued-work.repository';
-import { WorkQueue } from './ports/work-queue';
-import { QueueSettings } from './queue-settings';
-import { laneOf } from '../domain/lane';
-import { PostingSession, PostingSessions } from './posting-session';
-import { balancePreviews, TransactionPreview, tryApply } from './preview';
+} from '../../domain/transaction.errors';
+import { TransactionRepository } from '../ports/transaction.repository';
+import { PostingSession, PostingSessions } from '../posting-session';
+import { balancePreviews, TransactionPreview, tryApply } from '../preview';
+import { DueSettlement, HoldSettler, QueuedEngine, QueuedOptions } from '../queued/queued-engine';
 
 export interface InflightUpdate {
   id: string;
@@ -41,15 +37,12 @@ export interface InflightUpdate {
  * and never both voided and committed in full.
  */
 @Injectable()
-export class UpdateInflightUseCase {
-  private readonly logger = new Logger('UpdateInflight');
+export class UpdateInflightUseCase implements HoldSettler {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly sessions: PostingSessions,
     private readonly transactions: TransactionRepository,
-    private readonly work: QueuedWorkRepository,
-    private readonly queue: WorkQueue,
-    private readonly settings: QueueSettings,
+    private readonly engine: QueuedEngine,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
   ) {}
@@ -57,14 +50,23 @@ export class UpdateInflightUseCase {
   /** skip_queue: settles now; returns the new children (APPLIED for a commit, VOID for a void). */
   async execute(u: InflightUpdate): Promise<Transaction[]> {
     this.validate(u);
-    return this.uow.run((tx) => this.settleIn(tx, u));
+    return this.uow.run(async (tx) => {
+      const session = await this.settle(tx, u);
+      await session.flush();
+      return [...session.appended];
+    });
   }
 
-  /** Settles inside the caller's database transaction (a worker's drain). */
-  async settleIn(tx: Tx, u: InflightUpdate): Promise<Transaction[]> {
-    const session = await this.settle(tx, u);
+  /** A due queued commit or void, inside the drain's database transaction. */
+  async settleDue(tx: Tx, s: DueSettlement): Promise<void> {
+    const session = await this.settle(tx, {
+      id: s.id,
+      status: s.status,
+      preciseAmount: s.preciseAmount,
+      amount: s.amount === undefined ? undefined : Number(s.amount),
+      actId: s.actId,
+    });
     await session.flush();
-    return [...session.appended];
   }
 
   /**
@@ -74,14 +76,14 @@ export class UpdateInflightUseCase {
    */
   async enqueue(u: InflightUpdate): Promise<Transaction> {
     this.validate(u);
-    const actId = this.ids.next('act');
-    const { hold, lane } = await this.uow.run(async (tx) => {
+    const { hold, wake } = await this.uow.run(async (tx) => {
+      const pending = this.engine.holdWork(tx, u.id);
       // Two requests for one hold take turns, also before the hold has rows to lock.
-      await this.work.lockKey(tx, u.id);
+      await pending.lock();
       // Looked at first: a hold the worker applies in the meantime is then caught below.
-      const waiting = await this.work.pendingTransaction(tx, u.id);
+      const waiting = await pending.waiting();
       const holds = await this.lockHolds(tx, u.id);
-      if (await this.work.pendingAction(tx, u.id)) {
+      if (await pending.settlementWaiting()) {
         throw settlementAlreadyQueued();
       }
       let hold: Transaction;
@@ -101,45 +103,34 @@ export class UpdateInflightUseCase {
         // become holds): settled after them. `id` may name several (a batch, a split), applied
         // at different times; the worker waits until none of them is left to apply.
         const member =
-          (await this.transactions.findFamilyMember(u.id, tx)) ??
-          (await this.work.groupItems(tx, u.id)).find((i) => i.row)?.row;
+          (await this.transactions.findFamilyMember(u.id, tx)) ?? (await pending.waitingMember());
         if (!member) throw transactionNotFound(u.id);
         if (!waiting) {
           throw notInflight(u.id);
         }
         hold = member;
       }
-      const lane = laneOf(hold.source, this.settings.lanes);
       // A commit gives each hold's destination settled funds, a void gives its source back what
-      // was held: for per-balance order these are credits, which other lanes' later debits of
-      // those balances must not overtake when they need them. Every hold the id names counts,
-      // applied or still queued.
-      const ends = holds.length ? holds : await this.work.pendingHoldEnds(tx, u.id);
+      // was held: for per-balance order these are credits, which later debits of those balances
+      // must not overtake when they need them. Every hold the id names counts, applied or still
+      // queued.
+      const ends = holds.length ? holds : await pending.waitingEnds();
       const credits = [
         ...new Set(ends.map((h) => (u.status === 'void' ? h.source : h.destination))),
       ];
       const options: QueuedOptions = {};
       if (u.preciseAmount !== undefined) options.precise_amount = u.preciseAmount.toString();
       if (u.amount !== undefined) options.amount = formatFloat(u.amount);
-      const kind = u.status === 'void' ? 'void' : 'commit';
-      const runAt = this.clock.now();
-      await this.work.insert(tx, [
-        {
-          workId: actId,
-          kind,
-          transactionId: u.id,
-          groupId: actId,
-          lane,
-          runAt,
-          options,
-          credits,
-        },
-      ]);
-      return { hold, lane };
+      const wake = await this.engine.acceptSettlement(tx, {
+        action: u.status === 'void' ? 'void' : 'commit',
+        holdId: u.id,
+        source: hold.source,
+        credits,
+        options,
+      });
+      return { hold, wake };
     });
-    await this.queue
-      .signal(lane, actId)
-      .catch((e: unknown) => this.logger.warn(signalFailed(lane, e)));
+    await this.engine.wake(wake);
     return { ...hold, transactionId: u.id };
   }
 

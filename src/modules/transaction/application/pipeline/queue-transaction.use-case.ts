@@ -1,27 +1,19 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@libs/core/clock';
 import { GroupCommit } from '@libs/core/group-commit';
-import { IdGenerator } from '@libs/core/ids';
 import { Tx, UnitOfWork } from '@libs/core/unit-of-work';
-import { BalancePostingService } from '../../balance/application/balance-posting.service';
-import { queuedLegReference } from '../domain/plan';
-import { queuedRow } from '../domain/rows';
-import { laneOf } from '../domain/lane';
-import type { Transaction } from '../domain/transaction';
+import { BalancePostingService } from '../../../balance/application/balance-posting.service';
+import { queuedLegReference } from '../../domain/plan';
+import { queuedRow } from '../../domain/rows';
+import type { Transaction } from '../../domain/transaction';
 import {
-  queueBackpressure,
   balanceMissing,
   currencyMismatch,
   duplicateReference,
   sameBalance,
-} from '../domain/transaction.errors';
-import { holdDateWork } from './hold-dates';
-import { signalFailed } from './signals';
-import { queuedRowWork } from './queued-rows';
-import { NewWorkItem, QueuedWorkRepository } from './ports/queued-work.repository';
-import { TransactionRepository } from './ports/transaction.repository';
-import { WorkQueue } from './ports/work-queue';
-import { QueueSettings } from './queue-settings';
+} from '../../domain/transaction.errors';
+import { TransactionRepository } from '../ports/transaction.repository';
+import { QueuedEngine, Wakeups } from '../queued/queued-engine';
 import {
   endpointsOf,
   PreparedTransaction,
@@ -30,12 +22,6 @@ import {
   GROUP_COMMIT,
   rowContext,
 } from './record-transaction.use-case';
-
-interface Signal {
-  lane: number;
-  key: string;
-  runAt: Date;
-}
 
 /**
  * The default (queued) path of POST /transactions and of bulk batches. Everything that can be
@@ -52,11 +38,8 @@ export class QueueTransactionUseCase {
     private readonly uow: UnitOfWork,
     private readonly balances: BalancePostingService,
     private readonly transactions: TransactionRepository,
-    private readonly work: QueuedWorkRepository,
-    private readonly queue: WorkQueue,
+    private readonly engine: QueuedEngine,
     private readonly record: RecordTransactionUseCase,
-    private readonly settings: QueueSettings,
-    private readonly ids: IdGenerator,
     private readonly clock: Clock,
   ) {}
 
@@ -89,49 +72,23 @@ export class QueueTransactionUseCase {
 
   /**
    * Accepts prepared requests in one database transaction. Without `groupId` each request is its
-   * own unit of work in its own lane; with it (an atomic batch) all of them form one group that a
-   * worker applies all or none, in the lane of the first. Returns each request's QUEUED rows.
+   * own unit of work; with it (an atomic batch) all of them form one group that a worker applies
+   * all or none. Returns each request's QUEUED rows.
    */
   async acceptAll(prepared: PreparedTransaction[], groupId?: string): Promise<Transaction[][]> {
-    if (
-      this.settings.maxPending > 0 &&
-      (await this.work.pendingCount()) >= this.settings.maxPending
-    ) {
-      throw queueBackpressure();
-    }
-    const signals: Signal[] = [];
-    const rows = await this.uow.run(async (tx) => {
-      signals.length = 0;
-      return this.write(tx, prepared, groupId, signals);
-    });
-    // After the commit, outside the database transaction: a lost signal only delays the work
-    // until the sweep finds it.
-    // One wake-up per lane is enough for everything due now in a batch; dated work keeps its own.
-    const now = Date.now();
-    const due = new Set<number>();
-    const needed = signals.filter((s) => {
-      if (s.runAt.getTime() > now) return true;
-      if (due.has(s.lane)) return false;
-      due.add(s.lane);
-      return true;
-    });
-    await Promise.all(
-      needed.map((s) =>
-        this.queue
-          .signal(s.lane, s.key, s.runAt)
-          .catch((e: unknown) => this.logger.warn(signalFailed(s.lane, e))),
-      ),
-    );
+    await this.engine.admit();
+    const { rows, wake } = await this.uow.run((tx) => this.write(tx, prepared, groupId));
+    // After the commit, outside the database transaction.
+    await this.engine.wake(wake);
     return rows;
   }
 
-  /** The one writer of QUEUED rows of requests and their work items. */
+  /** The one writer of QUEUED rows of requests; the engine writes their work. */
   private async write(
     tx: Tx,
     prepared: PreparedTransaction[],
     groupId: string | undefined,
-    signals: Signal[],
-  ): Promise<Transaction[][]> {
+  ): Promise<{ rows: Transaction[][]; wake: Wakeups }> {
     const { ids } = await this.balances.resolve(tx, endpointsOf(prepared));
     const currencies = await this.balances.currencies(tx, [...ids.values()]);
     const now = this.clock.now();
@@ -167,27 +124,21 @@ export class QueueTransactionUseCase {
     }
     await this.transactions.insert(tx, all.flat());
     await this.transactions.claim(tx, splitReferences);
-    const work: NewWorkItem[] = [];
-    const groupLane = laneOf(all[0][0].source, this.settings.lanes);
-    prepared.forEach((p, i) => {
-      const rows = all[i];
-      const lane = groupId ? groupLane : laneOf(rows[0].source, this.settings.lanes);
-      const group = groupId ?? p.plan.transactionId;
-      const runAt = rows[0].scheduledFor && rows[0].scheduledFor > now ? rows[0].scheduledFor : now;
-      work.push(
-        ...queuedRowWork(rows, { groupId: group, lane, runAt, lanes: this.settings.lanes }),
-      );
-      const dated = holdDateWork(p.draft.flags, p.plan.transactionId, lane, () =>
-        this.ids.next('act'),
-      );
-      work.push(...dated);
-      signals.push(
-        { lane, key: group, runAt },
-        ...dated.map((w) => ({ lane, key: w.workId, runAt: w.runAt })),
-      );
-    });
-    await this.work.insert(tx, work);
-    return all;
+    const wake = await this.engine.acceptRequests(
+      tx,
+      prepared.map((p, i) => {
+        const rows = all[i];
+        const due = rows[0].scheduledFor;
+        return {
+          id: p.plan.transactionId,
+          rows,
+          runAt: due && due > now ? due : now,
+          flags: p.draft.flags,
+        };
+      }),
+      groupId,
+    );
+    return { rows: all, wake };
   }
 
   /** The QUEUED rows of one request, endpoints resolved through `idOf`. */

@@ -1,7 +1,7 @@
 import type { Tx } from '@libs/core/unit-of-work';
-import { MemoryQueuedWork } from '../../../../test/support/fakes/in-memory';
-import { fakeWorld } from '../../../../test/support/fakes/world';
-import { laneOf } from '../domain/lane';
+import { MemoryQueuedWork } from '../../../../../test/support/fakes/in-memory';
+import { fakeWorld } from '../../../../../test/support/fakes/world';
+import { laneOf } from '../../domain/lane';
 
 /** Queued debits not applied yet, per balance, as `enable_queued_checks` sees them. */
 class ReservingQueuedWork extends MemoryQueuedWork {

@@ -3,14 +3,14 @@ import { Clock } from '@libs/core/clock';
 import { DomainError } from '@libs/core/domain-error';
 import { IdGenerator } from '@libs/core/ids';
 import { Tx, UnitOfWork } from '@libs/core/unit-of-work';
-import { toMinorUnits } from '../domain/amounts';
-import { outcomeRow } from '../domain/rows';
+import { toMinorUnits } from '../../domain/amounts';
+import { outcomeRow } from '../../domain/rows';
 import { QueuedWorkItem, QueuedWorkRepository } from './ports/queued-work.repository';
-import { TransactionRepository } from './ports/transaction.repository';
-import { PostingSession, PostingSessions } from './posting-session';
+import { TransactionRepository } from '../ports/transaction.repository';
+import { PostingSession, PostingSessions } from '../posting-session';
 import { QueueSettings } from './queue-settings';
 import { WorkQueue } from './ports/work-queue';
-import { UpdateInflightUseCase } from './update-inflight.use-case';
+import { HoldSettler } from './queued-engine';
 import { signalFailed } from './signals';
 
 // How long a commit or void waits before looking again for its hold to be applied.
@@ -48,7 +48,7 @@ export class DrainLaneUseCase {
     private readonly transactions: TransactionRepository,
     private readonly work: QueuedWorkRepository,
     private readonly settings: QueueSettings,
-    private readonly inflight: UpdateInflightUseCase,
+    private readonly holds: HoldSettler,
     private readonly queue: WorkQueue,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
@@ -184,13 +184,13 @@ export class DrainLaneUseCase {
       return { count: 1, more, wakeAt: later };
     }
     try {
-      await this.inflight.settleIn(tx, {
+      await this.holds.settleDue(tx, {
         id: item.transactionId,
-        status: item.kind,
+        status: item.kind === 'void' ? 'void' : 'commit',
         preciseAmount: item.options.precise_amount
           ? BigInt(item.options.precise_amount)
           : undefined,
-        amount: item.options.amount ? Number(item.options.amount) : undefined,
+        amount: item.options.amount || undefined,
         actId: item.workId,
       });
     } catch (e) {
