@@ -1,9 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { FilterRequestDto } from '@libs/http/filter-request.dto';
 import { listBody } from '@libs/http/list-response';
 import { hasFilterParams, parseFilterBody, parseQueryFilters } from '@libs/http/list-query.parse';
 import { BlnkValidationPipe } from '@libs/http/validation.pipe';
+import { requireEmbedScope } from '../../../auth/interface/http/embed-scope';
 import { LedgerUseCases } from '../../../ledger/application/ledger.use-cases';
 import { presentLedger } from '../../../ledger/interface/http/ledger.presenter';
 import { BalanceUseCases } from '../../application/balance.use-cases';
@@ -86,10 +88,15 @@ export class BalanceController {
   @ApiQuery({ name: 'with_queued', required: false, type: Boolean })
   @ApiOkResponse({ type: BalanceView })
   async get(
+    @Req() req: FastifyRequest,
     @Param('id') id: string,
     @Query('include') include?: string | string[],
     @Query('with_queued') withQueued?: string,
   ): Promise<BalanceView> {
+    const inc = includes(include);
+    // Before the balance is read: the answer must not depend on whether it has an identity.
+    if (inc.has('ledger')) requireEmbedScope(req, 'ledgers');
+    if (inc.has('identity')) requireEmbedScope(req, 'identities');
     const b = await this.balances.get(id);
     const view = presentBalance(b);
     if (withQueued === 'true') {
@@ -97,7 +104,6 @@ export class BalanceController {
       view.queued_debit_balance = q.debit;
       view.queued_credit_balance = q.credit;
     }
-    const inc = includes(include);
     if (inc.has('ledger')) view.ledger = presentLedger(await this.ledgers.get(b.ledgerId));
     if (inc.has('identity') && b.identityId) {
       const identity = await this.balances.findIdentity(b.identityId);

@@ -1,0 +1,18 @@
+import type { FastifyRequest } from 'fastify';
+import { principalOf } from '@libs/http/principal';
+import { insufficientPermissions } from '../../domain/auth.errors';
+import { covers, Resource } from '../../domain/scope';
+
+/**
+ * A response that embeds another resource (`GET /balances/:id?include=identity`) shows what a read
+ * of that resource would: the caller needs its read scope too, or the route's own scope would be
+ * a way around it. Refused, not silently left out, so a client learns why the object is missing.
+ * The master key (and a server with authentication off) may embed anything.
+ * @throws DomainError AUTH_INSUFFICIENT_PERMISSIONS naming the missing scope.
+ */
+export function requireEmbedScope(req: FastifyRequest, resource: Resource): void {
+  const principal = principalOf(req);
+  if (principal.isMaster) return;
+  const needed = { resource, action: 'read' as const };
+  if (!covers(principal.scopes, needed)) throw insufficientPermissions(needed);
+}
