@@ -4,6 +4,7 @@ import { Identities1732579200000 } from './1732579200000-identities';
 import { ApiKeys1732665600000 } from './1732665600000-api-keys';
 import { EngineColumns1732838400000 } from './1732838400000-engine-columns';
 import { BlnkSchema1732924800000 } from './1732924800000-blnk-schema';
+import { ApiKeyLineage1733011200000 } from './1733011200000-api-key-lineage';
 
 /** Every migration, oldest first. Listed explicitly so source (tests) and dist run the same set. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   ApiKeys1732665600000,
   EngineColumns1732838400000,
   BlnkSchema1732924800000,
+  ApiKeyLineage1733011200000,
 ];

@@ -122,6 +122,51 @@ describe('neraca api-keys (operators)', () => {
     });
   }, 180000);
 
+  it('lists who created each key and revokes a key with every key it created (--cascade)', async () => {
+    const made = cli(
+      'create',
+      '-n',
+      'root',
+      '-o',
+      'leak',
+      '-s',
+      'ledgers:read,api-keys:*',
+      '--expires-in',
+      '30d',
+      '--json',
+    );
+    expect(made.status).toBe(0);
+    const root = JSON.parse(made.stdout) as { api_key_id: string; key: string; created_by: string };
+    expect(root.created_by).toBe('cli');
+    let child = '';
+    await withServer(async (url) => {
+      const r = await fetch(url + '/api-keys', {
+        method: 'POST',
+        headers: { 'x-blnk-key': root.key, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          name: 'minted',
+          scopes: ['ledgers:read'],
+          expires_at: new Date(Date.now() + 86_400_000).toISOString(),
+        }),
+      });
+      expect(r.status).toBe(201);
+      child = ((await r.json()) as { api_key_id: string }).api_key_id;
+    });
+    const list = cli('list', '-o', 'leak');
+    expect(list.stdout).toContain(`created by ${root.api_key_id}`);
+    expect(list.stdout).toContain('created by cli');
+    const revoked = cli('revoke', root.api_key_id, '--cascade');
+    expect(revoked.status).toBe(0);
+    expect(revoked.stdout).toContain(`revoked ${root.api_key_id} (root, owner leak)`);
+    expect(revoked.stdout).toContain(
+      `revoked ${child} (minted, owner leak, created by ${root.api_key_id})`,
+    );
+    const after = JSON.parse(cli('list', '-o', 'leak', '--json').stdout) as {
+      is_revoked: boolean;
+    }[];
+    expect(after.map((k) => k.is_revoked)).toEqual([true, true]);
+  }, 180000);
+
   it('fails with a clear message and a non-zero exit', () => {
     const scope = cli('create', '-n', 'x', '-o', 'o', '-s', 'ledger:read', '--expires-in', '1d');
     expect(scope.status).not.toBe(0);

@@ -55,6 +55,7 @@ describe('API keys', () => {
       created_at: expect.any(String),
       last_used_at: '0001-01-01T00:00:00Z',
       is_revoked: false,
+      created_by: 'master',
     });
     expect(Buffer.from(r.json.key.slice(4), 'base64url')).toHaveLength(32);
     // Only a digest is stored: the secret appears nowhere in the database row.

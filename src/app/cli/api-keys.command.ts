@@ -67,6 +67,7 @@ interface ApiKeyOptions extends CommonOptions {
   expiresAt?: string;
   expiresIn?: string;
   json?: boolean;
+  cascade?: boolean;
 }
 
 abstract class ApiKeyCommand extends CommandRunner {
@@ -155,7 +156,7 @@ export class ApiKeysListCommand extends ApiKeyCommand {
       const used = k.lastUsedAt ? k.lastUsedAt.toISOString() : 'never';
       process.stdout.write(
         `${k.apiKeyId}  ${state}  ${k.keyPrefix}…  ${k.name}  [${k.scopes.join(' ')}]  ` +
-          `expires ${k.expiresAt.toISOString()}  last used ${used}\n`,
+          `expires ${k.expiresAt.toISOString()}  last used ${used}  created by ${k.createdBy}\n`,
       );
     }
   }
@@ -168,8 +169,30 @@ export class ApiKeysListCommand extends ApiKeyCommand {
 })
 export class ApiKeysRevokeCommand extends ApiKeyCommand {
   async run([id]: string[], o: ApiKeyOptions): Promise<void> {
-    const k = await withApiKeys(o, (keys) => keys.revoke(OPERATOR, id, o.owner));
-    process.stdout.write(`revoked ${k.apiKeyId} (${k.name}, owner ${k.ownerId})\n`);
+    const { key, descendants } = await withApiKeys(o, (keys) =>
+      keys.revoke(OPERATOR, id, o.owner, { cascade: o.cascade === true }),
+    );
+    if (o.json) {
+      process.stdout.write(
+        JSON.stringify([key, ...descendants].map((k) => presentApiKey(k))) + '\n',
+      );
+      return;
+    }
+    for (const k of [key, ...descendants]) {
+      const via = k === key ? '' : `, created by ${k.createdBy}`;
+      process.stdout.write(`revoked ${k.apiKeyId} (${k.name}, owner ${k.ownerId}${via})\n`);
+    }
+    if (o.cascade && !descendants.length) {
+      process.stdout.write(`no other key was created by ${key.apiKeyId}\n`);
+    }
+  }
+
+  @Option({
+    flags: '--cascade',
+    description: 'Also revoke every key it created, and the keys those created (after a leak)',
+  })
+  parseCascade(): boolean {
+    return true;
   }
 }
 

@@ -19,6 +19,9 @@ export class MemoryApiKeys extends ApiKeyRepository {
     const k = this.rows.get(id);
     return k ? { ...k } : null;
   }
+  async findForShare(tx: Tx, id: string): Promise<ApiKey | null> {
+    return this.findById(tx, id);
+  }
   async listByOwner(ownerId: string): Promise<ApiKey[]> {
     return [...this.rows.values()]
       .filter((k) => k.ownerId === ownerId)
@@ -30,6 +33,20 @@ export class MemoryApiKeys extends ApiKeyRepository {
     k.isRevoked = true;
     k.revokedAt ??= at;
     return { ...k };
+  }
+  async revokeDescendants(tx: Tx, id: string, at: Date): Promise<ApiKey[]> {
+    const seen = new Set([id]);
+    const out: ApiKey[] = [];
+    for (let frontier = [id]; frontier.length;) {
+      const next = [...this.rows.values()].filter(
+        (k) => frontier.includes(k.createdBy) && !seen.has(k.apiKeyId),
+      );
+      next.forEach((k) => seen.add(k.apiKeyId));
+      for (const k of next.filter((n) => !n.isRevoked))
+        out.push((await this.revoke(tx, k.apiKeyId, at))!);
+      frontier = next.map((k) => k.apiKeyId);
+    }
+    return out;
   }
   async touchLastUsed(id: string, at: Date): Promise<void> {
     const k = this.rows.get(id);

@@ -127,6 +127,45 @@ describe('API key use cases', () => {
       }
     });
 
+    it('cannot create keys once revoked, even while its caller is still cached', async () => {
+      const { keys, caller, inDays, parent } = await scoped(['*:*']);
+      await keys.revoke(MASTER_CALLER, parent.apiKey.apiKeyId);
+      // `caller` is what another process's authentication cache would still hand out.
+      expect(
+        await code(keys.create(caller, { name: 'x', scopes: ['*:*'], expiresAt: inDays(1) })),
+      ).toBe('AUTH_EXPIRED_API_KEY');
+    });
+
+    it('a cascade revokes every key made from it, and forgets them all at once', async () => {
+      const { keys, auth, caller, inDays, parent, masterKey } = await scoped(['*:*']);
+      const child = await keys.create(caller, { name: 'c', scopes: ['*:*'], expiresAt: inDays(5) });
+      const childCaller = await auth.authenticate(child.secret);
+      const grandchild = await keys.create(childCaller, {
+        name: 'g',
+        scopes: ['*:*'],
+        expiresAt: inDays(2),
+      });
+      const unrelated = await masterKey(3, 'team-a');
+      await auth.authenticate(grandchild.secret); // cached
+      const { key, descendants } = await keys.revoke(
+        MASTER_CALLER,
+        parent.apiKey.apiKeyId,
+        undefined,
+        { cascade: true },
+      );
+      expect(key.apiKeyId).toBe(parent.apiKey.apiKeyId);
+      expect(descendants.map((k) => k.apiKeyId).sort()).toEqual(
+        [child.apiKey.apiKeyId, grandchild.apiKey.apiKeyId].sort(),
+      );
+      expect(await code(auth.authenticate(grandchild.secret))).toBe('AUTH_EXPIRED_API_KEY');
+      expect((await auth.authenticate(unrelated.secret)).keyId).toBe(unrelated.apiKey.apiKeyId);
+      // Again: nothing new to revoke, and no error.
+      const again = await keys.revoke(MASTER_CALLER, parent.apiKey.apiKeyId, undefined, {
+        cascade: true,
+      });
+      expect(again.descendants).toEqual([]);
+    });
+
     it('refuses a key that outlives it', async () => {
       const { keys, caller, inDays } = await scoped(['*:*']);
       expect(
@@ -162,8 +201,9 @@ describe('API key use cases', () => {
     expect(await code(keys.list(MASTER_CALLER))).toBe('APIKEY_OWNER_REQUIRED');
     expect(await code(keys.revoke(MASTER_CALLER, k.apiKey.apiKeyId, 'p'))).toBe('APIKEY_NOT_FOUND');
     expect(await code(keys.revoke(MASTER_CALLER, 'api_key_missing'))).toBe('APIKEY_NOT_FOUND');
-    const revoked = await keys.revoke(MASTER_CALLER, k.apiKey.apiKeyId, 'o');
+    const { key: revoked, descendants } = await keys.revoke(MASTER_CALLER, k.apiKey.apiKeyId, 'o');
     expect(revoked.isRevoked).toBe(true);
     expect(revoked.revokedAt).not.toBeNull();
+    expect(descendants).toEqual([]);
   });
 });

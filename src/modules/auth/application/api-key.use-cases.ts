@@ -2,10 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '@libs/core/clock';
 import { IdGenerator } from '@libs/core/ids';
 import { UnitOfWork } from '@libs/core/unit-of-work';
-import { ApiKey, generateSecret, hashSecret, lookupPrefix } from '../domain/api-key';
+import { ApiKey, generateSecret, hashSecret, keyState, lookupPrefix } from '../domain/api-key';
 import {
   apiKeyNotFound,
   crossOwnerAccess,
+  expiredApiKey,
   invalidApiKeyRequest,
   ownerRequired,
   scopeEscalation,
@@ -20,6 +21,13 @@ export interface CreateApiKeyCommand {
   owner?: string;
   scopes: string[];
   expiresAt: Date;
+}
+
+export interface RevokedApiKeys {
+  /** The key named in the call. */
+  key: ApiKey;
+  /** With `cascade`: every key it created, transitively, that this call revoked. */
+  descendants: ApiKey[];
 }
 
 export interface CreatedApiKey {
@@ -77,7 +85,16 @@ export class ApiKeyUseCases {
       revokedAt: null,
       createdBy: caller.keyId,
     };
-    await this.uow.run((tx) => this.keys.insert(tx, apiKey));
+    await this.uow.run(async (tx) => {
+      // A scoped key is checked again under a share lock, not only through the authentication
+      // cache: a key revoked a moment ago on another process must not mint a key that outlives
+      // its revocation, and a cascade running now waits for this insert and then revokes it too.
+      if (!caller.isMaster) {
+        const creator = await this.keys.findForShare(tx, caller.keyId);
+        if (!creator || keyState(creator, now) !== 'usable') throw expiredApiKey();
+      }
+      await this.keys.insert(tx, apiKey);
+    });
     return { apiKey, secret };
   }
 
@@ -85,8 +102,18 @@ export class ApiKeyUseCases {
     return this.keys.listByOwner(this.ownerFor(caller, owner, true));
   }
 
-  /** Revokes a key; it stops working in this process at once and in every other within a second. */
-  async revoke(caller: Caller, id: string, owner?: string): Promise<ApiKey> {
+  /**
+   * Revokes a key and, with `cascade`, every key it created, transitively (after a leak: what
+   * the leaked key minted goes with it). One transaction; each key stops working in this process
+   * at once and in every other within a second. Descendants share the key's owner, since a key
+   * can only create keys of its own owner.
+   */
+  async revoke(
+    caller: Caller,
+    id: string,
+    owner?: string,
+    options: { cascade?: boolean } = {},
+  ): Promise<RevokedApiKeys> {
     const expectedOwner = this.ownerFor(caller, owner, false);
     const revoked = await this.uow.run(async (tx) => {
       const key = await this.keys.findById(tx, id);
@@ -96,9 +123,19 @@ export class ApiKeyUseCases {
         if (caller.isMaster) throw apiKeyNotFound();
         throw crossOwnerAccess();
       }
-      return (await this.keys.revoke(tx, id, this.clock.now()))!;
+      const at = this.clock.now();
+      const root = (await this.keys.revoke(tx, id, at))!;
+      const descendants: ApiKey[] = [];
+      // Repeated until nothing is left: a key that was creating a key when the walk started
+      // held its row, so the walk waited for that insert and the next pass sees the new key.
+      for (let more = options.cascade; more;) {
+        const batch = await this.keys.revokeDescendants(tx, id, at);
+        descendants.push(...batch);
+        more = batch.length > 0;
+      }
+      return { key: root, descendants };
     });
-    this.authenticator.forget(revoked.keyHash);
+    for (const k of [revoked.key, ...revoked.descendants]) this.authenticator.forget(k.keyHash);
     return revoked;
   }
 

@@ -48,6 +48,14 @@ export class ApiKeyPgRepository extends ApiKeyRepository {
     return rows.length ? toApiKey(rows[0]) : null;
   }
 
+  async findForShare(tx: Tx, id: string): Promise<ApiKey | null> {
+    const rows: ApiKeyRow[] = await sql(tx).query(
+      `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE api_key_id = $1 FOR SHARE`,
+      [id],
+    );
+    return rows.length ? toApiKey(rows[0]) : null;
+  }
+
   async listByOwner(ownerId: string): Promise<ApiKey[]> {
     const rows: ApiKeyRow[] = await this.db.query(
       `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE owner_id = $1 ORDER BY created_at DESC, api_key_id`,
@@ -63,6 +71,23 @@ export class ApiKeyPgRepository extends ApiKeyRepository {
       [id, at],
     );
     return rows.length ? toApiKey(rows[0]) : null;
+  }
+
+  async revokeDescendants(tx: Tx, id: string, at: Date): Promise<ApiKey[]> {
+    // UNION, not UNION ALL: a key met twice (a cycle in a tampered table) is not walked again.
+    const rows: ApiKeyRow[] = await sql(tx).query(
+      `WITH RECURSIVE tree (api_key_id) AS (
+         SELECT api_key_id FROM api_keys WHERE created_by = $1
+         UNION
+         SELECT k.api_key_id FROM api_keys k JOIN tree t ON k.created_by = t.api_key_id
+       ), u AS (
+         UPDATE api_keys SET is_revoked = true, revoked_at = $2
+         WHERE api_key_id IN (SELECT api_key_id FROM tree) AND NOT is_revoked
+         RETURNING ${API_KEY_COLUMNS}
+       ) SELECT * FROM u ORDER BY created_at, api_key_id`,
+      [id, at],
+    );
+    return rows.map(toApiKey);
   }
 
   async touchLastUsed(id: string, at: Date): Promise<void> {

@@ -10,11 +10,20 @@ import type { FastifyRequest } from 'fastify';
 import { parseRfc3339 } from '@libs/core/rfc3339';
 import { BlnkValidationPipe } from '@libs/http/validation.pipe';
 import { ApiKeyUseCases } from '../../application/api-key.use-cases';
+import { invalidApiKeyRequest } from '../../domain/auth.errors';
 import { ApiKeyView, CreateApiKeyDto } from './api-key.dto';
 import { presentApiKey } from './api-key.presenter';
 import { callerOf } from './caller';
 
 const first = (v?: string | string[]) => (Array.isArray(v) ? v[0] : v);
+
+/** `?cascade=true|false` (absent = false); anything else is refused before a key is touched. */
+function cascadeFlag(v?: string | string[]): boolean {
+  const text = first(v);
+  if (text === undefined || text === 'false') return false;
+  if (text === 'true') return true;
+  throw invalidApiKeyRequest('cascade must be true or false');
+}
 
 /** API keys (reference §2.12). The owner rules live in the use cases. */
 @ApiTags('api-keys')
@@ -51,12 +60,20 @@ export class ApiKeyController {
   @Delete(':id')
   @HttpCode(204)
   @ApiQuery({ name: 'owner', required: false })
+  @ApiQuery({
+    name: 'cascade',
+    required: false,
+    type: Boolean,
+    description: 'Also revoke every key this key created, transitively (Neraca addition).',
+  })
   @ApiNoContentResponse({ description: 'Revoked.' })
   async revoke(
     @Req() req: FastifyRequest,
     @Param('id') id: string,
     @Query('owner') owner?: string | string[],
+    @Query('cascade') cascade?: string | string[],
   ): Promise<void> {
-    await this.keys.revoke(callerOf(req), id, first(owner));
+    const options = { cascade: cascadeFlag(cascade) };
+    await this.keys.revoke(callerOf(req), id, first(owner), options);
   }
 }

@@ -54,4 +54,11 @@ export class ApiKeyView {
   last_used_at!: string;
   @ApiProperty() is_revoked!: boolean;
   @ApiPropertyOptional({ format: 'date-time' }) revoked_at?: string;
+  @ApiProperty({
+    description:
+      'Who created the key: `master`, `cli` (the console) or the id of the API key that did ' +
+      '(Neraca addition; `DELETE /api-keys/:id?cascade=true` revokes along these links).',
+    example: 'master',
+  })
+  created_by!: string;
 }

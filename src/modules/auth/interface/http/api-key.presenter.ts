@@ -14,6 +14,7 @@ export function presentApiKey(k: ApiKey, secret?: string): ApiKeyView {
     created_at: rfc3339(k.createdAt),
     last_used_at: rfc3339(k.lastUsedAt),
     is_revoked: k.isRevoked,
+    created_by: k.createdBy,
   };
   if (k.revokedAt) view.revoked_at = rfc3339(k.revokedAt);
   return view;
