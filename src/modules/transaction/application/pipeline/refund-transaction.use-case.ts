@@ -20,6 +20,12 @@ export interface RefundRequest {
   skipQueue?: boolean;
   description?: string;
   metaData?: MetaData | null;
+  /**
+   * The scoped API key making the refund (reference §1.2 `BLNK_GENERATED_BY`); absent for the
+   * master key and with auth off. The refunded row's own stamp is never copied: it names who
+   * created that row, not who refunded it.
+   */
+  generatedBy?: string;
 }
 
 /**
@@ -177,6 +183,8 @@ export class RefundTransactionUseCase {
     status: 'APPLIED' | 'QUEUED',
   ): Transaction {
     const meta: MetaData = { ...(t.metaData ?? {}), ...(r.metaData ?? {}) };
+    delete meta.BLNK_GENERATED_BY;
+    if (r.generatedBy) meta.BLNK_GENERATED_BY = r.generatedBy;
     return refundRow(t, {
       transactionId: this.ids.next('txn'),
       reference,

@@ -1,6 +1,7 @@
-import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { principalOf } from '@libs/http/principal';
 import { BlnkValidationPipe } from '@libs/http/validation.pipe';
 import { TransactionSubmissions } from '../../application/submissions';
 import { RefundDto } from './transaction.dto';
@@ -23,9 +24,12 @@ export class RefundController {
   async refund(
     @Param('id') id: string,
     @Body(new BlnkValidationPipe('GEN_VALIDATION_ERROR', { optional: true })) dto: RefundDto,
+    @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Record<string, unknown>> {
+    const caller = principalOf(req);
     const r = await this.submissions.refund({
+      generatedBy: caller.isMaster ? undefined : caller.keyId,
       id,
       skipQueue: dto.skip_queue,
       dryRun: dto.dry_run,
