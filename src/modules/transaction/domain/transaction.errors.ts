@@ -3,6 +3,12 @@ import { DomainError, fieldErrorMessage } from '@libs/core/domain-error';
 export const validationError = (fields: Record<string, string>) =>
   new DomainError('TXN_VALIDATION_ERROR', fieldErrorMessage(fields), undefined, 'errors');
 
+/** skip_queue with scheduled_for: a payment meant for later must not move money now. */
+export const scheduledSkipQueue = () =>
+  validationError({
+    scheduled_for: 'cannot be combined with skip_queue: a scheduled transaction is queued',
+  });
+
 export const transactionNotFound = (what: string) =>
   new DomainError('TXN_NOT_FOUND', `transaction not found: ${what}`);
 

@@ -142,6 +142,22 @@ describe('BulkTransactionsUseCase (skip_queue): scheduled items', () => {
     });
   }
 
+  it('the dry run of such a batch is refused the same way; with run_async it is not', async () => {
+    const { bulk, add } = setup();
+    add('bln_a', 1000n);
+    add('bln_b');
+    const items = [
+      item({ reference: 's-4' }),
+      item({ reference: 's-5', scheduledFor: '2030-01-01T00:00:00Z' }),
+    ];
+    await expect(bulk.preview({ skipQueue: true, items })).rejects.toMatchObject({
+      code: 'TXN_VALIDATION_ERROR',
+      details: { index: 1 },
+    });
+    const queued = await bulk.preview({ skipQueue: true, runAsync: true, items });
+    expect(queued.results.map((r) => r.wouldApply)).toEqual([true, true]);
+  });
+
   it('run_async queues the batch, so a schedule is kept there', async () => {
     const { store, bulk, add } = setup();
     add('bln_a', 1000n);

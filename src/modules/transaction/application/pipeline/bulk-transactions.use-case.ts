@@ -8,7 +8,7 @@ import {
   bulkEmpty,
   bulkItemInvalid,
   bulkTooLarge,
-  validationError,
+  scheduledSkipQueue,
 } from '../../domain/transaction.errors';
 import { TransactionRepository } from '../ports/transaction.repository';
 import { PostingSession, PostingSessions } from '../posting-session';
@@ -91,20 +91,7 @@ export class BulkTransactionsUseCase {
         queued: true,
       };
     }
-    // As for a single skip_queue request: a payment meant for later must not move money now.
-    // Refused before anything is applied, atomic or not.
-    const scheduled = prepared.findIndex((p) => p.draft.scheduledFor);
-    if (scheduled >= 0) {
-      throw this.batchFailure(
-        prepared,
-        scheduled,
-        batchId,
-        true,
-        validationError({
-          scheduled_for: 'cannot be combined with skip_queue: a scheduled transaction is queued',
-        }),
-      );
-    }
+    this.refuseScheduled(prepared, batchId);
     if (req.atomic) {
       const wake = await this.uow.run(async (tx) => {
         const session = this.sessions.start(tx);
@@ -159,7 +146,10 @@ export class BulkTransactionsUseCase {
 
   /** Dry run: every item projected in order on the same (rolled back) balances. */
   async preview(req: BulkRequest): Promise<BulkPreview> {
-    const prepared = this.prepare(req, this.ids.next('bulk'));
+    const batchId = this.ids.next('bulk');
+    const prepared = this.prepare(req, batchId);
+    // The dry run of a batch `execute` refuses is refused the same way.
+    if (req.skipQueue && !req.runAsync) this.refuseScheduled(prepared, batchId);
     return rolledBack(this.uow, async (tx) => {
       const session = this.sessions.start(tx);
       await session.open(endpointsOf(prepared));
@@ -182,6 +172,17 @@ export class BulkTransactionsUseCase {
       if (req.runAsync) notes.push('run_async is ignored by a dry run');
       return { atomic: req.atomic === true, cumulative: true, results, notes };
     });
+  }
+
+  /**
+   * As for a single skip_queue request: a payment meant for later must not move money now.
+   * Refused before anything is applied, atomic or not, naming the first such item.
+   */
+  private refuseScheduled(prepared: PreparedTransaction[], batchId: string): void {
+    const scheduled = prepared.findIndex((p) => p.draft.scheduledFor);
+    if (scheduled >= 0) {
+      throw this.batchFailure(prepared, scheduled, batchId, true, scheduledSkipQueue());
+    }
   }
 
   private prepare(req: BulkRequest, batchId: string): PreparedTransaction[] {

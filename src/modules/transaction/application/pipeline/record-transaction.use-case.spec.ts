@@ -98,6 +98,24 @@ describe('RecordTransactionUseCase (skip_queue)', () => {
     expect(store.transactions).toHaveLength(0);
   });
 
+  it('its dry run is refused the same way; the dry run of the queued request is not', async () => {
+    const { store, useCase, add } = setup();
+    add('bln_b');
+    const input = transfer({
+      source: '@World',
+      allowOverdraft: true,
+      scheduledFor: '2030-01-01T00:00:00Z',
+    });
+    await expect(useCase.preview({ ...input, skipQueue: true })).rejects.toMatchObject({
+      code: 'TXN_VALIDATION_ERROR',
+      message: expect.stringContaining('scheduled_for'),
+    });
+    await expect(useCase.preview({ ...input, skipQueue: false })).resolves.toMatchObject({
+      wouldApply: true,
+    });
+    expect(store.transactions).toHaveLength(0);
+  });
+
   it('previews without writing anything or creating @World', async () => {
     const { store, useCase, add } = setup();
     add('bln_b');

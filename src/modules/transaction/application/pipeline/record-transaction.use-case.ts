@@ -15,7 +15,7 @@ import {
 } from '../../domain/record-request';
 import type { Transaction, TransactionFlags } from '../../domain/transaction';
 import { postedRow, RowContext } from '../../domain/rows';
-import { nonPositiveAmount, validationError } from '../../domain/transaction.errors';
+import { nonPositiveAmount, scheduledSkipQueue } from '../../domain/transaction.errors';
 import { PostingSession, PostingSessions } from '../posting-session';
 import { TransactionPreview, transactionPreview, tryApply } from '../preview';
 import { AppliedHold, QueuedEngine, Wakeups } from '../queued/queued-engine';
@@ -108,13 +108,7 @@ export class RecordTransactionUseCase {
 
   /** The synchronous route of the submission pipeline (skip_queue). */
   async post(p: PreparedTransaction): Promise<RecordedTransaction> {
-    if (p.draft.scheduledFor) {
-      // Blnk applies such a request at once, schedule ignored; a payment meant for later must not
-      // move money now, so the combination is refused instead.
-      throw validationError({
-        scheduled_for: 'cannot be combined with skip_queue: a scheduled transaction is queued',
-      });
-    }
+    refuseScheduled(p);
     // Expiry and auto-commit dates of a hold become queued work, written with the hold.
     // Requests naming balances by id share database transactions with concurrent ones (group
     // commit). One naming an @indicator runs alone: it may create that balance, and a refused
@@ -178,6 +172,8 @@ export class RecordTransactionUseCase {
   /** Dry run (reference §5.16): the same work in a transaction that is rolled back. */
   async preview(input: RecordTransactionInput): Promise<TransactionPreview> {
     const p = this.prepare(input);
+    // The dry run of a request `post` refuses is refused the same way.
+    if (p.draft.flags.skipQueue) refuseScheduled(p);
     return rolledBack(this.uow, async (tx) => {
       const session = this.sessions.start(tx);
       await session.open(endpointsOf([p]));
@@ -245,6 +241,15 @@ export class RecordTransactionUseCase {
  */
 export function appliedHold(p: PreparedTransaction, rows: Transaction[]): AppliedHold {
   return { holdId: p.plan.transactionId, source: rows[0].source, flags: p.draft.flags };
+}
+
+/**
+ * Blnk applies a skip_queue request with `scheduled_for` at once, schedule ignored; a payment
+ * meant for later must not move money now, so the combination is refused instead.
+ * @throws DomainError TXN_VALIDATION_ERROR naming scheduled_for.
+ */
+export function refuseScheduled(p: PreparedTransaction): void {
+  if (p.draft.scheduledFor) throw scheduledSkipQueue();
 }
 
 /** Every endpoint of the prepared transactions, for one `open`. */
