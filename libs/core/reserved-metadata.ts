@@ -30,6 +30,23 @@ export const RESERVED_META_KEYS: ReadonlySet<string> = new Set([
   'BLNK_RECONCILIATION_RESULT',
 ]);
 
+/** Who created a row: written by the server from the creating key, kept for the row's life. */
+export const GENERATED_BY_KEY = 'BLNK_GENERATED_BY';
+
+/**
+ * The `meta_data` a replacement (`PUT /identities/:id`) stores: the client's new object, with the
+ * creator's `BLNK_GENERATED_BY` carried over from the stored one. The client could not send its
+ * own (reserved), so an update can neither forge nor erase who created the row.
+ */
+export function keepingCreator<M extends Record<string, unknown>>(
+  stored: M | null | undefined,
+  replacement: M | null,
+): M | null {
+  if (!stored || !Object.hasOwn(stored, GENERATED_BY_KEY)) return replacement;
+  const creator = { [GENERATED_BY_KEY]: stored[GENERATED_BY_KEY] };
+  return { ...(replacement ?? {}), ...creator } as unknown as M;
+}
+
 /** The first reserved key of a client's metadata object, if any. */
 export function reservedMetaKey(meta: unknown): string | undefined {
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return undefined;

@@ -46,6 +46,13 @@ function sqlState(err: unknown): string | undefined {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
+// Only JSON bodies (docs/security.md, "The edge"): what a cross-site form could send is refused.
+const unsupportedMediaType = () =>
+  envelope(
+    'GEN_UNSUPPORTED_MEDIA_TYPE',
+    'a request body must be sent as Content-Type: application/json',
+  );
+
 /** Turns anything thrown into Blnk's error envelope; a stack trace never reaches a client. */
 export function toEnvelope(err: unknown, logger?: Logger, req?: ErrorRequest): ErrorEnvelope {
   if (err instanceof DomainError)
@@ -55,6 +62,7 @@ export function toEnvelope(err: unknown, logger?: Logger, req?: ErrorRequest): E
     const status = err.getStatus();
     if (status === 404) return envelope('GEN_NOT_FOUND', 'route not found');
     if (status === 413) return envelope('GEN_PAYLOAD_TOO_LARGE', 'request body too large');
+    if (status === 415) return unsupportedMediaType();
     if (status < 500) return envelope('GEN_BAD_REQUEST', err.message);
   }
   const code = (err as { code?: unknown })?.code;
@@ -63,6 +71,7 @@ export function toEnvelope(err: unknown, logger?: Logger, req?: ErrorRequest): E
     if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return envelope('GEN_PAYLOAD_TOO_LARGE', 'request body too large');
     }
+    if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return unsupportedMediaType();
     // Raised by the router before any route runs (Fastify's frameworkErrors); the message would
     // echo the whole path.
     if (code === 'FST_ERR_MAX_PARAM_LENGTH') {

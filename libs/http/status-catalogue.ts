@@ -54,6 +54,8 @@ set(403, [
   'AUTH_SCOPE_ESCALATION',
   'AUTH_METRICS_DISABLED',
   'IDT_TOKENIZATION_DISABLED',
+  // Neraca's own (docs/security.md, "The edge"): a write from a browser on another origin.
+  'GEN_ORIGIN_NOT_ALLOWED',
 ]);
 set(404, [
   'GEN_NOT_FOUND',
@@ -81,9 +83,12 @@ set(409, [
   'IDT_FIELD_ALREADY_TOKENIZED',
   'SRCH_REINDEX_IN_PROGRESS',
 ]);
+set(408, ['GEN_REQUEST_TIMEOUT']);
 set(413, ['GEN_PAYLOAD_TOO_LARGE']);
+set(415, ['GEN_UNSUPPORTED_MEDIA_TYPE']);
 set(423, ['GEN_RESOURCE_LOCKED']);
 set(429, ['GEN_RATE_LIMITED']);
+set(431, ['GEN_HEADERS_TOO_LARGE']);
 set(500, [
   'GEN_INTERNAL',
   'ACC_GENERATION_FAILED',

@@ -5,30 +5,22 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { parseJson, stringifyJson } from '@libs/core/json';
+import { RequestGate } from '../modules/auth/interface/http/request-gate';
+import { PUBLIC_ROUTE_CONFIG } from '../modules/auth/interface/http/public.decorator';
+import { refuseNulInUrl } from '@libs/http/url-text';
 import { AppDependencies, AppModule } from './app.module';
+import { applySecurityHeaders, clientErrorHandler, originGuard } from './http-edge';
 
 export interface HttpAppOptions extends AppDependencies {
   bodyLimitMb: number;
+  /** `server.allowed_origins`: browser origins besides the API's own that may write. */
+  allowedOrigins?: readonly string[];
   logLevels?: LogLevel[] | false;
 }
 
-const SECURITY_HEADERS: Record<string, string> = {
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'strict-origin-when-cross-origin',
-  'cache-control': 'no-store',
-  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-};
+/** The body limit of public routes (GET /health and the docs: nothing to send). */
+const PUBLIC_BODY_LIMIT = 16 * 1024;
 
-// The docs page is the one HTML response: it needs its own scripts, styles and images.
-const DOCS_CSP =
-  "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
-
-/**
- * The HTTP application: Fastify with a lossless JSON codec (big integers both ways), Blnk's error
- * envelope for everything including body-parsing failures, security headers, and the OpenAPI
- * document at /openapi.json with a docs page at /docs.
- */
 export interface RouteInfo {
   method: string;
   url: string;
@@ -40,6 +32,15 @@ export function registeredRoutes(app: NestFastifyApplication): RouteInfo[] {
   return ROUTES.get(app) ?? [];
 }
 
+/**
+ * The HTTP application: Fastify with a lossless JSON codec (big integers both ways), Blnk's error
+ * envelope for everything including body-parsing failures and Node's own refusals, security
+ * headers, and the OpenAPI document at /openapi.json with a docs page at /docs.
+ *
+ * Order of a request (docs/security.md, "The edge"): the router (a bad URL is refused here), then
+ * `onRequest`: rate limit, authentication and scope (RequestGate), then the origin of a write;
+ * only then is the body read, and only as `application/json`, up to the body limit.
+ */
 export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyApplication> {
   const bodyLimit = opts.bodyLimitMb * 1024 * 1024;
   const adapter = new FastifyAdapter({
@@ -51,13 +52,16 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
       maxParamLength: 6144,
     },
     // Fastify's own refusals (a bad URL encoding, a path parameter too long) in Blnk's envelope.
-    frameworkErrors: (err: Error, _req: FastifyRequest, reply: FastifyReply) => {
+    // They come before any hook, so the security headers are set here.
+    frameworkErrors: (err: Error, req: FastifyRequest, reply: FastifyReply) => {
       const { status, body } = toEnvelope(err);
+      applySecurityHeaders(req, reply);
       void reply
         .status(status)
         .header('content-type', 'application/json; charset=utf-8')
         .send(body);
     },
+    clientErrorHandler,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(opts), adapter, {
     bodyParser: false,
@@ -65,12 +69,26 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
   });
   const fastify = app.getHttpAdapter().getInstance();
   const routes: RouteInfo[] = [];
+  // Routes registered while the docs are set up are public like the @Public() ones: the request
+  // gate finds the flag on the matched route, so no list of paths can drift from the routes.
+  let registeringDocs = false;
   fastify.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) routes.push({ method, url: r.url });
+    if (registeringDocs) r.config = { ...(r.config as object), [PUBLIC_ROUTE_CONFIG]: true };
+    if ((r.config as Record<string, unknown> | undefined)?.[PUBLIC_ROUTE_CONFIG] === true) {
+      r.bodyLimit = Math.min(r.bodyLimit ?? bodyLimit, PUBLIC_BODY_LIMIT);
+    }
   });
   ROUTES.set(app, routes);
+  const gate = app.get(RequestGate);
+  fastify.addHook('onRequest', (req, reply) => gate.onRequest(req, reply));
+  fastify.addHook('onRequest', originGuard(opts.allowedOrigins ?? []));
+  fastify.addHook('preParsing', refuseNulInUrl);
+  // JSON only (finding 9): a browser sends text/plain, a form or multipart across origins without
+  // asking first; any other type is 415 before the body is read.
+  fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(
-    ['application/json', 'text/plain'],
+    'application/json',
     { parseAs: 'string', bodyLimit },
     (_req, body, done) => {
       const text = (body as string).trim();
@@ -86,18 +104,16 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
   // Errors fastify raises itself (body too large, bad JSON) reach Nest's error handler, which
   // passes them through ErrorEnvelopeFilter like any other: one envelope for everything.
   fastify.addHook('onSend', async (req, reply, payload) => {
-    for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
-    if (req.url.startsWith('/docs')) reply.header('content-security-policy', DOCS_CSP);
-    if (req.protocol === 'https' || req.headers['x-forwarded-proto'] === 'https') {
-      reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
-    }
+    applySecurityHeaders(req, reply);
     return payload;
   });
 
+  registeringDocs = true;
   SwaggerModule.setup('docs', app, () => buildOpenApi(app), {
     jsonDocumentUrl: 'openapi.json',
     customSiteTitle: 'Neraca API',
   });
+  registeringDocs = false;
   await app.init();
   return app;
 }

@@ -108,6 +108,7 @@ export async function startServer(
       workQueue,
       queueSettings: queueSettingsFrom(config),
       bodyLimitMb: config.get<number>('server.max_request_body_size_mb'),
+      allowedOrigins: config.get<string[]>('server.allowed_origins'),
       logLevels,
     });
     opened.app = app;
@@ -116,7 +117,7 @@ export async function startServer(
       ? await startBackgroundWork(app)
       : async () => undefined;
     opened.stop = stopBackground;
-    await app.listen(config.get<number>('server.port'), config.get<string>('server.host'));
+    await app.listen(config.get<number>('server.port'), config.bindAddress);
     if (auth.secure) masterKey.persist();
     const address = app.getHttpServer().address();
     const port =

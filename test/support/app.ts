@@ -55,6 +55,8 @@ export async function startTestApp(
     /** Tokenization keys; absent = tokenization disabled. */
     tokenKeys?: TokenKeyProvider;
     rateLimit?: RateLimitSettings;
+    /** server.allowed_origins: browser origins that may write. */
+    allowedOrigins?: string[];
     /** Another server's database, to run a second process over it (not dropped by close()). */
     shareDatabaseOf?: TestApp;
   } = {},
@@ -76,6 +78,7 @@ export async function startTestApp(
     queueSettings,
     tokenKeys: opts.tokenKeys,
     bodyLimitMb: opts.bodyLimitMb ?? 5,
+    allowedOrigins: opts.allowedOrigins,
     logLevels: false,
   });
   const stopWorkers =

@@ -3,12 +3,14 @@ import { loadConfig, NeracaConfig } from '../config/neraca-config';
 export interface CommonOptions {
   dataDir?: string;
   port?: string;
+  host?: string;
 }
 
 /** blnk.json + environment, with command-line flags on top. */
 export function configFrom(options: CommonOptions): NeracaConfig {
   const overrides: Record<string, unknown> = {};
   if (options.dataDir) overrides.data_dir = options.dataDir;
+  if (options.host) overrides['server.host'] = options.host;
   const config = loadConfig({ overrides });
   if (options.port !== undefined) {
     const port = Number(options.port);

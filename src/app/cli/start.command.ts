@@ -53,6 +53,15 @@ export class StartCommand extends CommandRunner {
   }
 
   @Option({
+    flags: '-H, --host <address>',
+    description:
+      'Address to listen on (env NERACA_HOST; default 127.0.0.1 in embedded mode, 0.0.0.0 with PostgreSQL)',
+  })
+  parseHost(v: string): string {
+    return v;
+  }
+
+  @Option({
     flags: '-d, --data-dir <dir>',
     description: 'Data directory (default ./.neraca, env NERACA_DATA_DIR)',
   })

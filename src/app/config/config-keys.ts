@@ -15,9 +15,12 @@ export interface KeySpec {
 export const CONFIG_KEYS: KeySpec[] = [
   { path: 'project_name', env: 'BLNK_PROJECT_NAME', type: 'string', default: 'Neraca' },
   { path: 'server.port', env: 'BLNK_SERVER_PORT', type: 'port', default: 5001 },
-  { path: 'server.host', env: 'NERACA_HOST', type: 'string', default: '0.0.0.0' },
+  // Empty: 127.0.0.1 in embedded mode (one machine, a generated key), 0.0.0.0 with PostgreSQL.
+  { path: 'server.host', env: 'NERACA_HOST', type: 'string', default: '' },
   { path: 'server.secure', env: 'BLNK_SERVER_SECURE', type: 'bool', default: true },
   { path: 'server.secret_key', env: 'BLNK_SERVER_SECRET_KEY', type: 'string', default: '' },
+  // Browser origins (besides the API's own) whose pages may write (docs/security.md, "The edge").
+  { path: 'server.allowed_origins', env: 'NERACA_ALLOWED_ORIGINS', type: 'list', default: [] },
   {
     path: 'server.max_request_body_size_mb',
     env: 'BLNK_SERVER_MAX_REQUEST_BODY_SIZE_MB',

@@ -18,6 +18,26 @@ describe('loadConfig', () => {
     expect(c.get('server.secure')).toBe(true);
   });
 
+  it('binds 127.0.0.1 in embedded mode unless a host is set; every address with PostgreSQL', () => {
+    expect(loadConfig({ cwd: dirWith(), env: {} }).bindAddress).toBe('127.0.0.1');
+    const open = loadConfig({ cwd: dirWith({ server: { host: '0.0.0.0' } }), env: {} });
+    expect(open.bindAddress).toBe('0.0.0.0');
+    expect(loadConfig({ cwd: dirWith(), env: { NERACA_HOST: '::' } }).bindAddress).toBe('::');
+    const flag = loadConfig({ cwd: dirWith(), env: {}, overrides: { 'server.host': '10.0.0.5' } });
+    expect(flag.bindAddress).toBe('10.0.0.5');
+    const pg = loadConfig({ cwd: dirWith(), env: { BLNK_DATA_SOURCE_DNS: 'postgres://x/y' } });
+    expect(pg.bindAddress).toBe('0.0.0.0');
+  });
+
+  it('reads server.allowed_origins as a list', () => {
+    const env = { NERACA_ALLOWED_ORIGINS: 'https://a.example, https://b.example' };
+    expect(loadConfig({ cwd: dirWith(), env }).get('server.allowed_origins')).toEqual([
+      'https://a.example',
+      'https://b.example',
+    ]);
+    expect(loadConfig({ cwd: dirWith(), env: {} }).get('server.allowed_origins')).toEqual([]);
+  });
+
   it('reads blnk.json and lets the environment win', () => {
     const cwd = dirWith({
       server: { port: '6000', secure: false },

@@ -17,6 +17,15 @@ export class NeracaConfig {
     return !this.get<string>('data_source.dns');
   }
 
+  /**
+   * Where the API listens: `server.host` (NERACA_HOST, --host) when set; otherwise 127.0.0.1 in
+   * embedded mode, which generates its own key and data and is meant for one machine, and every
+   * address with PostgreSQL, the way a deployed service is reached.
+   */
+  get bindAddress(): string {
+    return this.get<string>('server.host') || (this.embedded ? '127.0.0.1' : '0.0.0.0');
+  }
+
   with(overrides: Record<string, unknown>): NeracaConfig {
     const next = new Map(this.values);
     for (const [k, v] of Object.entries(overrides)) next.set(k, v);

@@ -14,6 +14,7 @@ import { ApiKeyPgRepository } from './infrastructure/postgres/api-key.pg-reposit
 import { RedisRateLimiter } from './infrastructure/redis/redis-rate-limiter';
 import { ApiKeyController } from './interface/http/api-key.controller';
 import { ApiKeyGuard } from './interface/http/api-key.guard';
+import { RequestGate } from './interface/http/request-gate';
 
 /** Buckets in Redis when the API runs as several processes, in memory otherwise; none unless configured. */
 function rateLimiterFor(settings: AuthSettings, clock: Clock): RateLimiter {
@@ -30,8 +31,9 @@ function rateLimiterFor(settings: AuthSettings, clock: Clock): RateLimiter {
     Authenticator,
     { provide: ApiKeyRepository, useClass: ApiKeyPgRepository },
     { provide: RateLimiter, useFactory: rateLimiterFor, inject: [AuthSettings, Clock] },
+    RequestGate,
     { provide: APP_GUARD, useClass: ApiKeyGuard },
   ],
-  exports: [ApiKeyUseCases],
+  exports: [ApiKeyUseCases, RequestGate],
 })
 export class AuthModule {}

@@ -1,4 +1,4 @@
-import { covers, notCovered, parseScope, requiredScope, stampsGeneratedBy } from './scope';
+import { covers, notCovered, parseScope, requiredScope, stampedItems } from './scope';
 
 describe('scopes', () => {
   it.each([
@@ -80,12 +80,20 @@ describe('scopes', () => {
     expect(requiredScope('GET', '/:id/other')).toBeNull();
   });
 
-  it('stamps create routes only', () => {
-    expect(stampsGeneratedBy('POST', '/ledgers')).toBe(true);
-    expect(stampsGeneratedBy('POST', '/transactions')).toBe(true);
-    expect(stampsGeneratedBy('POST', '/identities')).toBe(true);
-    expect(stampsGeneratedBy('POST', '/ledgers/filter')).toBe(false);
-    expect(stampsGeneratedBy('PUT', '/ledgers/:id')).toBe(false);
-    expect(stampsGeneratedBy('POST', '/api-keys')).toBe(false);
+  it('stamps what creates a row: single creates and each bulk item', () => {
+    const body = { meta_data: {} };
+    expect(stampedItems('POST', '/ledgers', body)).toEqual([body]);
+    expect(stampedItems('POST', '/transactions', body)).toEqual([body]);
+    expect(stampedItems('POST', '/identities', body)).toEqual([body]);
+    const items = [{ reference: 'a' }, { reference: 'b' }];
+    expect(stampedItems('POST', '/transactions/bulk', { transactions: [...items, 5] })).toEqual(
+      items,
+    );
+    expect(stampedItems('POST', '/transactions/bulk', { transactions: 'x' })).toEqual([]);
+    expect(stampedItems('POST', '/ledgers/filter', body)).toEqual([]);
+    expect(stampedItems('PUT', '/identities/:id', body)).toEqual([]);
+    expect(stampedItems('POST', '/:id/metadata', body)).toEqual([]);
+    expect(stampedItems('POST', '/api-keys', body)).toEqual([]);
+    expect(stampedItems('POST', '/ledgers', [body])).toEqual([]);
   });
 });

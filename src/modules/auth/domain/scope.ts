@@ -116,9 +116,22 @@ const STAMPED_CREATE_ROUTES = new Set([
   'accounts',
 ]);
 
-export function stampsGeneratedBy(method: string, routePattern: string): boolean {
+type Item = Record<string, unknown>;
+const isItem = (v: unknown): v is Item => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The objects of a request body that create a row and so get `meta_data.BLNK_GENERATED_BY` when a
+ * scoped key writes them: the body of a single create, each item of `POST /transactions/bulk`.
+ * Updates are not stamped: `BLNK_GENERATED_BY` names the key that created the row, and the
+ * server keeps it through `PUT /identities/:id` and `POST /{id}/metadata` (a client's value is
+ * refused as a reserved key everywhere).
+ */
+export function stampedItems(method: string, routePattern: string, body: unknown): Item[] {
+  if (method.toUpperCase() !== 'POST' || !isItem(body)) return [];
   const parts = segments(routePattern);
-  return (
-    method.toUpperCase() === 'POST' && parts.length === 1 && STAMPED_CREATE_ROUTES.has(parts[0])
-  );
+  if (parts.length === 1 && STAMPED_CREATE_ROUTES.has(parts[0])) return [body];
+  if (parts.length === 2 && parts[0] === 'transactions' && parts[1] === 'bulk') {
+    return Array.isArray(body.transactions) ? body.transactions.filter(isItem) : [];
+  }
+  return [];
 }

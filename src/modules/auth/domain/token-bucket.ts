@@ -19,16 +19,25 @@ export interface TakeResult {
   state: BucketState;
 }
 
+/**
+ * Takes `cost` tokens (1; 0 only asks whether a token is there, changing nothing that matters:
+ * the returned state holds the same tokens, brought up to date).
+ */
 export function takeToken(
   state: BucketState | undefined,
   nowMs: number,
   { rate, burst }: BucketLimits,
+  cost: 0 | 1 = 1,
 ): TakeResult {
   const last = state ?? { tokens: burst, updatedAtMs: nowMs };
   const elapsed = Math.max(0, nowMs - last.updatedAtMs);
   const tokens = Math.min(burst, last.tokens + (elapsed * rate) / 1000);
   if (tokens >= 1) {
-    return { allowed: true, retryAfterMs: 0, state: { tokens: tokens - 1, updatedAtMs: nowMs } };
+    return {
+      allowed: true,
+      retryAfterMs: 0,
+      state: { tokens: tokens - cost, updatedAtMs: nowMs },
+    };
   }
   return {
     allowed: false,

@@ -3,6 +3,7 @@ import { Clock } from '@libs/core/clock';
 import { IdGenerator } from '@libs/core/ids';
 import type { ListQuery, Page } from '@libs/core/list-query';
 import { UnitOfWork } from '@libs/core/unit-of-work';
+import { keepingCreator } from '@libs/core/reserved-metadata';
 import {
   emptyAttributes,
   Identity,
@@ -80,7 +81,8 @@ export class IdentityUseCases {
       }
       if (changes.dob !== undefined) identity.dob = changes.dob;
       if (changes.metaData !== undefined) {
-        identity.metaData = withTokenizedFields(changes.metaData, tokens.keys());
+        const replaced = keepingCreator(identity.metaData, changes.metaData);
+        identity.metaData = withTokenizedFields(replaced, tokens.keys());
       }
       await this.identities.save(tx, identity);
     });

@@ -24,6 +24,13 @@ export class MemoryRateLimiter extends RateLimiter implements OnModuleDestroy {
     return Promise.resolve({ allowed: r.allowed, retryAfterMs: r.retryAfterMs });
   }
 
+  peek(bucket: string): Promise<RateDecision> {
+    const state = this.buckets.get(bucket);
+    if (!state) return Promise.resolve({ allowed: true, retryAfterMs: 0 });
+    const r = takeToken(state, this.clock.now().getTime(), this.limits, 0);
+    return Promise.resolve({ allowed: r.allowed, retryAfterMs: r.retryAfterMs });
+  }
+
   /** Drops buckets that have refilled completely: they are the same as no bucket. */
   sweep(): void {
     const full = this.clock.now().getTime() - idleTtlMs(this.limits);
@@ -43,5 +50,9 @@ export class MemoryRateLimiter extends RateLimiter implements OnModuleDestroy {
 export class UnlimitedRateLimiter extends RateLimiter {
   take(): Promise<RateDecision> {
     return Promise.resolve({ allowed: true, retryAfterMs: 0 });
+  }
+
+  peek(): Promise<RateDecision> {
+    return this.take();
   }
 }

@@ -13,12 +13,14 @@ const TAKE = `
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
+local cost = tonumber(ARGV[4])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
 local tokens = tonumber(state[1])
 local ts = tonumber(state[2])
 if tokens == nil or ts == nil then
+  if cost == 0 then return {1, 0} end
   tokens = burst
   ts = now
 end
@@ -26,18 +28,25 @@ tokens = math.min(burst, tokens + math.max(0, now - ts) * rate / 1000)
 local allowed = 0
 local retry = 0
 if tokens >= 1 then
-  tokens = tokens - 1
+  tokens = tokens - cost
   allowed = 1
 else
   retry = math.ceil((1 - tokens) * 1000 / rate)
 end
+if cost == 0 then return {allowed, retry} end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
 redis.call('PEXPIRE', KEYS[1], ttl)
 return {allowed, retry}
 `;
 
 type WithTake = IORedis & {
-  neracaTakeToken(key: string, rate: number, burst: number, ttl: number): Promise<[number, number]>;
+  neracaTakeToken(
+    key: string,
+    rate: number,
+    burst: number,
+    ttl: number,
+    cost: 0 | 1,
+  ): Promise<[number, number]>;
 };
 
 export class RedisRateLimiter extends RateLimiter implements OnModuleDestroy {
@@ -57,13 +66,22 @@ export class RedisRateLimiter extends RateLimiter implements OnModuleDestroy {
     this.redis.on('error', () => undefined);
   }
 
-  async take(bucket: string): Promise<RateDecision> {
+  take(bucket: string): Promise<RateDecision> {
+    return this.run(bucket, 1);
+  }
+
+  peek(bucket: string): Promise<RateDecision> {
+    return this.run(bucket, 0);
+  }
+
+  private async run(bucket: string, cost: 0 | 1): Promise<RateDecision> {
     try {
       const [allowed, retry] = await this.redis.neracaTakeToken(
         `${this.prefix}:rl:${bucket}`,
         this.limits.rate,
         this.limits.burst,
         idleTtlMs(this.limits) + 1000,
+        cost,
       );
       return { allowed: allowed === 1, retryAfterMs: Number(retry) };
     } catch (e) {

@@ -15,3 +15,8 @@ export function callerOf(req: FastifyRequest): Caller {
   if (!caller) throw missingPrincipal();
   return caller;
 }
+
+/** The authenticated caller, or undefined (public route, authentication off). */
+export function callerIfAny(req: FastifyRequest): Caller | undefined {
+  return CALLERS.get(req);
+}

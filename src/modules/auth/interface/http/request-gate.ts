@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { attachPrincipal } from '@libs/http/principal';
+import { AuthSettings } from '../../auth-settings';
+import { Authenticator } from '../../application/authenticator';
+import { RateLimiter } from '../../application/ports/rate-limiter';
+import { insufficientPermissions, rateLimited, unknownResource } from '../../domain/auth.errors';
+import type { Caller } from '../../domain/caller';
+import { covers, requiredScope } from '../../domain/scope';
+import { rememberCaller } from './caller';
+import { isPublicRoute } from './public.decorator';
+
+/**
+ * The first thing every request meets (Fastify's `onRequest`, reference §1.2, §1.3): the rate
+ * limit, X-Blnk-Key authentication and the scope check from the matched route pattern, all before
+ * a byte of the body is read. A request without a usable key is answered here, so its body is
+ * never parsed. Body checks (reserved metadata keys, BLNK_GENERATED_BY) come later, in
+ * ApiKeyGuard, once the body is parsed.
+ *
+ * Buckets: `key:<id>` per authenticated key; `ip:<address>` for everything without a usable key
+ * (public routes, a missing key, failed attempts); `fail:<address>` for failed attempts only.
+ * While the failure bucket of an address is empty no key from it is checked at all, not even the
+ * right one, so guessing gains nothing from the answers it gets while throttled.
+ */
+@Injectable()
+export class RequestGate {
+  constructor(
+    private readonly settings: AuthSettings,
+    private readonly authenticator: Authenticator,
+    private readonly limiter: RateLimiter,
+  ) {}
+
+  async onRequest(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const address = req.ip;
+    if (!this.settings.secure || isPublicRoute(req)) {
+      await this.admit(reply, `ip:${address}`);
+      return;
+    }
+    const raw = req.headers['x-blnk-key'];
+    const presented = Array.isArray(raw) ? raw[0] : raw;
+    if (presented) await this.refuseWhileThrottled(reply, `fail:${address}`);
+    let caller: Caller;
+    try {
+      caller = await this.authenticator.authenticate(presented);
+    } catch (e) {
+      if (presented) await this.admit(reply, `fail:${address}`);
+      await this.admit(reply, `ip:${address}`);
+      throw e;
+    }
+    await this.admit(reply, `key:${caller.keyId}`);
+    // An unknown route with a usable key is left to the router's 404.
+    if (!caller.isMaster && !req.is404) this.authorize(req, caller);
+    attachPrincipal(req, {
+      keyId: caller.keyId,
+      owner: caller.owner,
+      scopes: caller.scopes,
+      isMaster: caller.isMaster,
+    });
+    rememberCaller(req, caller);
+  }
+
+  private authorize(req: FastifyRequest, caller: Caller): void {
+    // The pattern Fastify matched (`/identities/:id/detokenize/:field`), not the raw URL.
+    const needed = requiredScope(req.method, req.routeOptions.url ?? req.url);
+    if (!needed) throw unknownResource();
+    if (!covers(caller.scopes, needed)) throw insufficientPermissions(needed);
+  }
+
+  private async admit(reply: FastifyReply, bucket: string): Promise<void> {
+    this.refuse(reply, await this.limiter.take(bucket));
+  }
+
+  private async refuseWhileThrottled(reply: FastifyReply, bucket: string): Promise<void> {
+    this.refuse(reply, await this.limiter.peek(bucket));
+  }
+
+  private refuse(reply: FastifyReply, decision: { allowed: boolean; retryAfterMs: number }) {
+    if (decision.allowed) return;
+    const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+    void reply.header('retry-after', String(seconds));
+    throw rateLimited(seconds);
+  }
+}
