@@ -62,7 +62,11 @@ async function main(): Promise<void> {
   const baseName = `neraca_bench_base_${tag}`;
   const baseUrl = await createDatabase(s.pg, baseName);
   const dbName = `neraca_bench_${tag}`;
-  const d = new Deployment(s, await createDatabase(s.pg, dbName), `bench-key-${tag}`);
+  const d = new Deployment(
+    s,
+    await createDatabase(s.pg, dbName),
+    `bench-master-key-${tag}-of-32-characters`,
+  );
   let stopSampling = () => undefined as void;
   // Interrupted (Ctrl-C, a CI timeout): stop Neraca's processes and drop the scratch databases.
   const interrupted = async () => {

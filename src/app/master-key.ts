@@ -13,16 +13,37 @@ export interface MasterKey {
 }
 
 /**
+ * The shortest master key accepted. It opens everything, and it also signs webhooks: 32
+ * characters leave no room for guessing even at the rate the per-address throttle allows.
+ */
+export const MIN_MASTER_KEY_LENGTH = 32;
+
+function checked(key: string, where: string): string {
+  if (key.length < MIN_MASTER_KEY_LENGTH) {
+    throw new Error(
+      `${where} is ${key.length} characters: the master key must be at least ` +
+        `${MIN_MASTER_KEY_LENGTH} (for example: openssl rand -base64 32), or leave it unset to ` +
+        'have one generated',
+    );
+  }
+  return key;
+}
+
+/**
  * The master API key: server.secret_key when configured; otherwise the one generated on the
  * first start and kept (mode 0600) in the data directory, so it survives restarts.
+ * @throws Error when the configured or kept key is shorter than MIN_MASTER_KEY_LENGTH.
  */
 export function resolveMasterKey(configured: string, dataDir: string): MasterKey {
   const noop = () => undefined;
-  if (configured) return { key: configured, origin: 'config', persist: noop };
+  if (configured) {
+    const key = checked(configured, 'server.secret_key (BLNK_SERVER_SECRET_KEY)');
+    return { key, origin: 'config', persist: noop };
+  }
   const file = join(dataDir, 'secret_key');
   if (existsSync(file)) {
     const key = readFileSync(file, 'utf8').trim();
-    if (key) return { key, origin: 'file', file, persist: noop };
+    if (key) return { key: checked(key, file), origin: 'file', file, persist: noop };
   }
   const key = `nrc_${randomBytes(32).toString('base64url')}`;
   return {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const BIN = join(__dirname, '../../bin/neraca.js');
-const MASTER = 'cli-test-master-key';
+const MASTER = 'cli-test-master-key-of-32-characters-at-least';
 
 /** Embedded mode in a fresh directory, with a known master key. */
 function env(): NodeJS.ProcessEnv {

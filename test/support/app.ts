@@ -16,7 +16,7 @@ import {
   redisOptions,
 } from '../../src/modules/transaction/infrastructure/redis/bullmq-work-queue';
 
-export const TEST_KEY = 'test-master-key';
+export const TEST_KEY = 'test-master-key-of-32-characters-at-least';
 
 export interface TestApp {
   url: string;
