@@ -32,6 +32,13 @@ export interface ListQuery {
   includeCount: boolean;
 }
 
+/**
+ * The most rows one list request returns, whatever it asks for (the filtered lists' cap of
+ * reference §3.5, applied to the plain lists too): without it `GET /transactions?limit=10000000`,
+ * or `GET /identities` on a large database, would build every row in memory.
+ */
+export const MAX_LIST_LIMIT = 1000;
+
 export interface Page<T> {
   items: T[];
   totalCount?: number;

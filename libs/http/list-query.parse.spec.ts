@@ -7,6 +7,7 @@ import {
   resolveOperator,
   typeQueryValue,
 } from './list-query.parse';
+import { MAX_LIST_LIMIT } from '@libs/core/list-query';
 
 const LEDGERS: QueryListOptions = {
   defaultLimit: 10,
@@ -231,8 +232,18 @@ describe('parseQueryFilters', () => {
       expect(parseQueryFilters({ limit: '100' }, LEDGERS).limit).toBe(100);
       expect(parseQueryFilters({ limit: '101' }, LEDGERS).limit).toBe(20);
       expect(parseQueryFilters({ limit: '5000' }, TRANSACTIONS).limit).toBe(1000);
+    });
+
+    it(`never returns more than MAX_LIST_LIMIT (${MAX_LIST_LIMIT}) rows, whatever the options`, () => {
       const unbounded = { defaultLimit: 10, invalidLimit: 'error' as const };
-      expect(parseQueryFilters({ limit: '5000' }, unbounded).limit).toBe(5000);
+      expect(parseQueryFilters({ limit: '5000' }, unbounded).limit).toBe(MAX_LIST_LIMIT);
+      expect(parseQueryFilters({ limit: '1000' }, unbounded).limit).toBe(1000);
+      // GET /identities without filters: "every row" becomes the first MAX_LIST_LIMIT.
+      const everything = {
+        defaultLimit: Number.MAX_SAFE_INTEGER,
+        invalidLimit: 'default' as const,
+      };
+      expect(parseQueryFilters({}, everything).limit).toBe(MAX_LIST_LIMIT);
     });
   });
 });

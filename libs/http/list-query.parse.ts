@@ -1,5 +1,5 @@
 import { DomainError, fieldErrorMessage } from '@libs/core/domain-error';
-import { FieldFilter, FilterOperator, ListQuery } from '@libs/core/list-query';
+import { FieldFilter, FilterOperator, ListQuery, MAX_LIST_LIMIT } from '@libs/core/list-query';
 
 /**
  * The HTTP side of list requests (reference §3.1, §3.2): query strings and filter bodies become a
@@ -13,7 +13,7 @@ export interface QueryListOptions {
   defaultLimit: number;
   /** 'error': a non-integer or < 1 limit (or offset < 0) is a 400; 'default': silently replaced. */
   invalidLimit: 'error' | 'default';
-  /** Largest limit honoured; absent = unbounded. */
+  /** Largest limit honoured (never above MAX_LIST_LIMIT); absent = MAX_LIST_LIMIT. */
   maxLimit?: number;
   /**
    * The limit used when a request asks for more than `maxLimit`. Reference §3.5 has two
@@ -148,6 +148,9 @@ export function parseQueryFilters(query: QueryParams, opts: QueryListOptions): L
   if (opts.maxLimit !== undefined && limit > opts.maxLimit) {
     limit = opts.overMaxLimit ?? opts.maxLimit;
   }
+  // Lists the reference leaves unbounded (plain /transactions and /balances, /identities without
+  // filters: "every row") return at most MAX_LIST_LIMIT rows; page with offset for more.
+  limit = Math.min(limit, MAX_LIST_LIMIT);
   const offset = pageNumber(first(query.offset), 0, 0, opts.invalidLimit, 'Invalid offset value');
 
   const errors: FilterParamError[] = [];

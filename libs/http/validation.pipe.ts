@@ -2,7 +2,13 @@ import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { DomainError, fieldErrorMessage } from '@libs/core/domain-error';
-import { JsonBodyError } from '@libs/core/json';
+import {
+  FORBIDDEN_KEYS,
+  isUnstorableText,
+  JsonBodyError,
+  MAX_JSON_DEPTH,
+  UNSTORABLE_TEXT,
+} from '@libs/core/json';
 import { MAX_BIG_INT_DIGITS, NOT_NULL } from './validators';
 
 /**
@@ -29,30 +35,19 @@ function collect(errors: ValidationError[], prefix: string, out: Record<string, 
 }
 
 /**
- * Levels of nesting a body may have. Bulk items' meta_data sits at level 3; class-transformer
- * and the JSON writer recurse and overflow the stack at a few thousand levels (a 500).
+ * Levels of nesting a body may have: the parser's limit (it refuses deeper JSON while reading it);
+ * checked here again for objects that did not come from a request body.
  */
-export const MAX_BODY_DEPTH = 64;
-
-const TEXT_REASON = 'must not contain a NUL character or an unpaired UTF-16 surrogate';
-
-/**
- * PostgreSQL stores neither NUL in text or JSONB nor an unpaired surrogate in JSONB, and the
- * driver silently turns an unpaired surrogate in text into U+FFFD, so such a string would either
- * fail the insert (a 500) or be stored as something else than was sent (a reference that no
- * longer matches). Both are refused up front, in values and in object keys.
- */
-function unstorable(s: string): boolean {
-  return s.includes('\u0000') || !(s as string & { isWellFormed(): boolean }).isWellFormed();
-}
+export const MAX_BODY_DEPTH = MAX_JSON_DEPTH;
 
 // Written as a JSON number such an integer costs seconds of event loop to print (into JSONB, or
 // back to the client): 4 MB of digits take ~4 s. Money fields have the same bound.
 const BIG_INT_BOUND = 10n ** BigInt(MAX_BIG_INT_DIGITS);
 
 /**
- * The first field the ledger will not take as sent (text it cannot store, a number it would
- * store as null, an integer beyond MAX_BIG_INT_DIGITS digits, nesting beyond MAX_BODY_DEPTH),
+ * The first field the ledger will not take as sent (an integer beyond MAX_BIG_INT_DIGITS digits;
+ * and, for objects not parsed from a request body, what the parser refuses: text PostgreSQL
+ * cannot store, a number it would store as null, prototype keys, nesting beyond MAX_BODY_DEPTH),
  * walked without recursion.
  */
 function unacceptableField(body: object): Record<string, string> | undefined {
@@ -62,7 +57,7 @@ function unacceptableField(body: object): Record<string, string> | undefined {
   while (stack.length) {
     const { value, path, depth } = stack.pop()!;
     if (typeof value === 'string') {
-      if (unstorable(value)) return { [path]: TEXT_REASON };
+      if (isUnstorableText(value)) return { [path]: UNSTORABLE_TEXT };
       continue;
     }
     if (typeof value === 'bigint') {
@@ -81,7 +76,8 @@ function unacceptableField(body: object): Record<string, string> | undefined {
       return { [path]: `is nested too deeply (at most ${MAX_BODY_DEPTH} levels)` };
     }
     for (const [k, v] of Object.entries(value)) {
-      if (unstorable(k)) return { [path || 'body']: `has a key that ${TEXT_REASON}` };
+      if (isUnstorableText(k)) return { [path || 'body']: `has a key that ${UNSTORABLE_TEXT}` };
+      if (FORBIDDEN_KEYS.has(k)) return { [path || 'body']: `has a forbidden key "${k}"` };
       stack.push({ value: v, path: path ? `${path}.${k}` : k, depth: depth + 1 });
     }
   }

@@ -1,5 +1,11 @@
 import { Transform } from 'class-transformer';
-import { IsOptional, registerDecorator, ValidateIf, ValidationOptions } from 'class-validator';
+import {
+  IsOptional,
+  MaxLength,
+  registerDecorator,
+  ValidateIf,
+  ValidationOptions,
+} from 'class-validator';
 import { parseRfc3339 } from '@libs/core/rfc3339';
 
 const INT_STRING = /^-?\d+$/;
@@ -57,18 +63,79 @@ export function IsFiniteNumber(options?: ValidationOptions): PropertyDecorator {
     });
 }
 
-/** A plain JSON object (not an array, not null). */
+/**
+ * Input limits (docs/security.md, "Input limits"). Ids, references and indicators go into btree
+ * indexes (an entry holds at most 2704 bytes; an indicator shares one with its currency) and into
+ * URLs (512 characters of up to 3 UTF-8 bytes, percent-encoded, fit the router's maxParamLength
+ * of 6144). The others bound what one row, and every list that shows it, can cost.
+ */
+export const MAX_ID_LENGTH = 512;
+export const MAX_CURRENCY_LENGTH = 64;
+export const MAX_NAME_LENGTH = 512;
+export const MAX_DESCRIPTION_LENGTH = 2048;
+export const MAX_METADATA_KEY_LENGTH = 256;
+export const MAX_METADATA_TEXT_LENGTH = 10_000;
+
+/** `@MaxLength` with the house message. */
+export function MaxChars(max: number, options?: ValidationOptions): PropertyDecorator {
+  return MaxLength(max, { message: `must be at most ${max} characters`, ...options });
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The first key or text value anywhere in `v` past its limit, walked without recursion. */
+function metadataProblem(v: unknown): 'key' | 'text' | undefined {
+  const stack = [v];
+  while (stack.length) {
+    const x = stack.pop();
+    if (typeof x === 'string') {
+      if (x.length > MAX_METADATA_TEXT_LENGTH) return 'text';
+    } else if (Array.isArray(x)) stack.push(...x);
+    else if (isPlainObject(x)) {
+      for (const [k, item] of Object.entries(x)) {
+        if (k.length > MAX_METADATA_KEY_LENGTH) return 'key';
+        stack.push(item);
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A plain JSON object (not an array, not null): client metadata. Keys and text values anywhere in
+ * it are bounded (MAX_METADATA_KEY_LENGTH, MAX_METADATA_TEXT_LENGTH); nesting is bounded by the
+ * parser. The object reaches the DTO exactly as parsed: class-transformer would copy it and drop
+ * keys that name a method of Object.prototype (`toString`, `valueOf`), silently.
+ */
 export function IsJsonObject(options?: ValidationOptions): PropertyDecorator {
-  return (target, propertyName) =>
+  return (target, propertyName) => {
+    Transform(
+      ({ value, obj, key }: { value: unknown; obj: Record<string, unknown>; key: string }) =>
+        isPlainObject(obj[key]) ? obj[key] : value,
+    )(target, propertyName);
     registerDecorator({
       name: 'isJsonObject',
       target: target.constructor,
       propertyName: propertyName as string,
       options: { message: 'must be a JSON object', ...options },
-      validator: {
-        validate: (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v),
-      },
+      validator: { validate: isPlainObject },
     });
+    registerDecorator({
+      name: 'metadataKeys',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: `keys must be at most ${MAX_METADATA_KEY_LENGTH} characters` },
+      validator: { validate: (v: unknown) => metadataProblem(v) !== 'key' },
+    });
+    registerDecorator({
+      name: 'metadataText',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: `text values must be at most ${MAX_METADATA_TEXT_LENGTH} characters` },
+      validator: { validate: (v: unknown) => metadataProblem(v) !== 'text' },
+    });
+  };
 }
 
 /** A JSON number as decoded: a finite float, or a bigint for integers beyond 2^53. */

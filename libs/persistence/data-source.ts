@@ -1,12 +1,12 @@
 import { types } from 'pg';
 import { DataSource } from 'typeorm';
-import { parseJson } from '@libs/core/json';
+import { parseJson, STORED_JSON } from '@libs/core/json';
 import { MIGRATIONS } from '../../migrations';
 import { pgSessionConfig, SCHEMA } from './schema';
 
 // JSONB comes back through the lossless parser so big integers inside meta_data survive.
-types.setTypeParser(3802, (text: string) => parseJson(text));
-types.setTypeParser(114, (text: string) => parseJson(text));
+types.setTypeParser(3802, (text: string) => parseJson(text, STORED_JSON));
+types.setTypeParser(114, (text: string) => parseJson(text, STORED_JSON));
 
 export interface DataSourceSettings {
   dsn: string;

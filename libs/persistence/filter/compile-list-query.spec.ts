@@ -1,6 +1,12 @@
 import { DataSource } from 'typeorm';
 import { DomainError } from '@libs/core/domain-error';
-import { FieldFilter, FilterOperator, ListQuery, plainList } from '@libs/core/list-query';
+import {
+  FieldFilter,
+  FilterOperator,
+  ListQuery,
+  MAX_LIST_LIMIT,
+  plainList,
+} from '@libs/core/list-query';
 import { createTestDatabase, openDataSource, TestDatabase } from '../../../test/support/database';
 import { compileListQuery } from './compile-list-query';
 import type { TableSpec } from './table-spec';
@@ -322,6 +328,27 @@ describe('compileListQuery', () => {
     expect(await ids(LEDGERS_TABLE, f('meta_data.tier', 'like', hostile[1]))).toEqual([]);
     const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM ledgers`);
     expect(n).toBe(5);
+  });
+
+  it('refuses a LIKE pattern ending in a lone backslash, and keeps escapes and wildcards', async () => {
+    for (const filter of [
+      f('name', 'like', 'Alpha\\'),
+      f('name', 'ilike', '%\\\\\\'),
+      f('meta_data.tier', 'like', 'gold\\'),
+      f('created_at', 'like', '2024\\'),
+    ]) {
+      expect(refusal(() => compileListQuery(LEDGERS_TABLE, query([filter]))).message).toMatch(
+        /must not end with an unescaped backslash/,
+      );
+    }
+    expect(await ids(LEDGERS_TABLE, f('name', 'like', 'Alph_'))).toEqual(['ldg_a']);
+    expect(await ids(LEDGERS_TABLE, f('name', 'like', 'Alpha\\\\'))).toEqual([]);
+    expect(await ids(LEDGERS_TABLE, f('name', 'ilike', '%\\; --'))).toEqual(['ldg_e']);
+  });
+
+  it('caps the page at MAX_LIST_LIMIT whatever the query asks', () => {
+    expect(compileListQuery(LEDGERS_TABLE, plainList(10_000_000, 0)).limit).toBe(MAX_LIST_LIMIT);
+    expect(compileListQuery(LEDGERS_TABLE, plainList(7, 0)).limit).toBe(7);
   });
 
   const longValue = 'x'.repeat(1001);

@@ -1,6 +1,12 @@
 import { DomainError } from '@libs/core/domain-error';
 import { stringifyJson } from '@libs/core/json';
-import { FILTER_OPERATORS, FilterOperator, FieldFilter, ListQuery } from '@libs/core/list-query';
+import {
+  FILTER_OPERATORS,
+  FilterOperator,
+  FieldFilter,
+  ListQuery,
+  MAX_LIST_LIMIT,
+} from '@libs/core/list-query';
 import { FieldType, quoteIdent, SqlBuilder, TableSpec } from './table-spec';
 
 export interface CompiledListQuery {
@@ -137,6 +143,22 @@ function metaText(v: unknown, field: string): string {
 
 type Bind = (value: unknown) => string;
 
+/**
+ * A LIKE pattern as PostgreSQL reads it (reference §3.3: passed through, `%` and `_` are the
+ * caller's): `\` escapes the next character, so a pattern ending in a lone backslash is invalid
+ * SQL, refused here rather than by the database.
+ */
+function likePattern(text: string, field: string): string {
+  let end = text.length;
+  while (end > 0 && text[end - 1] === '\\') end--;
+  if ((text.length - end) % 2 === 1) {
+    throw bad(
+      `like pattern for ${field} must not end with an unescaped backslash (\\\\ matches one)`,
+    );
+  }
+  return text;
+}
+
 function columnCondition(
   expr: string,
   type: FieldType,
@@ -155,7 +177,8 @@ function columnCondition(
     case 'like':
     case 'ilike': {
       const text = type === 'text' ? expr : `${expr}::text`;
-      return `${text} ${op.toUpperCase()} ${bind(coerce('text', values[0], field))}::text`;
+      const pattern = likePattern(coerce('text', values[0], field) as string, field);
+      return `${text} ${op.toUpperCase()} ${bind(pattern)}::text`;
     }
     case 'in':
       return `${expr} = ANY(${bind(values.map((v) => coerce(type, v, field)))}${cast}[])`;
@@ -198,7 +221,7 @@ function metaCondition(
       return `${text} <> ${bind(metaText(values[0], field))}::text`;
     case 'like':
     case 'ilike':
-      return `${text} ${op.toUpperCase()} ${bind(metaText(values[0], field))}::text`;
+      return `${text} ${op.toUpperCase()} ${bind(likePattern(metaText(values[0], field), field))}::text`;
     case 'in':
       return `${text} = ANY(${bind(values.map((v) => metaText(v, field)))}::text[])`;
     case 'between':
@@ -317,5 +340,7 @@ export function compileListQuery(spec: TableSpec, q: ListQuery, firstParam = 1):
   const where = conditions.length
     ? `WHERE ${conditions.join(q.logicalOperator === 'or' ? ' OR ' : ' AND ')}`
     : '';
-  return { where, params, orderBy: orderByOf(spec, q), limit: q.limit, offset: q.offset };
+  // The last word on the page size, whichever way the query was built.
+  const limit = Math.min(q.limit, MAX_LIST_LIMIT);
+  return { where, params, orderBy: orderByOf(spec, q), limit, offset: q.offset };
 }

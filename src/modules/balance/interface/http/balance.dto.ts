@@ -1,6 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsDefined, IsOptional, IsString } from 'class-validator';
-import { IsFiniteNumber, IsJsonObject } from '@libs/http/validators';
+import {
+  IsFiniteNumber,
+  IsJsonObject,
+  MAX_CURRENCY_LENGTH,
+  MAX_ID_LENGTH,
+  MaxChars,
+} from '@libs/http/validators';
 import { BIG_INT, META_DATA } from '@libs/http/api-types';
 import { LedgerView } from '../../../ledger/interface/http/ledger.dto';
 
@@ -8,16 +14,19 @@ export class CreateBalanceDto {
   @ApiProperty({ example: 'ldg_0f8c9e2a-1111-4222-8333-444455556666' })
   @IsDefined({ message: 'cannot be blank' })
   @IsString({ message: 'must be a string' })
+  @MaxChars(MAX_ID_LENGTH)
   ledger_id!: string;
 
   @ApiProperty({ example: 'USD' })
   @IsDefined({ message: 'cannot be blank' })
   @IsString({ message: 'must be a string' })
+  @MaxChars(MAX_CURRENCY_LENGTH)
   currency!: string;
 
   @ApiPropertyOptional()
   @IsOptional()
   @IsString({ message: 'must be a string' })
+  @MaxChars(MAX_ID_LENGTH)
   identity_id?: string;
 
   @ApiPropertyOptional({
@@ -26,6 +35,7 @@ export class CreateBalanceDto {
   })
   @IsOptional()
   @IsString({ message: 'must be a string' })
+  @MaxChars(MAX_ID_LENGTH)
   indicator?: string;
 
   @ApiPropertyOptional(META_DATA)
@@ -53,6 +63,7 @@ export class UpdateBalanceIdentityDto {
   @ApiProperty()
   @IsDefined({ message: 'cannot be blank' })
   @IsString({ message: 'must be a string' })
+  @MaxChars(MAX_ID_LENGTH)
   identity_id!: string;
 }
 

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsOptional, IsString, MaxLength } from 'class-validator';
 import { META_DATA } from '@libs/http/api-types';
-import { IsJsonObject } from '@libs/http/validators';
+import { IsJsonObject, MAX_ID_LENGTH, MaxChars } from '@libs/http/validators';
 
 const text = (example?: string) => ApiPropertyOptional({ type: String, example });
 const MAX = 10_000;
@@ -14,6 +14,7 @@ export class IdentityDto {
   @ApiPropertyOptional({ example: 'idt_0f8c9e2a-1111-4222-8333-444455556666' })
   @IsOptional()
   @IsString({ message: 'must be a string' })
+  @MaxChars(MAX_ID_LENGTH)
   identity_id?: string;
 
   @text('individual') @IsOptional() @IsString() @MaxLength(MAX) identity_type?: string;

@@ -1,12 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDefined, IsOptional, IsString } from 'class-validator';
-import { IsJsonObject } from '@libs/http/validators';
+import { IsJsonObject, MAX_NAME_LENGTH, MaxChars } from '@libs/http/validators';
 import { META_DATA } from '@libs/http/api-types';
 
 export class CreateLedgerDto {
   @ApiProperty({ example: 'Customer wallets' })
   @IsDefined({ message: 'cannot be blank' })
   @IsString({ message: 'must be a string' })
+  @MaxChars(MAX_NAME_LENGTH)
   name!: string;
 
   @ApiPropertyOptional(META_DATA)
@@ -19,6 +20,7 @@ export class UpdateLedgerDto {
   @ApiProperty({ example: 'Renamed ledger' })
   @IsDefined({ message: 'cannot be blank' })
   @IsString({ message: 'must be a string' })
+  @MaxChars(MAX_NAME_LENGTH)
   name!: string;
 }
 

@@ -14,6 +14,10 @@ import {
   IsFiniteNumber,
   IsJsonNumber,
   IsJsonObject,
+  MAX_CURRENCY_LENGTH,
+  MAX_DESCRIPTION_LENGTH,
+  MAX_ID_LENGTH,
+  MaxChars,
   NullAsAbsent,
   OptionalNotNull,
 } from '@libs/http/validators';
@@ -33,8 +37,8 @@ import {
  */
 const STR = { message: 'must be a string' };
 const BOOL = { message: 'must be a boolean' };
-const ID_MAX = 512;
-const CURRENCY_MAX = 64;
+const ID_MAX = MAX_ID_LENGTH;
+const CURRENCY_MAX = MAX_CURRENCY_LENGTH;
 const DISTRIBUTION_MAX = 100;
 const MAX_ID = MaxLength(ID_MAX, { message: `must be at most ${ID_MAX} characters` });
 const MAX_CURRENCY = MaxLength(CURRENCY_MAX, {
@@ -109,6 +113,7 @@ export class RecordTransactionDto {
   @ApiProperty({ example: 'Card payment' })
   @IsDefined({ message: 'cannot be blank' })
   @IsString(STR)
+  @MaxChars(MAX_DESCRIPTION_LENGTH)
   description!: string;
 
   @ApiPropertyOptional({ description: 'Balance id or @indicator' })
@@ -199,7 +204,11 @@ export class InflightUpdateDto {
 export class RefundDto {
   @ApiPropertyOptional() @NullAsAbsent() @IsBoolean(BOOL) skip_queue?: boolean;
   @ApiPropertyOptional() @NullAsAbsent() @IsBoolean(BOOL) dry_run?: boolean;
-  @ApiPropertyOptional() @NullAsAbsent() @IsString(STR) description?: string;
+  @ApiPropertyOptional()
+  @NullAsAbsent()
+  @IsString(STR)
+  @MaxChars(MAX_DESCRIPTION_LENGTH)
+  description?: string;
   @ApiPropertyOptional(META_DATA)
   @NullAsAbsent()
   @IsJsonObject()
