@@ -379,7 +379,7 @@ export function describeQueuedWorkContract(
         expect(await pending('txn_99')).toBe(false);
       });
 
-      it('pendingTransaction: queued rows that will become holds, by id, group, queued request or parent', async () => {
+      it('pendingHoldsDue: when the earliest queued row that will become a hold is due, by id, group, queued request or parent', async () => {
         const hold = queued(1, {
           inflight: true,
           queuedParent: 'bulk_1',
@@ -390,14 +390,30 @@ export function describeQueuedWorkContract(
           [hold, transfer],
           [itemOf(hold, { groupId: 'grp_1' }), itemOf(transfer, { groupId: 'grp_2' })],
         );
-        const pending = (id: string) => s.uow.run((tx) => s.work.pendingTransaction(tx, id));
+        const pending = (id: string) => s.uow.run((tx) => s.work.pendingHoldsDue(tx, id));
         for (const id of [txn(1), 'grp_1', 'bulk_1', 'txn_05'])
-          expect(await pending(id)).toBe(true);
+          expect(await pending(id)).toEqual(T0);
         for (const id of [txn(2), 'grp_2', 'bulk_2', 'txn_06', 'txn_99'])
-          expect(await pending(id)).toBe(false);
+          expect(await pending(id)).toBeNull();
         await remove(txn(1));
-        expect(await pending(txn(1))).toBe(false);
-        expect(await pending('bulk_1')).toBe(false);
+        expect(await pending(txn(1))).toBeNull();
+        expect(await pending('bulk_1')).toBeNull();
+      });
+
+      it('pendingHoldsDue: the earliest run_at of the holds an id names', async () => {
+        const early = queued(3, { inflight: true, queuedParent: 'bulk_3' });
+        const late = queued(4, { inflight: true, queuedParent: 'bulk_3' });
+        await accept(
+          [early, late],
+          [
+            itemOf(late, { groupId: 'grp_4', runAt: at(120_000) }),
+            itemOf(early, { groupId: 'grp_3', runAt: at(60_000) }),
+          ],
+        );
+        const due = await s.uow.run((tx) => s.work.pendingHoldsDue(tx, 'bulk_3'));
+        expect(due).toEqual(at(60_000));
+        await remove(txn(3));
+        expect(await s.uow.run((tx) => s.work.pendingHoldsDue(tx, 'bulk_3'))).toEqual(at(120_000));
       });
 
       it('dueLanes: lanes with work due, how many items, optionally only older ones', async () => {

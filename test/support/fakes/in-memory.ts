@@ -529,19 +529,21 @@ export class MemoryQueuedWork extends QueuedWorkRepository {
     );
   }
 
-  async pendingTransaction(_tx: Tx, id: string): Promise<boolean> {
+  async pendingHoldsDue(_tx: Tx, id: string): Promise<Date | null> {
     // Only rows that will become holds, named by their id, group, queued request or parent.
-    return this.store.work.some((w) => {
-      if (w.kind !== 'transaction') return false;
+    let due: Date | null = null;
+    for (const w of this.store.work) {
+      if (w.kind !== 'transaction') continue;
       const row = this.rowOf(w);
-      if (!row?.inflight) return false;
-      return (
+      if (!row?.inflight) continue;
+      const named =
         w.transactionId === id ||
         w.groupId === id ||
         row.queuedParent === id ||
-        row.parentTransaction === id
-      );
-    });
+        row.parentTransaction === id;
+      if (named && (due === null || w.runAt < due)) due = w.runAt;
+    }
+    return due === null ? null : new Date(due.getTime());
   }
 
   async pendingHoldEnds(_tx: Tx, id: string): Promise<{ source: string; destination: string }[]> {

@@ -217,6 +217,23 @@ describe('DrainLaneUseCase', () => {
     expect(s.work.items).toEqual([]);
   });
 
+  it('a queued commit of a hold scheduled for later waits until the hold is due, not in a loop', async () => {
+    const s = setup();
+    s.add('bln_a', 100n);
+    s.add('bln_b');
+    const due = new Date(s.clock.now().getTime() + 86_400_000);
+    const hold = await s.submit(
+      transfer({ reference: 'later', inflight: true, scheduledFor: due.toISOString() }),
+    );
+    await s.inflight.enqueue({ id: hold.transactionId, status: 'commit' });
+
+    expect(await s.drain.execute(0)).toBe(1);
+    const commit = s.work.items.find((w) => w.kind === 'commit')!;
+    expect(commit.runAt).toEqual(due);
+    expect(s.queue.signals.at(-1)).toMatchObject({ lane: 0, runAt: due });
+    expect(s.store.transactions.filter((t) => t.settles)).toEqual([]);
+  });
+
   it('a queued commit refused when its turn comes (the hold was voided) is dropped', async () => {
     const s = setup();
     s.add('bln_a', 100n);

@@ -174,12 +174,14 @@ export class DrainLaneUseCase {
 
   /**
    * A queued commit or void (or an expiry / auto-commit date that has come). It waits while the
-   * hold itself still waits to be applied; a refusal (already settled, not inflight, too much) is
+   * hold itself still waits to be applied: looking again shortly, or, for a hold scheduled for
+   * later, when the hold is due (not every few hundred milliseconds until then); a refusal (already settled, not inflight, too much) is
    * final and drops the work, as Blnk treats it as done.
    */
   private async settle(tx: Tx, item: QueuedWorkItem, now: Date, more: boolean): Promise<Pass> {
-    if (await this.work.pendingTransaction(tx, item.transactionId)) {
-      const later = new Date(now.getTime() + POSTPONE_MS);
+    const holdDue = await this.work.pendingHoldsDue(tx, item.transactionId);
+    if (holdDue) {
+      const later = new Date(Math.max(now.getTime() + POSTPONE_MS, holdDue.getTime()));
       await this.work.postpone(tx, item.workId, later);
       return { count: 1, more, wakeAt: later };
     }

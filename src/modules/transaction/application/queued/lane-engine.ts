@@ -131,7 +131,7 @@ export class LaneEngine extends QueuedEngine {
     const work = this.work;
     return {
       lock: () => work.lockKey(tx, holdId),
-      waiting: () => work.pendingTransaction(tx, holdId),
+      waiting: async () => (await work.pendingHoldsDue(tx, holdId)) !== null,
       settlementWaiting: () => work.pendingAction(tx, holdId),
       waitingMember: async () => (await work.groupItems(tx, holdId)).find((i) => i.row)?.row,
       waitingEnds: () => work.pendingHoldEnds(tx, holdId),

@@ -198,22 +198,24 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
     return rows.length > 0;
   }
 
-  async pendingTransaction(tx: Tx, id: string): Promise<boolean> {
+  async pendingHoldsDue(tx: Tx, id: string): Promise<Date | null> {
     // Only rows that will become holds: a commit or void of `id` has nothing to wait for in the
     // others (a batch may mix holds and transfers). `id` names a queued row or its group, or,
     // through the rows' columns, a queued request, a bulk batch (queued_parent) or a split
     // (parent_transaction of its legs, also inside a batch). Two probes, each on its own index.
-    const [{ pending }]: { pending: boolean }[] = await sql(tx).query(
-      `SELECT EXISTS (
-           SELECT 1 FROM queued_work w JOIN transactions t ON t.transaction_id = w.transaction_id
-           WHERE w.kind = 'transaction' AND t.inflight AND (w.transaction_id = $1 OR w.group_id = $1))
-         OR EXISTS (
-           SELECT 1 FROM transactions t JOIN queued_work w ON w.transaction_id = t.transaction_id
-           WHERE w.kind = 'transaction' AND t.inflight
-             AND (t.queued_parent = $1 OR t.parent_transaction = $1)) AS pending`,
+    const [{ due }]: { due: Date | null }[] = await sql(tx).query(
+      `SELECT least(
+           (SELECT min(w.run_at) FROM queued_work w
+              JOIN transactions t ON t.transaction_id = w.transaction_id
+            WHERE w.kind = 'transaction' AND t.inflight
+              AND (w.transaction_id = $1 OR w.group_id = $1)),
+           (SELECT min(w.run_at) FROM transactions t
+              JOIN queued_work w ON w.transaction_id = t.transaction_id
+            WHERE w.kind = 'transaction' AND t.inflight
+              AND (t.queued_parent = $1 OR t.parent_transaction = $1))) AS due`,
       [id],
     );
-    return pending === true;
+    return due === null ? null : new Date(due);
   }
 
   async pendingHoldEnds(tx: Tx, id: string): Promise<{ source: string; destination: string }[]> {

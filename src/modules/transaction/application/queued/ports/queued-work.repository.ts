@@ -89,11 +89,11 @@ export abstract class QueuedWorkRepository {
   /** Commit / void work already waiting for this id (a second one is refused). */
   abstract pendingAction(tx: Tx, transactionId: string): Promise<boolean>;
   /**
-   * Whether rows that will become holds, named by this id, still wait to be applied: the row, its
-   * group, the rows of a queued request or batch (queued_parent), the legs of a split
-   * (parent_transaction).
+   * When the earliest of the rows that will become holds, named by this id, is due to be applied,
+   * or null when none waits: the row, its group, the rows of a queued request or batch
+   * (queued_parent), the legs of a split (parent_transaction).
    */
-  abstract pendingTransaction(tx: Tx, id: string): Promise<boolean>;
+  abstract pendingHoldsDue(tx: Tx, id: string): Promise<Date | null>;
   /** Source and destination of the queued rows, not applied yet, that will become holds `id` names. */
   abstract pendingHoldEnds(tx: Tx, id: string): Promise<{ source: string; destination: string }[]>;
   /** Lanes with work due at `now` (older than `olderThan` when given), and how many rows. */
