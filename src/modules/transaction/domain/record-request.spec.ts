@@ -1,5 +1,5 @@
 import { DomainError } from '@libs/core/domain-error';
-import { RecordTransactionInput, validateRecordRequest } from './record-request';
+import { MAX_SPLIT_LEGS, RecordTransactionInput, validateRecordRequest } from './record-request';
 
 const base: RecordTransactionInput = {
   amount: 10,
@@ -133,5 +133,27 @@ describe('validateRecordRequest', () => {
       inflightExpiryDate: '2030-04-22T15:28:03.123+02:00',
     });
     expect(d.flags.inflightExpiryDate?.toISOString()).toBe('2030-04-22T13:28:03.123Z');
+  });
+
+  it(`refuses a split of more than MAX_SPLIT_LEGS (${MAX_SPLIT_LEGS}) legs, and takes that many`, () => {
+    const legs = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ identifier: `bln_${i}`, distribution: 'left' }));
+    const split = (n: number): RecordTransactionInput => ({
+      ...base,
+      source: 'bln_src',
+      destination: undefined,
+      destinations: legs(n),
+    });
+    expect(errorOf(split(MAX_SPLIT_LEGS + 1)).message).toContain(
+      `destinations: a split has at most ${MAX_SPLIT_LEGS} destinations (got ${MAX_SPLIT_LEGS + 1})`,
+    );
+    expect(validateRecordRequest(split(MAX_SPLIT_LEGS)).destinations).toHaveLength(MAX_SPLIT_LEGS);
+    const sources = {
+      ...base,
+      source: undefined,
+      destination: 'bln_dst',
+      sources: legs(MAX_SPLIT_LEGS + 1),
+    };
+    expect(errorOf(sources).message).toContain(`sources: a split has at most ${MAX_SPLIT_LEGS}`);
   });
 });

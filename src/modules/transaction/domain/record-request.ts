@@ -93,6 +93,12 @@ function blank(s: string | undefined): boolean {
 }
 
 /**
+ * Most legs of one split. Each leg is a row and a balance locked in one database transaction;
+ * without a bound one request could hold thousands of balance locks (Blnk has none).
+ */
+export const MAX_SPLIT_LEGS = 1000;
+
+/**
  * Validation of reference §5.1, all rules evaluated together into one message, then amount
  * resolution (§5.2). Flags are returned as flags (they become columns), never put in meta_data.
  * @throws DomainError TXN_VALIDATION_ERROR or TXN_PRECISION_NOT_INTEGER.
@@ -135,6 +141,14 @@ export function validateRecordRequest(input: RecordTransactionInput): Transactio
     e.destination = 'either destination or destinations is required, not both';
   }
   if (hasSources && hasDestinations) e.sources = 'sources and destinations cannot both be given';
+  for (const [field, list] of [
+    ['sources', input.sources],
+    ['destinations', input.destinations],
+  ] as const) {
+    if (list && list.length > MAX_SPLIT_LEGS) {
+      e[field] = `a split has at most ${MAX_SPLIT_LEGS} ${field} (got ${list.length})`;
+    }
+  }
   if (
     (input.source && input.source === input.destination) ||
     (input.source && input.destinations?.some((d) => d.identifier === input.source)) ||
