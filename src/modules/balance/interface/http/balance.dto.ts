@@ -43,7 +43,7 @@ export class CreateBalanceDto {
   @IsJsonObject()
   meta_data?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ default: false })
+  @ApiPropertyOptional({ description: 'Default false.' })
   @IsOptional()
   @IsBoolean({ message: 'must be a boolean' })
   track_fund_lineage?: boolean;

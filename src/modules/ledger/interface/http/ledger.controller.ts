@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiCreatedResponse, ApiTags, ApiQuery } from '@nestjs/swagger';
+import { ApiErrors, ApiList, ApiSummary, BODY_ERRORS } from '@libs/http/openapi';
 import { BlnkValidationPipe } from '@libs/http/validation.pipe';
 import { listBody } from '@libs/http/list-response';
 import { FilterRequestDto } from '@libs/http/filter-request.dto';
@@ -15,7 +16,9 @@ export class LedgerController {
 
   @Post()
   @HttpCode(201)
+  @ApiSummary('createLedger', 'Create a ledger')
   @ApiCreatedResponse({ type: LedgerView })
+  @ApiErrors(...BODY_ERRORS)
   async create(
     @Body(new BlnkValidationPipe('GEN_VALIDATION_ERROR')) dto: CreateLedgerDto,
   ): Promise<LedgerView> {
@@ -25,10 +28,9 @@ export class LedgerController {
   @Post('filter')
   @HttpCode(200)
   @ApiBody({ type: FilterRequestDto })
-  @ApiOkResponse({
-    type: [LedgerView],
-    description: 'Array, or {data, total_count} with include_count.',
-  })
+  @ApiSummary('filterLedgers', 'List ledgers matching filters')
+  @ApiList(LedgerView, true)
+  @ApiErrors(...BODY_ERRORS)
   async filter(@Body() body: unknown): Promise<unknown> {
     const q = parseFilterBody(body);
     return listBody(await this.ledgers.list(q), presentLedger, q.includeCount);
@@ -37,7 +39,9 @@ export class LedgerController {
   @Get()
   @ApiQuery({ name: 'limit', required: false, type: Number })
   @ApiQuery({ name: 'offset', required: false, type: Number })
-  @ApiOkResponse({ type: [LedgerView] })
+  @ApiSummary('listLedgers', 'List ledgers')
+  @ApiList(LedgerView)
+  @ApiErrors()
   async list(@Query() query: Record<string, string>): Promise<unknown> {
     const q = parseQueryFilters(query, {
       defaultLimit: 10,
@@ -49,13 +53,17 @@ export class LedgerController {
   }
 
   @Get(':id')
+  @ApiSummary('getLedger', 'Get a ledger')
   @ApiOkResponse({ type: LedgerView })
+  @ApiErrors(404)
   async get(@Param('id') id: string): Promise<LedgerView> {
     return presentLedger(await this.ledgers.get(id));
   }
 
   @Put(':id')
+  @ApiSummary('updateLedger', 'Rename a ledger')
   @ApiOkResponse({ type: LedgerView })
+  @ApiErrors(...BODY_ERRORS, 404)
   async update(
     @Param('id') id: string,
     @Body(new BlnkValidationPipe('GEN_VALIDATION_ERROR')) dto: UpdateLedgerDto,

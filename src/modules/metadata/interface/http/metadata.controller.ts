@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiSummary, BODY_ERRORS } from '@libs/http/openapi';
 import { IsDefined } from 'class-validator';
 import { ApiProperty } from '@nestjs/swagger';
 import { invalidEntityId, entityNotFound as notFound } from '../../metadata.errors';
@@ -18,6 +19,15 @@ export class MetadataDto {
   meta_data!: Record<string, unknown>;
 }
 
+export class MetadataView {
+  @ApiProperty({
+    ...META_DATA,
+    nullable: false,
+    description: 'The merged metadata (for a transaction, the keys sent).',
+  })
+  meta_data!: Record<string, unknown>;
+}
+
 /** POST /{entity_id}/metadata (reference §2.8): the entity type comes from the id prefix. */
 @ApiTags('metadata')
 @Controller()
@@ -31,7 +41,15 @@ export class MetadataController {
 
   @Post(':id/metadata')
   @HttpCode(200)
-  @ApiOkResponse({ schema: { example: { meta_data: { key: 'value' } } } })
+  @ApiSummary('updateMetadata', 'Merge keys into the metadata of any entity, by id')
+  @ApiParam({
+    name: 'id',
+    description:
+      'A ledger, balance, transaction, bulk batch or identity id (ldg_, bln_, txn_, bulk_, idt_)',
+    schema: { type: 'string', pattern: '^(ldg_|bln_|txn_|bulk_|idt_|general_ledger_id)' },
+  })
+  @ApiOkResponse({ type: MetadataView })
+  @ApiErrors(...BODY_ERRORS, 404)
   async update(
     @Param('id') id: string,
     @Body(new BlnkValidationPipe('GEN_VALIDATION_ERROR')) dto: MetadataDto,

@@ -1,12 +1,13 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { BlnkValidationPipe } from '@libs/http/validation.pipe';
 import { toBigInt } from '@libs/http/validators';
 import type { BulkInflightResult } from '../../application/pipeline/bulk-inflight.use-case';
 import { TransactionSubmissions } from '../../application/submissions';
 import type { InflightUpdate } from '../../application/pipeline/update-inflight.use-case';
 import { BulkCommitDto, BulkVoidDto } from './transaction.dto';
-import { BulkInflightResultView } from './transaction.views';
+import { BulkInflightPreviewView, BulkInflightResultView } from './transaction.views';
+import { ApiErrors, ApiOneOf, ApiSummary, BODY_ERRORS } from '@libs/http/openapi';
 import { presentPreview } from './preview.presenter';
 
 function body(results: BulkInflightResult[]): Record<string, unknown> {
@@ -29,7 +30,14 @@ export class BulkInflightController {
 
   @Post('void')
   @HttpCode(200)
-  @ApiOkResponse({ type: BulkInflightResultView })
+  @ApiSummary('voidInflightTransactions', 'Void several holds, each on its own')
+  @ApiOneOf(
+    200,
+    'Per hold: queued, succeeded or failed; a preview of each with dry_run',
+    BulkInflightResultView,
+    BulkInflightPreviewView,
+  )
+  @ApiErrors(...BODY_ERRORS)
   async voidAll(
     @Body(new BlnkValidationPipe('TXN_VALIDATION_ERROR')) dto: BulkVoidDto,
   ): Promise<unknown> {
@@ -39,7 +47,14 @@ export class BulkInflightController {
 
   @Post('commit')
   @HttpCode(200)
-  @ApiOkResponse({ type: BulkInflightResultView })
+  @ApiSummary('commitInflightTransactions', 'Commit several holds, each on its own')
+  @ApiOneOf(
+    200,
+    'Per hold: queued, succeeded or failed; a preview of each with dry_run',
+    BulkInflightResultView,
+    BulkInflightPreviewView,
+  )
+  @ApiErrors(...BODY_ERRORS)
   async commitAll(
     @Body(new BlnkValidationPipe('TXN_VALIDATION_ERROR')) dto: BulkCommitDto,
   ): Promise<unknown> {

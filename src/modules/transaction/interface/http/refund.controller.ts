@@ -5,7 +5,8 @@ import { principalOf } from '@libs/http/principal';
 import { BlnkValidationPipe } from '@libs/http/validation.pipe';
 import { TransactionSubmissions } from '../../application/submissions';
 import { RefundDto } from './transaction.dto';
-import { TransactionView } from './transaction.views';
+import { TransactionPreviewView, TransactionView } from './transaction.views';
+import { ApiErrors, ApiOneOf, ApiSummary, BODY_ERRORS } from '@libs/http/openapi';
 import { presentPreview } from './preview.presenter';
 import { presentTransaction } from './transaction.presenter';
 
@@ -17,10 +18,10 @@ export class RefundController {
   @Post(':id')
   @HttpCode(201)
   @ApiBody({ type: RefundDto, required: false })
-  @ApiCreatedResponse({
-    type: TransactionView,
-    description: 'The (first) refund; 200 with a preview for dry_run.',
-  })
+  @ApiSummary('refundTransaction', 'Refund an applied transaction')
+  @ApiCreatedResponse({ type: TransactionView, description: 'The (first) refund.' })
+  @ApiOneOf(200, 'dry_run: true: what would happen, nothing written', TransactionPreviewView)
+  @ApiErrors(...BODY_ERRORS, 404, 409, 422, 423, 503)
   async refund(
     @Param('id') id: string,
     @Body(new BlnkValidationPipe('GEN_VALIDATION_ERROR', { optional: true })) dto: RefundDto,

@@ -1,13 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
-import {
-  ApiBody,
-  ApiCreatedResponse,
-  ApiExtraModels,
-  ApiOkResponse,
-  ApiQuery,
-  ApiTags,
-  getSchemaPath,
-} from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { bulkItemInvalid } from '../../domain/transaction.errors';
 import { FilterRequestDto } from '@libs/http/filter-request.dto';
@@ -22,11 +14,14 @@ import { formatGoDuration, parseGoDuration } from '@libs/http/go-duration';
 import { RecordTransactionInput } from '../../domain/record-request';
 import { BulkTransactionsDto, InflightUpdateDto, RecordTransactionDto } from './transaction.dto';
 import {
+  BulkAcceptedView,
   BulkPreviewView,
   BulkResultView,
+  RecoverView,
   TransactionPreviewView,
   TransactionView,
 } from './transaction.views';
+import { ApiErrors, ApiList, ApiOneOf, ApiSummary, BODY_ERRORS } from '@libs/http/openapi';
 import { presentBulkPreview, presentPreview } from './preview.presenter';
 import { presentRecorded, presentTransaction } from './transaction.presenter';
 
@@ -78,7 +73,6 @@ function bulkItems(items: unknown[]): (RecordTransactionInput | null)[] {
 }
 
 @ApiTags('transactions')
-@ApiExtraModels(TransactionPreviewView, BulkPreviewView)
 @Controller('transactions')
 export class TransactionController {
   constructor(
@@ -89,11 +83,10 @@ export class TransactionController {
 
   @Post()
   @HttpCode(201)
+  @ApiSummary('recordTransaction', 'Record a transaction (queued by default, or skip_queue)')
   @ApiCreatedResponse({ type: TransactionView })
-  @ApiOkResponse({
-    description: 'dry_run: true',
-    schema: { $ref: getSchemaPath(TransactionPreviewView) },
-  })
+  @ApiOneOf(200, 'dry_run: true: what would happen, nothing written', TransactionPreviewView)
+  @ApiErrors(...BODY_ERRORS, 404, 409, 422, 423, 503)
   async create(
     @Body(new BlnkValidationPipe('TXN_VALIDATION_ERROR')) dto: RecordTransactionDto,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -113,7 +106,9 @@ export class TransactionController {
     required: false,
     description: 'Go duration, at least and by default 2m',
   })
-  @ApiOkResponse({ schema: { example: { recovered: 3, threshold: '2m0s' } } })
+  @ApiSummary('recoverQueuedTransactions', 'Signal again the lanes of queued work left waiting')
+  @ApiOkResponse({ type: RecoverView })
+  @ApiErrors()
   async recover(
     @Query('threshold') threshold?: string,
   ): Promise<{ recovered: number; threshold: string }> {
@@ -123,8 +118,11 @@ export class TransactionController {
 
   @Post('bulk')
   @HttpCode(201)
+  @ApiSummary('recordBulkTransactions', 'Record a batch of transactions (atomic or not)')
   @ApiCreatedResponse({ type: BulkResultView })
-  @ApiOkResponse({ description: 'dry_run: true', schema: { $ref: getSchemaPath(BulkPreviewView) } })
+  @ApiOneOf(200, 'dry_run: true: every item projected in order', BulkPreviewView)
+  @ApiOneOf(202, 'run_async: accepted; workers apply it', BulkAcceptedView)
+  @ApiErrors(...BODY_ERRORS, 404, 409, 422, 423, 503)
   async createBulk(
     @Body(new BlnkValidationPipe('TXN_VALIDATION_ERROR')) dto: BulkTransactionsDto,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -155,10 +153,14 @@ export class TransactionController {
   }
 
   @Put('inflight/:txID')
-  @ApiOkResponse({
-    type: TransactionView,
-    description: 'The commit (APPLIED) or void (VOID) child; a preview with dry_run.',
-  })
+  @ApiSummary('updateInflightTransaction', 'Commit all or part of a hold, or void it')
+  @ApiOneOf(
+    200,
+    'The commit (APPLIED) or void (VOID) child; queued: the hold, queued: true; a preview with dry_run',
+    TransactionView,
+    TransactionPreviewView,
+  )
+  @ApiErrors(...BODY_ERRORS, 404, 409, 422, 423)
   async updateInflight(
     @Param('txID') id: string,
     @Body(new BlnkValidationPipe('TXN_VALIDATION_ERROR')) dto: InflightUpdateDto,
@@ -180,10 +182,9 @@ export class TransactionController {
   @Post('filter')
   @HttpCode(200)
   @ApiBody({ type: FilterRequestDto })
-  @ApiOkResponse({
-    type: [TransactionView],
-    description: 'Array, or {data, total_count} with include_count.',
-  })
+  @ApiSummary('filterTransactions', 'List transactions matching filters')
+  @ApiList(TransactionView, true)
+  @ApiErrors(...BODY_ERRORS)
   async filter(@Body() body: unknown): Promise<unknown> {
     const q = parseFilterBody(body);
     return listBody(await this.queries.list(q), (t) => presentTransaction(t), q.includeCount);
@@ -192,7 +193,9 @@ export class TransactionController {
   @Get()
   @ApiQuery({ name: 'limit', required: false, type: Number })
   @ApiQuery({ name: 'offset', required: false, type: Number })
-  @ApiOkResponse({ type: [TransactionView] })
+  @ApiSummary('listTransactions', 'List transactions (newest first)')
+  @ApiList(TransactionView)
+  @ApiErrors()
   async list(@Query() query: Record<string, string>): Promise<unknown> {
     const q = parseQueryFilters(query, {
       defaultLimit: 20,
@@ -204,13 +207,17 @@ export class TransactionController {
   }
 
   @Get('reference/:reference')
+  @ApiSummary('getTransactionByReference', 'Get a transaction by its reference')
   @ApiOkResponse({ type: TransactionView })
+  @ApiErrors(404)
   async byReference(@Param('reference') reference: string): Promise<Record<string, unknown>> {
     return presentTransaction(await this.queries.getByReference(reference));
   }
 
   @Get(':id')
+  @ApiSummary('getTransaction', 'Get a transaction by id')
   @ApiOkResponse({ type: TransactionView })
+  @ApiErrors(404)
   async get(@Param('id') id: string): Promise<Record<string, unknown>> {
     return presentTransaction(await this.queries.get(id));
   }

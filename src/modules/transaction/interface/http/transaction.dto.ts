@@ -80,6 +80,7 @@ export class DistributionDto {
 
 export class RecordTransactionDto {
   @ApiPropertyOptional({
+    type: 'number',
     description: 'Major units (float). One of amount / precise_amount.',
     example: 12.5,
   })
@@ -93,6 +94,7 @@ export class RecordTransactionDto {
   precise_amount?: number | bigint | string;
 
   @ApiPropertyOptional({
+    type: 'integer',
     description: 'Minor units per major unit (e.g. 100); 0 or absent = 1.',
     example: 100,
   })

@@ -33,12 +33,45 @@ export class TransactionView {
   @ApiProperty({ format: 'date-time' }) inflight_expiry_date!: string;
   @ApiProperty({ format: 'date-time' }) inflight_commit_date!: string;
   @ApiPropertyOptional(META_DATA) meta_data?: Record<string, unknown>;
+  @ApiPropertyOptional({
+    description: 'A queued commit or void: true (the hold as it is now; a worker settles it).',
+  })
+  queued?: boolean;
 }
 
 export class BulkResultView {
   @ApiProperty({ example: 'bulk_0f8c9e2a-1111-4222-8333-444455556666' }) batch_id!: string;
   @ApiProperty({ enum: ['applied', 'inflight'] }) status!: string;
   @ApiProperty() transaction_count!: number;
+}
+
+/** 202 of POST /transactions/bulk with run_async (reference §2.5.2). */
+export class BulkAcceptedView {
+  @ApiProperty({ example: 'Bulk transaction processing started' }) message!: string;
+  @ApiProperty({ example: 'bulk_0f8c9e2a-1111-4222-8333-444455556666' }) batch_id!: string;
+  @ApiProperty({ enum: ['processing'] }) status!: string;
+}
+
+export class RejectionView {
+  @ApiProperty({ example: 'TXN_INSUFFICIENT_FUNDS' }) code!: string;
+  @ApiProperty({ enum: ['insufficient_funds', 'overdraft_limit', 'lock_contention', 'other'] })
+  reason!: string;
+  @ApiProperty() message!: string;
+}
+
+export class PreviewLegView {
+  @ApiProperty() identifier!: string;
+  @ApiProperty({ enum: ['source', 'destination'] }) role!: string;
+  @ApiProperty({ description: 'Minor units as a string (previews use strings).' })
+  precise_amount!: string;
+  @ApiProperty({ type: 'number' }) amount!: unknown;
+}
+
+/** POST /transactions/recover. */
+export class RecoverView {
+  @ApiProperty({ description: 'Queued items whose lanes were signalled again.' })
+  recovered!: number;
+  @ApiProperty({ example: '2m0s', description: 'Go duration actually used.' }) threshold!: string;
 }
 
 export class BalancePreviewView {
@@ -63,10 +96,7 @@ export class BalancePreviewView {
 export class TransactionPreviewView {
   @ApiProperty({ example: true }) dry_run!: boolean;
   @ApiProperty() would_apply!: boolean;
-  @ApiPropertyOptional({
-    example: { code: 'TXN_INSUFFICIENT_FUNDS', reason: 'insufficient_funds', message: '…' },
-  })
-  rejection?: Record<string, string>;
+  @ApiPropertyOptional({ type: RejectionView }) rejection?: RejectionView;
   @ApiPropertyOptional({ enum: ['commit', 'void'] }) operation?: string;
   @ApiPropertyOptional() status?: string;
   @ApiProperty() reference!: string;
@@ -76,7 +106,7 @@ export class TransactionPreviewView {
   precise_amount!: string;
   @ApiProperty(BIG_INT) precision!: bigint;
   @ApiProperty({ type: [BalancePreviewView] }) balances!: BalancePreviewView[];
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object' } }) legs?: unknown[];
+  @ApiPropertyOptional({ type: [PreviewLegView] }) legs?: PreviewLegView[];
   @ApiProperty({ type: [String] }) notes!: string[];
 }
 
@@ -89,20 +119,21 @@ export class BulkPreviewView {
   @ApiProperty({ type: [String] }) notes!: string[];
 }
 
+export class BulkInflightItemView {
+  @ApiProperty() transaction_id!: string;
+  @ApiProperty({ enum: ['queued', 'succeeded', 'failed'] }) status!: string;
+  @ApiPropertyOptional() code?: string;
+  @ApiPropertyOptional() message?: string;
+}
+
 export class BulkInflightResultView {
   @ApiProperty() succeeded!: number;
   @ApiProperty() failed!: number;
-  @ApiProperty({
-    type: 'array',
-    items: {
-      type: 'object',
-      properties: {
-        transaction_id: { type: 'string' },
-        status: { type: 'string', enum: ['queued', 'succeeded', 'failed'] },
-        code: { type: 'string' },
-        message: { type: 'string' },
-      },
-    },
-  })
-  results!: unknown[];
+  @ApiProperty({ type: [BulkInflightItemView] }) results!: BulkInflightItemView[];
+}
+
+/** The dry run of the bulk inflight routes. */
+export class BulkInflightPreviewView {
+  @ApiProperty({ example: true }) dry_run!: boolean;
+  @ApiProperty({ type: [TransactionPreviewView] }) results!: TransactionPreviewView[];
 }
