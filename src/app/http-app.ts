@@ -127,6 +127,9 @@ export function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
         '{"error": "...", "error_detail": {"code", "message", "details"}}.',
     )
     .setVersion('0.1.0')
+    .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
+    // Relative: the server that serves the document (generators take the base URL as an option).
+    .addServer('/', 'The server this document was fetched from')
     .addApiKey({ type: 'apiKey', name: 'X-Blnk-Key', in: 'header' }, 'X-Blnk-Key')
     .addSecurityRequirements('X-Blnk-Key')
     .build();

@@ -61,12 +61,24 @@ describe('neraca CLI (embedded mode, fresh directory)', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('start');
     expect(r.stdout).toContain('migrate');
+    expect(r.stdout).toContain('openapi');
     const m = spawnSync(process.execPath, [BIN, 'migrate', '--help'], {
       encoding: 'utf8',
       env: env(),
     });
     expect(m.stdout).toContain('up');
     expect(m.stdout).toContain('down');
+  });
+
+  it('openapi prints the document without a server, whatever database the environment names', () => {
+    const out = join(dir, 'openapi.json');
+    const r = spawnSync(process.execPath, [BIN, 'openapi', '--out', out], {
+      encoding: 'utf8',
+      env: { ...env(), BLNK_DATA_SOURCE_DNS: 'postgres://nobody@127.0.0.1:1/none' },
+    });
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(readFileSync(out, 'utf8')) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/transactions', '/health']));
   });
 
   it('starts with nothing configured, prints the key once, keeps data across restarts', async () => {

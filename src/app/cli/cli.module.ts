@@ -7,6 +7,7 @@ import {
 } from './api-keys.command';
 import { KeysCommand, RotateTokenizationCommand } from './keys.command';
 import { MigrateCommand, MigrateDownCommand, MigrateUpCommand } from './migrate.command';
+import { OpenApiCommand } from './openapi.command';
 import { StartCommand } from './start.command';
 import { WorkersCommand } from './workers.command';
 
@@ -23,6 +24,7 @@ import { WorkersCommand } from './workers.command';
     ApiKeysCreateCommand,
     ApiKeysListCommand,
     ApiKeysRevokeCommand,
+    OpenApiCommand,
   ],
 })
 export class CliModule {}

@@ -1,14 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
-import {
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiQuery,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { parseRfc3339 } from '@libs/core/rfc3339';
 import { BlnkValidationPipe } from '@libs/http/validation.pipe';
+import { ApiErrors, ApiList, ApiSummary, BODY_ERRORS } from '@libs/http/openapi';
 import { ApiKeyUseCases } from '../../application/api-key.use-cases';
 import { invalidApiKeyRequest } from '../../domain/auth.errors';
 import { ApiKeyView, CreateApiKeyDto } from './api-key.dto';
@@ -33,7 +28,9 @@ export class ApiKeyController {
 
   @Post()
   @HttpCode(201)
+  @ApiSummary('createApiKey', 'Create an API key (its secret is shown once)')
   @ApiCreatedResponse({ type: ApiKeyView })
+  @ApiErrors(...BODY_ERRORS)
   async create(
     @Req() req: FastifyRequest,
     @Body(new BlnkValidationPipe('GEN_VALIDATION_ERROR')) dto: CreateApiKeyDto,
@@ -49,7 +46,9 @@ export class ApiKeyController {
 
   @Get()
   @ApiQuery({ name: 'owner', required: false, description: 'Required with the master key.' })
-  @ApiOkResponse({ type: [ApiKeyView] })
+  @ApiSummary('listApiKeys', "List an owner's API keys")
+  @ApiList(ApiKeyView)
+  @ApiErrors()
   async list(
     @Req() req: FastifyRequest,
     @Query('owner') owner?: string | string[],
@@ -66,7 +65,9 @@ export class ApiKeyController {
     type: Boolean,
     description: 'Also revoke every key this key created, transitively (Neraca addition).',
   })
+  @ApiSummary('revokeApiKey', 'Revoke an API key (with cascade, every key it created)')
   @ApiNoContentResponse({ description: 'Revoked.' })
+  @ApiErrors(404)
   async revoke(
     @Req() req: FastifyRequest,
     @Param('id') id: string,

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req } from '@
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { FilterRequestDto } from '@libs/http/filter-request.dto';
+import { ApiErrors, ApiList, ApiSummary, BODY_ERRORS } from '@libs/http/openapi';
 import { listBody } from '@libs/http/list-response';
 import { hasFilterParams, parseFilterBody, parseQueryFilters } from '@libs/http/list-query.parse';
 import { BlnkValidationPipe } from '@libs/http/validation.pipe';
@@ -32,7 +33,9 @@ export class BalanceController {
 
   @Post()
   @HttpCode(201)
+  @ApiSummary('createBalance', 'Create a balance in a ledger')
   @ApiCreatedResponse({ type: BalanceView })
+  @ApiErrors(...BODY_ERRORS, 404, 409)
   async create(
     @Body(new BlnkValidationPipe('GEN_VALIDATION_ERROR')) dto: CreateBalanceDto,
   ): Promise<BalanceView> {
@@ -51,10 +54,9 @@ export class BalanceController {
   @Post('filter')
   @HttpCode(200)
   @ApiBody({ type: FilterRequestDto })
-  @ApiOkResponse({
-    type: [BalanceView],
-    description: 'Array, or {data, total_count} with include_count.',
-  })
+  @ApiSummary('filterBalances', 'List balances matching filters')
+  @ApiList(BalanceView, true)
+  @ApiErrors(...BODY_ERRORS)
   async filter(@Body() body: unknown): Promise<unknown> {
     const q = parseFilterBody(body);
     return listBody(await this.balances.list(q), presentBalance, q.includeCount);
@@ -63,7 +65,9 @@ export class BalanceController {
   @Get()
   @ApiQuery({ name: 'limit', required: false, type: Number })
   @ApiQuery({ name: 'offset', required: false, type: Number })
-  @ApiOkResponse({ type: [BalanceView] })
+  @ApiSummary('listBalances', 'List balances')
+  @ApiList(BalanceView)
+  @ApiErrors()
   async list(@Query() query: Record<string, string>): Promise<unknown> {
     const q = parseQueryFilters(query, {
       defaultLimit: 10,
@@ -75,7 +79,9 @@ export class BalanceController {
   }
 
   @Get('indicator/:indicator/currency/:currency')
+  @ApiSummary('getBalanceByIndicator', 'Get an @indicator balance by its currency')
   @ApiOkResponse({ type: BalanceView })
+  @ApiErrors(404)
   async byIndicator(
     @Param('indicator') indicator: string,
     @Param('currency') currency: string,
@@ -86,7 +92,9 @@ export class BalanceController {
   @Get(':id')
   @ApiQuery({ name: 'include', required: false, isArray: true, enum: ['ledger', 'identity'] })
   @ApiQuery({ name: 'with_queued', required: false, type: Boolean })
+  @ApiSummary('getBalance', 'Get a balance (optionally with its ledger, identity, queued amounts)')
   @ApiOkResponse({ type: BalanceView })
+  @ApiErrors(404)
   async get(
     @Req() req: FastifyRequest,
     @Param('id') id: string,
@@ -113,7 +121,9 @@ export class BalanceController {
   }
 
   @Put(':id/identity')
+  @ApiSummary('setBalanceIdentity', 'Link a balance to an identity')
   @ApiOkResponse({ type: MessageView })
+  @ApiErrors(...BODY_ERRORS, 404)
   async setIdentity(
     @Param('id') id: string,
     @Body(new BlnkValidationPipe('GEN_VALIDATION_ERROR')) dto: UpdateBalanceIdentityDto,

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { FilterRequestDto } from '@libs/http/filter-request.dto';
+import { ApiErrors, ApiList, ApiSummary, BODY_ERRORS } from '@libs/http/openapi';
 import { hasFilterParams, parseFilterBody, parseQueryFilters } from '@libs/http/list-query.parse';
 import { listBody } from '@libs/http/list-response';
 import { BlnkValidationPipe } from '@libs/http/validation.pipe';
@@ -17,7 +18,9 @@ export class IdentityController {
 
   @Post()
   @HttpCode(201)
+  @ApiSummary('createIdentity', 'Create an identity')
   @ApiCreatedResponse({ type: IdentityView })
+  @ApiErrors(...BODY_ERRORS, 409)
   async create(
     @Body(new BlnkValidationPipe('IDT_VALIDATION_ERROR')) dto: IdentityDto,
   ): Promise<IdentityView> {
@@ -31,10 +34,9 @@ export class IdentityController {
   @Post('filter')
   @HttpCode(200)
   @ApiBody({ type: FilterRequestDto })
-  @ApiOkResponse({
-    type: [IdentityView],
-    description: 'Array, or {data, total_count} with include_count.',
-  })
+  @ApiSummary('filterIdentities', 'List identities matching filters')
+  @ApiList(IdentityView, true)
+  @ApiErrors(...BODY_ERRORS)
   async filter(@Body() body: unknown): Promise<unknown> {
     const q = parseFilterBody(body);
     return listBody(await this.identities.list(q), presentIdentity, q.includeCount);
@@ -43,7 +45,9 @@ export class IdentityController {
   @Get()
   @ApiQuery({ name: 'limit', required: false, type: Number })
   @ApiQuery({ name: 'offset', required: false, type: Number })
-  @ApiOkResponse({ type: [IdentityView], description: 'Every identity unless filtered.' })
+  @ApiSummary('listIdentities', 'List identities')
+  @ApiList(IdentityView)
+  @ApiErrors()
   async list(@Query() query: Record<string, string>): Promise<unknown> {
     // Reference §3.5: without filters Blnk lists every identity; with filters 20 by default and
     // at most 100, a bad limit silently becoming 20. A limit given without filters is honoured.
@@ -58,13 +62,17 @@ export class IdentityController {
   }
 
   @Get(':id')
+  @ApiSummary('getIdentity', 'Get an identity')
   @ApiOkResponse({ type: IdentityView })
+  @ApiErrors(404)
   async get(@Param('id') id: string): Promise<IdentityView> {
     return presentIdentity(await this.identities.get(id));
   }
 
   @Put(':id')
+  @ApiSummary('updateIdentity', 'Update an identity')
   @ApiOkResponse({ type: MessageView })
+  @ApiErrors(...BODY_ERRORS, 404)
   async update(
     @Param('id') id: string,
     @Body(new BlnkValidationPipe('IDT_VALIDATION_ERROR')) dto: IdentityDto,
@@ -77,7 +85,9 @@ export class IdentityController {
   }
 
   @Delete(':id')
+  @ApiSummary('deleteIdentity', 'Delete an identity no balance refers to')
   @ApiOkResponse({ type: MessageView })
+  @ApiErrors(404, 409)
   async remove(@Param('id') id: string): Promise<MessageView> {
     await this.identities.delete(id);
     return { message: 'Identity deleted successfully' };

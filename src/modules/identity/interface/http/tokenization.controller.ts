@@ -1,11 +1,31 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { principalOf } from '@libs/http/principal';
+import { ApiErrors, ApiSummary, BODY_ERRORS } from '@libs/http/openapi';
 import { BlnkValidationPipe } from '@libs/http/validation.pipe';
 import { identityInvalid } from '../../domain/identity.errors';
 import { Actor, TokenizationUseCases } from '../../application/tokenization.use-cases';
 import { FieldsDto, MessageView } from './identity.dto';
+
+export class TokenizedFieldsView {
+  @ApiProperty({ type: [String], example: ['FirstName', 'EmailAddress'] })
+  tokenized_fields!: string[];
+}
+
+export class DetokenizedFieldView {
+  @ApiProperty({ example: 'FirstName' }) field!: string;
+  @ApiProperty({ example: 'Ada' }) value!: string;
+}
+
+export class DetokenizedFieldsView {
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { FirstName: 'Ada' },
+  })
+  fields!: Record<string, string>;
+}
 
 function actorOf(req: FastifyRequest): Actor {
   const p = principalOf(req);
@@ -22,14 +42,18 @@ export class TokenizationController {
   constructor(private readonly tokenization: TokenizationUseCases) {}
 
   @Get('tokenized-fields')
-  @ApiOkResponse({ schema: { example: { tokenized_fields: ['FirstName', 'EmailAddress'] } } })
+  @ApiSummary('getTokenizedFields', 'The fields of an identity that are tokenized')
+  @ApiOkResponse({ type: TokenizedFieldsView })
+  @ApiErrors(404)
   async tokenizedFields(@Param('id') id: string): Promise<{ tokenized_fields: string[] }> {
     return { tokenized_fields: await this.tokenization.tokenizedFields(id) };
   }
 
   @Post('tokenize/:field')
   @HttpCode(200)
+  @ApiSummary('tokenizeField', 'Tokenize one field of an identity')
   @ApiOkResponse({ type: MessageView })
+  @ApiErrors(404, 409)
   async tokenizeField(
     @Param('id') id: string,
     @Param('field') field: string,
@@ -41,7 +65,9 @@ export class TokenizationController {
   @Post('tokenize')
   @HttpCode(200)
   @ApiBody({ type: FieldsDto })
+  @ApiSummary('tokenizeFields', 'Tokenize fields of an identity')
   @ApiOkResponse({ type: MessageView })
+  @ApiErrors(...BODY_ERRORS, 404, 409)
   async tokenize(
     @Param('id') id: string,
     @Body(new BlnkValidationPipe('IDT_VALIDATION_ERROR')) dto: FieldsDto,
@@ -52,7 +78,9 @@ export class TokenizationController {
   }
 
   @Get('detokenize/:field')
-  @ApiOkResponse({ schema: { example: { field: 'firstName', value: 'Ada' } } })
+  @ApiSummary('detokenizeField', 'Reveal one tokenized field (audited)')
+  @ApiOkResponse({ type: DetokenizedFieldView })
+  @ApiErrors(404)
   async detokenizeField(
     @Param('id') id: string,
     @Param('field') field: string,
@@ -65,7 +93,9 @@ export class TokenizationController {
   @Post('detokenize')
   @HttpCode(200)
   @ApiBody({ type: FieldsDto })
-  @ApiOkResponse({ schema: { example: { fields: { FirstName: 'Ada' } } } })
+  @ApiSummary('detokenizeFields', 'Reveal tokenized fields (audited)')
+  @ApiOkResponse({ type: DetokenizedFieldsView })
+  @ApiErrors(...BODY_ERRORS, 404)
   async detokenize(
     @Param('id') id: string,
     @Body(new BlnkValidationPipe('IDT_VALIDATION_ERROR', { optional: true })) dto: FieldsDto,

@@ -26,6 +26,7 @@ export class SystemController {
   @Header('content-type', 'application/json; charset=utf-8')
   @ApiSummary('root', 'Liveness: the server answers', { isPublic: true })
   @ApiOkResponse({ schema: { type: 'string', example: 'server running...' } })
+  @ApiResponse({ status: 429, description: 'Rate limited', type: ErrorEnvelopeView })
   root(): string {
     // Blnk answers with a JSON string, not an object (reference §2.1).
     return JSON.stringify('server running...');
