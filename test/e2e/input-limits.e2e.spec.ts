@@ -1,5 +1,6 @@
 import { HttpResult, startTestApp, TestApp } from '../support/app';
 import { cloneRows, fingerprint } from '../support/fingerprint';
+import { waitFor } from '../support/wait';
 
 /**
  * Issue 11, findings 7 and 11: inputs that reached a 500 (or were stored as something else than
@@ -224,6 +225,22 @@ describe('input limits (issue 11: findings 7 and 11)', () => {
       expect(
         (await t.http('GET', `/transactions/${tx.json.transaction_id}`)).json.meta_data,
       ).toMatchObject(meta_data);
+      // Queued: the worker reads the request back from the database and applies it.
+      const queued = await t.http(
+        'POST',
+        '/transactions',
+        txnBody({ meta_data, skip_queue: false }),
+      );
+      expect(queued.status).toBe(201);
+      // The applied row is a new row whose parent is the queued one (reference §5.3).
+      const applied = await waitFor(async () => {
+        const r = await t.http(
+          'GET',
+          `/transactions?parent_transaction_eq=${queued.json.transaction_id}`,
+        );
+        return r.json?.[0]?.status === 'APPLIED' ? r.json[0] : undefined;
+      });
+      expect(applied.meta_data).toMatchObject(meta_data);
       const m = await t.http('POST', `/${bal}/metadata`, { meta_data });
       expect(m.status).toBe(200);
       expect((await t.http('GET', `/balances/${bal}`)).json.meta_data).toEqual(meta_data);
@@ -399,6 +416,17 @@ describe('input limits (issue 11: findings 7 and 11)', () => {
       const got = await t.http('GET', `/transactions/reference/${encodeURIComponent(reference)}`);
       expect(got.status).toBe(200);
       expect(got.json.transaction_id).toBe(r.json.transaction_id);
+      // Characters that mean something in a URL are found again once percent-encoded. (`.` and
+      // `..` alone cannot be sent as a segment: URL parsers resolve them, even as %2E.)
+      for (const odd of ['a/b', 'a?b#c', '100%', 'a b+c', '.x.', 'x\\']) {
+        const created = await t.http('POST', '/transactions', txnBody({ reference: odd }));
+        expect(created.status).toBe(201);
+        const found = await t.http('GET', `/transactions/reference/${encodeURIComponent(odd)}`);
+        expect({ odd, id: found.json?.transaction_id }).toEqual({
+          odd,
+          id: created.json.transaction_id,
+        });
+      }
     });
   });
 
