@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { FILTER_OPERATORS } from '@libs/core/list-query';
 import { startTestApp, TestApp } from '../support/app';
 import { fingerprint } from '../support/fingerprint';
+import { StaticTokenKeys } from '../../src/modules/identity/infrastructure/keys/static-token-keys';
 
 /**
  * Hostile input against a running server (issue 11): JSON of any shape with control characters,
@@ -327,6 +328,18 @@ describe(`fuzz: hostile input never reaches a 5xx, is refused in the envelope, w
       body: () => ({ meta_data: { a: 1 } }),
       slots: [['meta_data'], ['meta_data', 'a']],
     },
+    {
+      method: 'POST',
+      path: () => `/identities/${idt}/tokenize`,
+      body: () => ({ fields: ['FirstName'] }),
+      slots: [[], ['fields'], ['fields', 0]],
+    },
+    {
+      method: 'POST',
+      path: () => `/identities/${idt}/detokenize`,
+      body: () => ({ fields: ['FirstName'] }),
+      slots: [[], ['fields'], ['fields', 0]],
+    },
     ...['ledgers', 'balances', 'transactions', 'identities'].map((c) => ({
       method: 'POST',
       path: () => `/${c}/filter`,
@@ -368,6 +381,16 @@ describe(`fuzz: hostile input never reaches a 5xx, is refused in the envelope, w
       '#',
     ),
     fc.integer({ min: 0, max: 14 }).map((k) => 'x'.repeat(2 ** k)),
+    // Real ids and names, so that reads and writes of existing entities are reached too.
+    fc.nat().map((i) => [ledger, bal, idt, txn, hold][i % 5]),
+    fc.constantFrom(
+      'FirstName',
+      'EmailAddress',
+      'first_name',
+      'USD',
+      '%40fuzz',
+      'general_ledger_id',
+    ),
   );
   const FIELDS = [
     'name',
@@ -403,6 +426,8 @@ describe(`fuzz: hostile input never reaches a 5xx, is refused in the envelope, w
     '/transactions/reference/{}',
     '/identities/{}',
     '/identities/{}/tokenized-fields',
+    '/identities/{}/detokenize/{}',
+    '/identities/{}/tokenize/{}',
     '/balances/indicator/{}/currency/{}',
     '/ledgers',
     '/balances',
@@ -430,7 +455,10 @@ describe(`fuzz: hostile input never reaches a 5xx, is refused in the envelope, w
 
   beforeAll(async () => {
     // No workers: a queued request accepted by one run must not change the tables during the next.
-    t = await startTestApp({ workers: false });
+    t = await startTestApp({
+      workers: false,
+      tokenKeys: new StaticTokenKeys([Buffer.alloc(32, 7)]),
+    });
     console.log(
       `fuzz seed ${SEED} (NERACA_FUZZ_SEED=${SEED} replays it), ${RUNS} runs per property`,
     );
