@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { JsonBodyError, MAX_JSON_DEPTH, parseJson, STORED_JSON, stringifyJson } from './json';
+import {
+  isUnstorableText,
+  JsonBodyError,
+  MAX_JSON_DEPTH,
+  parseJson,
+  STORED_JSON,
+  stringifyJson,
+} from './json';
 
 const refused = (text: string) => {
   try {
@@ -33,6 +40,40 @@ describe('parseJson', () => {
         expect(parseJson(text)).toEqual(JSON.parse(text));
       }),
       { seed: 11, numRuns: 300 },
+    );
+  });
+
+  it('on any text throws JsonBodyError or agrees with JSON.parse, and refuses only what it must', () => {
+    const unit = fc.oneof(
+      fc.constantFrom('{', '}', '[', ']', ',', ':', '"', '\\', 'u', '0', '1', '-', '.', 'e', ' '),
+      fc.constantFrom('true', 'null', '"a"', '"\\u0000"', '"\\ud800"', '"__proto__"', '1e400'),
+      fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+    );
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 30 }), (text) => {
+        let mine: unknown;
+        try {
+          mine = parseJson(text);
+        } catch (e) {
+          expect(e).toBeInstanceOf(JsonBodyError);
+          return;
+        }
+        // Accepted: then it is JSON, and read as JSON.parse reads it (numbers aside).
+        const native: unknown = JSON.parse(text);
+        if (!/\d/.test(text)) expect(mine).toEqual(native);
+      }),
+      { seed: 11, numRuns: 3000 },
+    );
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)) }),
+        (s) => {
+          const text = JSON.stringify({ k: s });
+          if (isUnstorableText(s)) expect(() => parseJson(text)).toThrow(JsonBodyError);
+          else expect(parseJson(text)).toEqual({ k: s });
+        },
+      ),
+      { seed: 11, numRuns: 1000 },
     );
   });
 
