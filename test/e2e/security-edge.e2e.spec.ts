@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { RateLimitSettings } from '../../src/modules/auth/auth-settings';
-import { HttpResult, startTestApp, TestApp } from '../support/app';
+import { deleteKeys, HttpResult, startTestApp, TestApp } from '../support/app';
 
 /**
  * The edge (issue 11): what happens before a route runs. Authentication, the rate limit and the
@@ -158,12 +159,20 @@ describe('authentication before the body (finding 1)', () => {
   });
 });
 
-describe('failed-key throttling (finding 6)', () => {
+// In Redis when the run has one (the Lua script's peek), else in memory.
+const redis = process.env.BLNK_REDIS_DNS;
+describe(`failed-key throttling (finding 6), buckets ${redis ? 'in Redis' : 'in memory'}`, () => {
   let t: TestApp;
+  const prefix = `neraca-edge-${randomBytes(4).toString('hex')}`;
   beforeAll(async () => {
-    t = await startTestApp({ rateLimit: new RateLimitSettings({ rate: 1, burst: 3 }) });
+    t = await startTestApp({
+      rateLimit: new RateLimitSettings({ rate: 1, burst: 3 }, redis ?? '', prefix),
+    });
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    if (redis) await deleteKeys(redis, prefix);
+  });
 
   it('while an address is throttled for failed keys, no key is checked, not even the right one', async () => {
     for (let i = 0; i < 3; i++) {

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '@libs/core/domain-error';
+import { toEnvelope } from '@libs/http/error.filter';
 import { attachPrincipal } from '@libs/http/principal';
 import { AuthSettings } from '../../auth-settings';
 import { Authenticator } from '../../application/authenticator';
@@ -30,7 +32,22 @@ export class RequestGate {
     private readonly limiter: RateLimiter,
   ) {}
 
-  async onRequest(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  async onRequest(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | void> {
+    try {
+      await this.admitRequest(req, reply);
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      if (hasBody(req)) leaveBodyUnread(req, reply);
+      // Answered here, the cheapest way: a flood of refusals should cost as little as possible.
+      const { status, body } = toEnvelope(e);
+      return reply
+        .code(status)
+        .header('content-type', 'application/json; charset=utf-8')
+        .send(body);
+    }
+  }
+
+  private async admitRequest(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const address = req.ip;
     if (!this.settings.secure || isPublicRoute(req)) {
       await this.admit(reply, `ip:${address}`);
@@ -80,4 +97,21 @@ export class RequestGate {
     void reply.header('retry-after', String(seconds));
     throw rateLimited(seconds);
   }
+}
+
+/**
+ * The body of a refused request is never read. Left to itself, Node reads (and throws away) what
+ * the client keeps sending after the answer, until the connection closes: a flood of big bodies
+ * would still cost their bytes, unparsed. So the connection is closed as soon as the answer is
+ * written: the client has its 401 (or 429), and then a reset for the rest of its upload.
+ */
+function leaveBodyUnread(req: FastifyRequest, reply: FastifyReply): void {
+  void reply.header('connection', 'close');
+  const socket = req.raw.socket;
+  reply.raw.once('finish', () => socket.destroy());
+}
+
+function hasBody(req: FastifyRequest): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
