@@ -5,6 +5,7 @@ import { ApiKeys1732665600000 } from './1732665600000-api-keys';
 import { EngineColumns1732838400000 } from './1732838400000-engine-columns';
 import { BlnkSchema1732924800000 } from './1732924800000-blnk-schema';
 import { ApiKeyLineage1733011200000 } from './1733011200000-api-key-lineage';
+import { RandomTokenVisible1733097600000 } from './1733097600000-random-token-visible';
 
 /** Every migration, oldest first. Listed explicitly so source (tests) and dist run the same set. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   EngineColumns1732838400000,
   BlnkSchema1732924800000,
   ApiKeyLineage1733011200000,
+  RandomTokenVisible1733097600000,
 ];

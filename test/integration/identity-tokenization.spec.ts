@@ -135,4 +135,58 @@ describe.each(BACKENDS)('identity tokenization and key rotation on %s', (kind) =
     ]);
     expect(JSON.stringify(rows)).not.toContain('5550001111');
   });
+
+  it('draws tokens made before issue 11 again, under the same key, so equal values no longer look equal', async () => {
+    // Tokens the earlier release made with this secret: one e-mail address in two identities,
+    // with the same visible part (a keyed hash of the value).
+    const secret = Buffer.alloc(32, 7);
+    const legacy = {
+      'idt_0f8c9e2a-1111-4222-8333-444455556666':
+        'FPT:kxt@kcwnqbd.rrp:AZUZ3c83njnC+MPodyNPPFF1xo7Y8pJjJFo4VlSa6r18B7kUXqDPAKizPP0MX0GhwAS+GA==',
+      'idt_1f8c9e2a-1111-4222-8333-444455556666':
+        'FPT:kxt@kcwnqbd.rrp:AZUZ3c83njnCDD+m2YChShct9Fbha+9iZ6sfbvgJJ1cUI7q+hi5mE495kmkmI+wLVK3F7w==',
+    };
+    // The database holds the other tests' tokens too (keys A and B, one damaged token).
+    const k = withKeys([secret, keyB, keyA]);
+    for (const [id, token] of Object.entries(legacy)) {
+      await k.identities.create({ identityId: id, attributes: { email_address: 'x' } });
+      await ds.query(`UPDATE identity SET email_address = $2 WHERE identity_id = $1`, [id, token]);
+      // As the migration leaves a row made before it: random_visible = false.
+      await ds.query(
+        `INSERT INTO identity_token (identity_id, field, key_id, random_visible)
+         VALUES ($1, 'EmailAddress', '9519ddcf379e39c2', false)`,
+        [id],
+      );
+    }
+    const ids = Object.keys(legacy);
+    // Old tokens open as they are.
+    expect(await k.tokenization.detokenize(ids[0], ['emailAddress'], actor)).toEqual({
+      emailAddress: 'ada@example.org',
+    });
+    const first = await k.tokenization.rotate();
+    expect(first.failures.map((f) => f.identityId)).not.toContain(ids[0]);
+    expect(first.failures.map((f) => f.identityId)).not.toContain(ids[1]);
+    const rows: { email_address: string }[] = await ds.query(
+      `SELECT email_address FROM identity WHERE identity_id = ANY($1::text[])`,
+      [ids],
+    );
+    const visibles = rows.map((r) => r.email_address.split(':')[1]);
+    expect(visibles).not.toContain('kxt@kcwnqbd.rrp');
+    expect(visibles[0]).not.toBe(visibles[1]);
+    for (const id of ids) {
+      expect(await k.tokenization.detokenize(id, [], actor)).toEqual({
+        EmailAddress: 'ada@example.org',
+      });
+    }
+    const again = await k.tokenization.rotate();
+    expect({ identities: again.identities, fields: again.fields }).toEqual({
+      identities: 0,
+      fields: 0,
+    });
+    const flags: { random_visible: boolean }[] = await ds.query(
+      `SELECT random_visible FROM identity_token WHERE identity_id = ANY($1::text[])`,
+      [ids],
+    );
+    expect(flags).toEqual([{ random_visible: true }, { random_visible: true }]);
+  });
 });

@@ -121,16 +121,17 @@ export class TokenizationUseCases {
   }
 
   /**
-   * Re-encrypts every token not made with the current key (`neraca keys rotate-tokenization`).
-   * One identity per transaction, so a running server keeps serving; a token that cannot be
-   * opened is reported and left as it is.
+   * Re-encrypts every token not made with the current key (`neraca keys rotate-tokenization`),
+   * and every token whose visible part is a keyed hash of its value (made before issue 11), so
+   * that after one run no two tokens of one value look alike. One identity per transaction, so a
+   * running server keeps serving; a token that cannot be opened is reported and left as it is.
    */
   async rotate(batchSize = 100): Promise<RotationReport> {
     const key = await this.keys.current();
     if (!key) throw tokenizationDisabled();
     const report: RotationReport = { identities: 0, fields: 0, failures: [] };
     for (let after = ''; ;) {
-      const ids = await this.identities.withTokensNotUnder(key.id, after, batchSize);
+      const ids = await this.identities.withTokensToRotate(key.id, after, batchSize);
       if (!ids.length) return report;
       after = ids[ids.length - 1];
       for (const id of ids) {
@@ -147,7 +148,7 @@ export class TokenizationUseCases {
       if (!record) return 0;
       let rotated = 0;
       for (const [field, keyId] of record.tokens) {
-        if (keyId === currentKeyId) continue;
+        if (keyId === currentKeyId && !record.keyedVisible.has(field)) continue;
         const column = TOKENIZABLE_FIELDS[field];
         const place = { identityId: id, field };
         try {

@@ -17,9 +17,44 @@ describe('Tokenizer (AES-256-GCM, rotating keys)', () => {
     expect(one.token).toMatch(/^FPT:[A-Z][a-z]{2} [A-Z][a-z]{7}-[A-Z][a-z]{4}:[A-Za-z0-9+/]+=*$/);
     expect(one.token).not.toContain('Lovelace');
     expect(one.token).not.toBe(two.token);
-    // The visible part is keyed, so equal values look equal under one key (as in Blnk).
-    expect(one.token.split(':')[1]).toBe(two.token.split(':')[1]);
     expect(await t.detokenize(one.token, place)).toEqual({ value, keyId: one.keyId });
+  });
+
+  it('draws the visible part at random: equal values share only their shape', async () => {
+    const t = new Tokenizer(new StaticTokenKeys([a]));
+    const value = 'grace.hopper@navy.example.org';
+    const other = { ...place, identityId: 'idt_1f8c9e2a-1111-4222-8333-444455556666' };
+    const visibles = [];
+    for (const p of [place, place, other, { ...place, field: 'EmailAddress' }]) {
+      visibles.push((await t.tokenize(value, p)).token.split(':')[1]);
+    }
+    expect(new Set(visibles).size).toBe(visibles.length);
+    for (const v of visibles)
+      expect(v).toMatch(/^[a-z]{5}\.[a-z]{6}@[a-z]{4}\.[a-z]{7}\.[a-z]{3}$/);
+  });
+
+  it('still opens tokens made before, whose visible part was a keyed hash of the value', async () => {
+    // Made by the release before issue 11 with this secret: one value in two identities, with
+    // the same visible part.
+    const t = new Tokenizer(new StaticTokenKeys([Buffer.alloc(32, 7)]));
+    const legacy = [
+      'FPT:kxt@kcwnqbd.rrp:AZUZ3c83njnC+MPodyNPPFF1xo7Y8pJjJFo4VlSa6r18B7kUXqDPAKizPP0MX0GhwAS+GA==',
+      'FPT:kxt@kcwnqbd.rrp:AZUZ3c83njnCDD+m2YChShct9Fbha+9iZ6sfbvgJJ1cUI7q+hi5mE495kmkmI+wLVK3F7w==',
+    ];
+    const ids = [
+      'idt_0f8c9e2a-1111-4222-8333-444455556666',
+      'idt_1f8c9e2a-1111-4222-8333-444455556666',
+    ];
+    for (const [i, token] of legacy.entries()) {
+      const at = { identityId: ids[i], field: 'EmailAddress' };
+      expect(await t.detokenize(token, at)).toEqual({
+        value: 'ada@example.org',
+        keyId: '9519ddcf379e39c2',
+      });
+    }
+    await expect(
+      t.detokenize(legacy[0], { identityId: ids[1], field: 'EmailAddress' }),
+    ).rejects.toEqual(invalid);
   });
 
   it('the newest key encrypts; a retired key still decrypts; a dropped key does not', async () => {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import {
   formatToken,
@@ -21,15 +21,15 @@ function subkey(secret: Buffer, info: string, length: number): Buffer {
 }
 
 /**
- * A secret of 32 bytes becomes a key: separate HKDF subkeys for encryption, for the visible part
- * and for the id, so the id written into tokens says nothing about the key.
+ * A secret of 32 bytes becomes a key: separate HKDF subkeys for encryption and for the id, so the
+ * id written into tokens says nothing about the key. (Releases before issue 11 also derived a
+ * `visible` subkey for the visible part; it is no longer used, and nothing needs it to decrypt.)
  */
 export function deriveTokenKey(secret: Buffer): TokenKey {
   if (secret.length !== 32) throw new Error('a tokenization secret must be exactly 32 bytes');
   return {
     id: subkey(secret, 'key-id', KEY_ID_BYTES).toString('hex'),
     encryptionKey: subkey(secret, 'aes-256-gcm', 32),
-    visibleKey: subkey(secret, 'visible', 32),
   };
 }
 
@@ -46,31 +46,23 @@ function aad(header: Buffer, place: TokenPlace, visible: string): Buffer {
   ]);
 }
 
-/** Enough keyed-hash bytes to draw one visible character per character of the value. */
-function visibleSeed(key: TokenKey, value: string): Buffer {
-  const need = visibleSeedLength(value);
-  const blocks: Buffer[] = [];
-  for (let i = 0, have = 0; have < need; i++, have += 32) {
-    const counter = Buffer.alloc(4);
-    counter.writeUInt32BE(i);
-    blocks.push(
-      createHmac('sha256', key.visibleKey).update(counter).update(value, 'utf8').digest(),
-    );
-  }
-  return Buffer.concat(blocks);
-}
-
 /** AES-256-GCM tokens with a random 96-bit nonce, under the provider's current key. */
 @Injectable()
 export class Tokenizer {
   constructor(private readonly keys: TokenKeyProvider) {}
 
-  /** @throws DomainError IDT_TOKENIZATION_DISABLED when no key is configured. */
+  /**
+   * The visible part is drawn at random for every token: a function of the value (Blnk's keyed
+   * hash, and this server's before issue 11) makes equal values look equal across identities and
+   * fields, and lets anyone who may tokenize confirm a guess by tokenizing it elsewhere. Nothing
+   * reads the visible part back: it is authenticated with the ciphertext, never recomputed.
+   * @throws DomainError IDT_TOKENIZATION_DISABLED when no key is configured.
+   */
   async tokenize(value: string, place: TokenPlace): Promise<{ token: string; keyId: string }> {
     const key = await this.keys.current();
     if (!key) throw tokenizationDisabled();
     const keyId = Buffer.from(key.id, 'hex');
-    const visible = visibleOf(value, visibleSeed(key, value));
+    const visible = visibleOf(value, randomBytes(visibleSeedLength(value)));
     const nonce = randomBytes(NONCE_BYTES);
     const cipher = createCipheriv('aes-256-gcm', key.encryptionKey, nonce, {
       authTagLength: TAG_BYTES,

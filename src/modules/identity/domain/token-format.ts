@@ -5,9 +5,11 @@
  *   version (1 byte) ‖ key id (8) ‖ nonce (12) ‖ AES-256-GCM ciphertext ‖ tag (16)
  *
  * `<visible>` has the shape of the value (letters stay letters of the same case, digits stay
- * digits, ASCII punctuation and spaces stay) but is drawn from a keyed hash, never from the
+ * digits, ASCII punctuation and spaces stay) but its characters come from a seed, never from the
  * value itself; any other character (non-ASCII letters included) becomes a lowercase letter, so
- * no character of the value survives in it. Pure functions: the cipher lives in the application.
+ * no character of the value survives in it. The seed is random for every token (the application
+ * draws it), so two tokens of one value share only their shape. Pure functions: the cipher lives
+ * in the application.
  */
 export const TOKEN_PREFIX = 'FPT:';
 export const TOKEN_VERSION = 1;

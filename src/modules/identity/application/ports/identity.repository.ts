@@ -7,6 +7,11 @@ import type { TokenizableField } from '../../domain/tokenized-fields';
 export interface IdentityRecord {
   identity: Identity;
   tokens: Map<TokenizableField, string>;
+  /**
+   * Tokenized fields whose visible part is a keyed hash of the value (made before issue 11):
+   * they still open, but equal values look equal, so rotation draws them again.
+   */
+  keyedVisible: Set<TokenizableField>;
 }
 
 export abstract class IdentityRepository {
@@ -21,13 +26,16 @@ export abstract class IdentityRepository {
   abstract list(query: ListQuery): Promise<Page<Identity>>;
   /** Writes every attribute, dob and meta_data of a locked identity. */
   abstract save(tx: Tx, identity: Identity): Promise<void>;
-  /** Records that `field` now holds a token made with key `keyId`. */
+  /** Records that `field` now holds a token made with key `keyId` (random visible part). */
   abstract putToken(tx: Tx, id: string, field: TokenizableField, keyId: string): Promise<void>;
   /**
    * @returns false when the identity does not exist.
    * @throws DomainError GEN_CONFLICT when balances or accounts still reference it.
    */
   abstract delete(tx: Tx, id: string): Promise<boolean>;
-  /** Ids of identities holding a token not made with `keyId`, after `afterId`, in id order. */
-  abstract withTokensNotUnder(keyId: string, afterId: string, limit: number): Promise<string[]>;
+  /**
+   * Ids of identities, after `afterId` in id order, holding a token that rotation should make
+   * again: one not made with `keyId`, or one with a keyed visible part.
+   */
+  abstract withTokensToRotate(keyId: string, afterId: string, limit: number): Promise<string[]>;
 }

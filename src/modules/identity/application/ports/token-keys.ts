@@ -6,8 +6,6 @@ export interface TokenKey {
   id: string;
   /** AES-256-GCM key. */
   encryptionKey: Buffer;
-  /** HMAC-SHA256 key for the visible part of tokens. */
-  visibleKey: Buffer;
 }
 
 /**

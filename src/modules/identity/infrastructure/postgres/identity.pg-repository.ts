@@ -73,13 +73,15 @@ export class IdentityPgRepository extends IdentityRepository {
       [id],
     );
     if (!rows.length) return null;
-    const tokens: { field: TokenizableField; key_id: string }[] = await sql(tx).query(
-      `SELECT field, key_id FROM identity_token WHERE identity_id = $1 ORDER BY field`,
-      [id],
-    );
+    const tokens: { field: TokenizableField; key_id: string; random_visible: boolean }[] =
+      await sql(tx).query(
+        `SELECT field, key_id, random_visible FROM identity_token WHERE identity_id = $1 ORDER BY field`,
+        [id],
+      );
     return {
       identity: toIdentity(rows[0]),
       tokens: new Map(tokens.map((t) => [t.field, t.key_id])),
+      keyedVisible: new Set(tokens.filter((t) => !t.random_visible).map((t) => t.field)),
     };
   }
 
@@ -112,8 +114,9 @@ export class IdentityPgRepository extends IdentityRepository {
 
   async putToken(tx: Tx, id: string, field: TokenizableField, keyId: string): Promise<void> {
     await sql(tx).query(
-      `INSERT INTO identity_token (identity_id, field, key_id) VALUES ($1, $2, $3)
-       ON CONFLICT (identity_id, field) DO UPDATE SET key_id = EXCLUDED.key_id, tokenized_at = now()`,
+      `INSERT INTO identity_token (identity_id, field, key_id, random_visible) VALUES ($1, $2, $3, true)
+       ON CONFLICT (identity_id, field)
+       DO UPDATE SET key_id = EXCLUDED.key_id, random_visible = true, tokenized_at = now()`,
       [id, field, keyId],
     );
   }
@@ -131,10 +134,11 @@ export class IdentityPgRepository extends IdentityRepository {
     }
   }
 
-  async withTokensNotUnder(keyId: string, afterId: string, limit: number): Promise<string[]> {
+  async withTokensToRotate(keyId: string, afterId: string, limit: number): Promise<string[]> {
     const rows: { identity_id: string }[] = await this.db.query(
       `SELECT DISTINCT identity_id FROM identity_token
-       WHERE key_id <> $1 AND identity_id > $2 ORDER BY identity_id LIMIT $3`,
+       WHERE (key_id <> $1 OR NOT random_visible) AND identity_id > $2
+       ORDER BY identity_id LIMIT $3`,
       [keyId, afterId, limit],
     );
     return rows.map((r) => r.identity_id);
