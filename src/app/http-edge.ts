@@ -28,11 +28,13 @@ export function applySecurityHeaders(req: FastifyRequest, reply: FastifyReply): 
   }
 }
 
+const CLIENT_ERROR_LINGER_MS = 2000;
+
 /**
  * Node's `clientError`: a request its HTTP parser refused before Fastify saw it (headers too
  * large, a lowercase or unknown method, a broken request line, a request too slow to arrive).
  * Fastify's default writes `{"message":"Client Error"}`; this writes Blnk's envelope with a code
- * and the security headers, then closes the connection (its stream is no longer readable).
+ * and the security headers, then closes the connection (the parser cannot go on after an error).
  */
 export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) {
@@ -60,6 +62,8 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
     .map(([k, v]) => `${k}: ${v}`)
     .join('\r\n');
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n\r\n${text}`);
+  // end() lets the answer reach the client; a client that never closes its side is cut off.
+  setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS).unref();
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
