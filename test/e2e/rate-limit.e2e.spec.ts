@@ -152,8 +152,16 @@ describe('request hygiene (reference §1.3)', () => {
   });
 
   it('caps body size at server.max_request_body_size_mb', async () => {
-    const body = (bytes: number) =>
-      JSON.stringify({ name: 'big', meta_data: { pad: 'a'.repeat(bytes) } });
+    // Text values are at most 10,000 characters (docs/security.md, "Input limits"): the padding is
+    // spread over many of them, the last one trimmed so that the body has exactly `bytes` bytes.
+    const body = (bytes: number) => {
+      const meta: Record<string, string> = {};
+      const text = () => JSON.stringify({ name: 'big', meta_data: meta });
+      for (let i = 0; text().length < bytes; i++) meta[`p${i}`] = 'a'.repeat(10_000);
+      const last = `p${Object.keys(meta).length - 1}`;
+      meta[last] = meta[last].slice(0, meta[last].length - (text().length - bytes));
+      return text();
+    };
     const under = await t.http('POST', '/ledgers', body(1024 * 1024 - 100));
     expect(under.status).toBe(201);
     const over = await t.http('POST', '/ledgers', body(1024 * 1024 + 1));
