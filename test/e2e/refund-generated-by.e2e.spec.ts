@@ -1,4 +1,4 @@
-import { startTestApp, TestApp } from '../support/app';
+import { createScopedKey, startTestApp, TestApp } from '../support/app';
 
 /**
  * BLNK_GENERATED_BY on refunds (issue 11, finding 4): a refund row names the scoped key that
@@ -12,16 +12,7 @@ describe('refunds carry the stamp of the key that refunds', () => {
   });
   afterAll(() => t.close());
 
-  const newKey = async (scopes: string[]) => {
-    const r = await t.http('POST', '/api-keys', {
-      name: 'refunder',
-      owner: 'refunds',
-      scopes,
-      expires_at: '2099-01-01T00:00:00Z',
-    });
-    expect(r.status).toBe(201);
-    return { id: r.json.api_key_id as string, key: r.json.key as string };
-  };
+  const newKey = (scopes: string[]) => createScopedKey(t, scopes, 'refunds');
   const transfer = (reference: string, key: string) =>
     t.http(
       'POST',

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { RateLimitSettings } from '../../src/modules/auth/auth-settings';
-import { deleteKeys, HttpResult, startTestApp, TestApp } from '../support/app';
+import { createScopedKey, deleteKeys, HttpResult, startTestApp, TestApp } from '../support/app';
 
 /**
  * The edge (issue 11): what happens before a route runs. Authentication, the rate limit and the
@@ -126,14 +126,8 @@ describe('authentication before the body (finding 1)', () => {
   });
 
   it('checks the scope before the body too', async () => {
-    const created = await t.http('POST', '/api-keys', {
-      name: 'reader',
-      owner: 'edge',
-      scopes: ['ledgers:read'],
-      expires_at: '2099-01-01T00:00:00Z',
-    });
-    expect(created.status).toBe(201);
-    const r = await t.http('POST', '/ledgers', '{"name": ', { 'x-blnk-key': created.json.key });
+    const reader = await createScopedKey(t, ['ledgers:read'], 'edge');
+    const r = await t.http('POST', '/ledgers', '{"name": ', { 'x-blnk-key': reader.key });
     expectEnvelope(r, 403, 'AUTH_INSUFFICIENT_PERMISSIONS');
     // With the key it needs, the same body is parsed (and refused as malformed).
     expectEnvelope(await t.http('POST', '/ledgers', '{"name": '), 400, 'GEN_MALFORMED_REQUEST');
@@ -292,16 +286,7 @@ describe('BLNK_GENERATED_BY on every row a scoped key writes (finding 4)', () =>
   });
   afterAll(() => t.close());
 
-  const newKey = async (scopes: string[]) => {
-    const r = await t.http('POST', '/api-keys', {
-      name: 'writer',
-      owner: 'stamps',
-      scopes,
-      expires_at: '2099-01-01T00:00:00Z',
-    });
-    expect(r.status).toBe(201);
-    return { id: r.json.api_key_id as string, key: r.json.key as string };
-  };
+  const newKey = (scopes: string[]) => createScopedKey(t, scopes, 'stamps');
   const as =
     (key: string) =>
     (method: string, path: string, body?: unknown): Promise<HttpResult> =>

@@ -126,6 +126,22 @@ export async function startTestApp(
   };
 }
 
+/** A scoped API key made with the master key over HTTP: its id and the key itself. */
+export async function createScopedKey(
+  t: TestApp,
+  scopes: string[],
+  owner = 'tests',
+): Promise<{ id: string; key: string }> {
+  const r = await t.http('POST', '/api-keys', {
+    name: `key of ${owner}`,
+    owner,
+    scopes,
+    expires_at: '2099-01-01T00:00:00Z',
+  });
+  if (r.status !== 201) throw new Error(`POST /api-keys: ${r.status} ${r.text}`);
+  return { id: r.json.api_key_id as string, key: r.json.key as string };
+}
+
 /** Parses JSON with every integer as a bigint, for exact assertions on amounts. */
 export function parseBig(text: string): any {
   return losslessParse(text, null, (s: string) => (/^-?\d+$/.test(s) ? BigInt(s) : Number(s)));
