@@ -1,0 +1,109 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '@libs/core/clock';
+import { stringifyJson } from '@libs/core/json';
+import { OutboxEvent, retryDelayMs, succeeded, webhookSignature } from '../domain/webhook';
+import { EventPayloads } from './ports/event-payloads';
+import { OutboxRepository } from './ports/outbox.repository';
+import { WebhookSender } from './ports/webhook-sender';
+import { WebhookSettings } from './webhook-settings';
+
+/** Extra time a lease outlives one attempt's deadline, so a slow attempt is never taken twice. */
+const LEASE_MARGIN_MS = 60_000;
+
+/**
+ * Delivers the outbox after commit: takes due events under a lease (so several worker processes
+ * never deliver one event at the same time), POSTs each to `notification.webhook.url` outside any
+ * database transaction, and records the outcome: delivered, retried later with backoff, or failed
+ * after `maxAttempts`. An event whose delivery outcome was lost (a crash between the POST and the
+ * record) is delivered again when its lease expires, with the same `X-Blnk-Event-Id`.
+ */
+@Injectable()
+export class WebhookRelay {
+  private readonly logger = new Logger('Webhooks');
+
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly sender: WebhookSender,
+    private readonly payloads: EventPayloads,
+    private readonly settings: WebhookSettings,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The jitter source (tests make it deterministic). */
+  random: () => number = Math.random;
+
+  /** One round: delivers what is due; returns how many events it took. */
+  async deliverDue(): Promise<number> {
+    const s = this.settings;
+    const now = this.clock.now();
+    const events = await this.outbox.claim(
+      s.concurrency,
+      now,
+      new Date(now.getTime() + s.timeoutMs + LEASE_MARGIN_MS),
+    );
+    if (!events.length) return 0;
+    if (!s.url) {
+      await this.outbox.markSkipped(events.map((e) => e.seq));
+      return events.length;
+    }
+    await Promise.all(events.map((e) => this.deliver(e)));
+    return events.length;
+  }
+
+  /** Deletes delivered and skipped events older than the retention. */
+  prune(): Promise<number> {
+    return this.outbox.prune(new Date(this.clock.now().getTime() - this.settings.retentionMs));
+  }
+
+  /** The exact request of one event (body and headers), as receivers get it. */
+  request(e: OutboxEvent, timestamp: number): { body: string; headers: Record<string, string> } {
+    const body = stringifyJson({
+      event: e.event,
+      data: this.payloads.payload(e.entity, e.snapshot),
+    });
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'x-blnk-event-id': e.eventId,
+      'x-blnk-timestamp': String(timestamp),
+    };
+    if (this.settings.secret) {
+      headers['x-blnk-signature'] = webhookSignature(this.settings.secret, timestamp, body);
+    }
+    return { body, headers: { ...headers, ...this.settings.headers } };
+  }
+
+  private async deliver(e: OutboxEvent): Promise<void> {
+    const s = this.settings;
+    let result;
+    try {
+      const { body, headers } = this.request(e, Math.floor(this.clock.now().getTime() / 1000));
+      result = await this.sender.post(s.url, headers, body, s.timeoutMs);
+    } catch (err) {
+      // A payload that cannot be built (a snapshot the presenter refuses): retried like a failed
+      // attempt, so it ends failed and visible instead of blocking the ones after it.
+      result = { error: err instanceof Error ? err.message : String(err) };
+    }
+    const now = this.clock.now();
+    if (succeeded(result)) {
+      await this.outbox.markDelivered(e.seq, (result as { status: number }).status, now);
+      return;
+    }
+    const attempts = e.attempts + 1;
+    const error = 'error' in result ? result.error : `HTTP ${result.status}`;
+    const status = 'status' in result ? result.status : null;
+    if (attempts >= s.maxAttempts) {
+      await this.outbox.markAttemptFailed(e.seq, error, status, { failed: true });
+      this.logger.error(
+        `webhook ${e.event} ${e.eventId} failed after ${attempts} attempts: ${error}`,
+      );
+      return;
+    }
+    const delay = retryDelayMs(attempts, s.firstRetryMs, s.maxDelayMs, this.random());
+    await this.outbox.markAttemptFailed(e.seq, error, status, {
+      nextAttemptAt: new Date(now.getTime() + delay),
+    });
+    this.logger.warn(
+      `webhook ${e.event} ${e.eventId} attempt ${attempts} failed (${error}); retry in ${delay} ms`,
+    );
+  }
+}

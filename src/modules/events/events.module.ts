@@ -1,0 +1,46 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { EventPayloads } from './application/ports/event-payloads';
+import { OutboxRepository } from './application/ports/outbox.repository';
+import { WebhookSender } from './application/ports/webhook-sender';
+import { WebhookDeliveries } from './application/webhook-deliveries.use-cases';
+import { WebhookRelay } from './application/webhook-relay';
+import { WebhookSettings } from './application/webhook-settings';
+import { FetchWebhookSender } from './infrastructure/http/fetch-webhook-sender';
+import { OutboxPgRepository } from './infrastructure/postgres/outbox.pg-repository';
+import { WebhookDeliveriesController } from './interface/http/webhook-deliveries.controller';
+
+export interface EventsDependencies {
+  settings: WebhookSettings;
+  /** How each entity's snapshot becomes its API shape (the composition root knows every module). */
+  payloads: EventPayloads;
+}
+
+/** The outbox relay and webhook delivery, without HTTP routes (workers run this). */
+@Module({})
+export class EventsCoreModule {
+  static with(deps: EventsDependencies): DynamicModule {
+    return {
+      module: EventsCoreModule,
+      providers: [
+        { provide: WebhookSettings, useValue: deps.settings },
+        { provide: EventPayloads, useValue: deps.payloads },
+        { provide: OutboxRepository, useClass: OutboxPgRepository },
+        { provide: WebhookSender, useClass: FetchWebhookSender },
+        WebhookRelay,
+        WebhookDeliveries,
+      ],
+      exports: [WebhookRelay, WebhookDeliveries, WebhookSettings],
+    };
+  }
+}
+
+@Module({})
+export class EventsModule {
+  static with(deps: EventsDependencies): DynamicModule {
+    return {
+      module: EventsModule,
+      imports: [EventsCoreModule.with(deps)],
+      controllers: [WebhookDeliveriesController],
+    };
+  }
+}
