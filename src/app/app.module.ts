@@ -13,6 +13,9 @@ import { IdentityModule, TokenizationKeysModule } from '../modules/identity/iden
 import type { TokenKeyProvider } from '../modules/identity/application/ports/token-keys';
 import { LedgerModule } from '../modules/ledger/ledger.module';
 import { MetadataModule } from '../modules/metadata/metadata.module';
+import { MonitorModule } from '../modules/monitor/monitor.module';
+import { SlackSettings } from '../modules/notification/application/slack-settings';
+import { NotificationModule } from '../modules/notification/notification.module';
 import { SystemModule } from '../modules/system/system.module';
 import {
   TransactionCoreModule,
@@ -29,6 +32,8 @@ export interface AppDependencies {
   queueSettings: QueueSettings;
   /** Tokenization keys; absent = tokenization disabled (403 IDT_TOKENIZATION_DISABLED). */
   tokenKeys?: TokenKeyProvider;
+  /** Slack error notices (`notification.slack.*`); absent = none. */
+  slack?: SlackSettings;
 }
 
 /** What a worker process needs: no HTTP, no authentication. */
@@ -41,10 +46,14 @@ export type WorkerDependencies = Pick<
 @Global()
 @Module({})
 class KernelModule {
-  static with(deps: WorkerDependencies & { auth?: AuthSettings }): DynamicModule {
+  static with(
+    deps: WorkerDependencies & { auth?: AuthSettings; slack?: SlackSettings },
+  ): DynamicModule {
     const auth = deps.auth ? [{ provide: AuthSettings, useValue: deps.auth }] : [];
     return {
       module: KernelModule,
+      // The error notifier is global too: modules and the background work report to it.
+      imports: [NotificationModule.with(deps.slack)],
       providers: [
         ...auth,
         { provide: DataSource, useValue: deps.dataSource },
@@ -78,6 +87,7 @@ export class AppModule {
         SystemModule,
         LedgerModule,
         BalanceModule,
+        MonitorModule,
         TransactionModule,
         MetadataModule,
         TokenizationKeysModule.with(deps.tokenKeys),
@@ -95,7 +105,7 @@ export class AppModule {
  */
 @Module({})
 export class WorkerModule {
-  static forRoot(deps: WorkerDependencies): DynamicModule {
+  static forRoot(deps: WorkerDependencies & Pick<AppDependencies, 'slack'>): DynamicModule {
     return {
       module: WorkerModule,
       imports: [KernelModule.with(deps), QueuedAmountsModule, TransactionCoreModule],

@@ -6,6 +6,7 @@ import { QueueSettings } from '../modules/transaction/application/queued/queue-s
 import { InProcessWorkQueue } from '../modules/transaction/infrastructure/memory/in-process-work-queue';
 import { BullMqWorkQueue } from '../modules/transaction/infrastructure/redis/bullmq-work-queue';
 import { NeracaConfig } from './config/neraca-config';
+import { ErrorNotifier } from '../modules/notification/application/ports/error-notifier';
 
 export function queueSettingsFrom(config: NeracaConfig): QueueSettings {
   return new QueueSettings(
@@ -43,8 +44,14 @@ export async function startBackgroundWork(
   const drain = app.get(DrainLaneUseCase);
   const recovery = app.get(QueueRecoveryUseCase);
   const settings = app.get(QueueSettings);
+  const notifier = app.get(ErrorNotifier);
   const stopConsuming = await queue.consume(async (lane) => {
-    await drain.execute(lane);
+    try {
+      await drain.execute(lane);
+    } catch (e) {
+      notifier.notify(e, `draining lane ${lane} failed`);
+      throw e; // the queue logs it and the work is tried again, as before
+    }
   });
   let sweeping = false;
   const sweep = async () => {
@@ -54,6 +61,7 @@ export async function startBackgroundWork(
       await recovery.sweep();
     } catch (e) {
       logger.warn(`sweep failed: ${e instanceof Error ? e.message : String(e)}`);
+      notifier.notify(e, 'sweep failed');
     } finally {
       sweeping = false;
     }

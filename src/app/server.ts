@@ -7,6 +7,7 @@ import { EmbeddedPostgres, startEmbeddedPostgres } from '@libs/persistence/embed
 import { migrateUp } from '@libs/persistence/migrate';
 import { AuthSettings, RateLimitSettings } from '../modules/auth/auth-settings';
 import { limitsFrom } from '../modules/auth/domain/token-bucket';
+import { SlackSettings } from '../modules/notification/application/slack-settings';
 import { NeracaConfig } from './config/neraca-config';
 import { createHttpApp } from './http-app';
 import { MasterKey, resolveMasterKey } from './master-key';
@@ -67,6 +68,15 @@ export function rateLimitSettingsFrom(config: NeracaConfig): RateLimitSettings {
   );
 }
 
+/** `notification.slack.*`: internal errors posted to Slack (docs/operations.md). */
+export function slackSettingsFrom(config: NeracaConfig): SlackSettings {
+  return new SlackSettings(
+    config.get<string>('notification.slack.webhook_url'),
+    config.get<number>('notification.slack.timeout'),
+    config.get<number>('notification.slack.rate_limit_window'),
+  );
+}
+
 export interface RunningServer {
   app: NestFastifyApplication;
   /** Whether this process also applies queued work (no Redis: signals stay in-process). */
@@ -105,6 +115,7 @@ export async function startServer(
       dataSource: db.dataSource,
       tokenKeys: tokenization.keys,
       auth,
+      slack: slackSettingsFrom(config),
       workQueue,
       queueSettings: queueSettingsFrom(config),
       bodyLimitMb: config.get<number>('server.max_request_body_size_mb'),
@@ -184,6 +195,7 @@ export async function startWorkers(
     app = await NestFactory.createApplicationContext(
       WorkerModule.forRoot({
         dataSource: db.dataSource,
+        slack: slackSettingsFrom(config),
         workQueue,
         queueSettings: queueSettingsFrom(config),
       }),

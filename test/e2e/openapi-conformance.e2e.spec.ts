@@ -116,6 +116,38 @@ describe('responses conform to the OpenAPI document', () => {
     check('GET /balances/{id}', await http('GET', `/balances/${a}?with_queued=true`));
     check('GET /balances/{id}', await http('GET', '/balances/bln_missing'));
 
+    // Balance monitors
+    const monitor = (extra: Record<string, unknown> = {}) => ({
+      balance_id: a,
+      condition: { field: 'balance', operator: '>', value: 10.5, precision: 100 },
+      ...extra,
+    });
+    const mon = check('POST /balance-monitors', await http('POST', '/balance-monitors', monitor()))
+      .json.monitor_id as string;
+    check('POST /balance-monitors', await http('POST', '/balance-monitors', { condition: 'x' }));
+    check(
+      'POST /balance-monitors',
+      await http('POST', '/balance-monitors', monitor({ balance_id: 'bln_missing' })),
+    );
+    check('GET /balance-monitors', await http('GET', '/balance-monitors'));
+    check(
+      'GET /balance-monitors/balances/{balance_id}',
+      await http('GET', `/balance-monitors/balances/${a}`),
+    );
+    check('GET /balance-monitors/{id}', await http('GET', `/balance-monitors/${mon}`));
+    check('GET /balance-monitors/{id}', await http('GET', '/balance-monitors/mon_missing'));
+    check(
+      'PUT /balance-monitors/{id}',
+      await http('PUT', `/balance-monitors/${mon}`, monitor({ description: 'd' })),
+    );
+    check(
+      'PUT /balance-monitors/{id}',
+      await http('PUT', '/balance-monitors/mon_missing', monitor()),
+    );
+    check('PUT /balance-monitors/{id}', await http('PUT', `/balance-monitors/${mon}`, {}));
+    check('DELETE /balance-monitors/{id}', await http('DELETE', `/balance-monitors/${mon}`));
+    check('DELETE /balance-monitors/{id}', await http('DELETE', `/balance-monitors/${mon}`));
+
     // Identities and tokenization
     const identity = check(
       'POST /identities',

@@ -69,6 +69,19 @@ export const CONFIG_KEYS: KeySpec[] = [
     type: 'string',
     default: '',
   },
+  // Neraca's: how error notices are posted to Slack (docs/operations.md).
+  {
+    path: 'notification.slack.timeout',
+    env: 'NERACA_SLACK_TIMEOUT',
+    type: 'duration',
+    default: 5000,
+  },
+  {
+    path: 'notification.slack.rate_limit_window',
+    env: 'NERACA_SLACK_RATE_LIMIT_WINDOW',
+    type: 'duration',
+    default: 60000,
+  },
   { path: 'rate_limit.requests_per_second', env: 'BLNK_RATE_LIMIT_RPS', type: 'int', min: 1 },
   { path: 'rate_limit.burst', env: 'BLNK_RATE_LIMIT_BURST', type: 'int', min: 1 },
   {
