@@ -7,6 +7,7 @@ import { BlnkSchema1732924800000 } from './1732924800000-blnk-schema';
 import { ApiKeyLineage1733011200000 } from './1733011200000-api-key-lineage';
 import { RandomTokenVisible1733097600000 } from './1733097600000-random-token-visible';
 import { BalanceMonitors1733360000000 } from './1733360000000-balance-monitors';
+import { Hooks1733400000000 } from './1733400000000-hooks';
 
 /** Every migration, oldest first. Listed explicitly so source (tests) and dist run the same set. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   ApiKeyLineage1733011200000,
   RandomTokenVisible1733097600000,
   BalanceMonitors1733360000000,
+  Hooks1733400000000,
 ];

@@ -1,0 +1,44 @@
+import { Module } from '@nestjs/common';
+import { AuthSettings } from '../auth/auth-settings';
+import { ActiveHooks } from './application/active-hooks';
+import { HookCallerService } from './application/hook-caller.service';
+import { HookUseCases } from './application/hook.use-cases';
+import { HookRepository } from './application/ports/hook.repository';
+import { HookTimer, HookTransport } from './application/ports/hook-transport';
+import { HookSettings } from './hook-settings';
+import { FetchHookTransport, SystemHookTimer } from './infrastructure/http/fetch-hook-transport';
+import { HookPgRepository } from './infrastructure/postgres/hook.pg-repository';
+import { HookController } from './interface/http/hook.controller';
+
+/** Signed with the server secret key (the master key) where the process has it. */
+const hookSettingsFrom = (auth?: AuthSettings) => new HookSettings(auth?.masterKey ?? '');
+
+/**
+ * Hooks without HTTP: the caller the submission pipeline uses (`HookCallerService`), and the use
+ * cases. One ActiveHooks per process, shared by both, so a change through the API invalidates
+ * what the caller has cached.
+ */
+@Module({
+  providers: [
+    {
+      provide: HookSettings,
+      useFactory: hookSettingsFrom,
+      inject: [{ token: AuthSettings, optional: true }],
+    },
+    { provide: HookRepository, useClass: HookPgRepository },
+    { provide: HookTransport, useClass: FetchHookTransport },
+    { provide: HookTimer, useClass: SystemHookTimer },
+    ActiveHooks,
+    HookUseCases,
+    HookCallerService,
+  ],
+  exports: [HookCallerService, HookUseCases],
+})
+export class HookCoreModule {}
+
+@Module({
+  imports: [HookCoreModule],
+  controllers: [HookController],
+  exports: [HookCoreModule],
+})
+export class HookModule {}
