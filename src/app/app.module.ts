@@ -11,6 +11,7 @@ import { AuthModule } from '../modules/auth/auth.module';
 import { BalanceModule } from '../modules/balance/balance.module';
 import { IdentityModule, TokenizationKeysModule } from '../modules/identity/identity.module';
 import type { TokenKeyProvider } from '../modules/identity/application/ports/token-keys';
+import { HookModule } from '../modules/hook/hook.module';
 import { LedgerModule } from '../modules/ledger/ledger.module';
 import { MetadataModule } from '../modules/metadata/metadata.module';
 import { MonitorModule } from '../modules/monitor/monitor.module';
@@ -93,6 +94,7 @@ export class AppModule {
         TokenizationKeysModule.with(deps.tokenKeys),
         IdentityModule,
         AuthModule,
+        HookModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorEnvelopeFilter }],
     };

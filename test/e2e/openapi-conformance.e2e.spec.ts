@@ -388,6 +388,27 @@ describe('responses conform to the OpenAPI document', () => {
     const scoped = { 'x-blnk-key': key.json.key as string };
     check('GET /ledgers', await http('GET', '/ledgers', undefined, scoped));
     check('POST /ledgers', await http('POST', '/ledgers', { name: 'no' }, scoped));
+
+    // Hooks (master key only)
+    const hookBody = { url: 'https://hooks.example.com/x', type: 'PRE_TRANSACTION', active: true };
+    const hook = check(
+      'POST /hooks',
+      await http('POST', '/hooks', { ...hookBody, blocking: true }),
+    );
+    const hookId = hook.json.id as string;
+    check('POST /hooks', await http('POST', '/hooks', { type: 'PRE_TRANSACTION' }));
+    check('POST /hooks', await http('POST', '/hooks', { ...hookBody, id: hookId }));
+    check('POST /hooks', await http('POST', '/hooks', hookBody, scoped));
+    check('GET /hooks', await http('GET', '/hooks'));
+    check('GET /hooks', await http('GET', '/hooks?type=POST_TRANSACTION'));
+    check('GET /hooks', await http('GET', '/hooks?type=x'));
+    check('GET /hooks/{id}', await http('GET', `/hooks/${hookId}`));
+    check('GET /hooks/{id}', await http('GET', '/hooks/hook_missing'));
+    check('PUT /hooks/{id}', await http('PUT', `/hooks/${hookId}`, { ...hookBody, name: 'n' }));
+    check('PUT /hooks/{id}', await http('PUT', '/hooks/hook_missing', hookBody));
+    check('PUT /hooks/{id}', await http('PUT', `/hooks/${hookId}`, { ...hookBody, timeout: 'x' }));
+    check('DELETE /hooks/{id}', await http('DELETE', `/hooks/${hookId}`));
+    check('DELETE /hooks/{id}', await http('DELETE', `/hooks/${hookId}`));
     check(
       'DELETE /api-keys/{id}',
       await http('DELETE', `/api-keys/${key.json.api_key_id}?owner=conform`),

@@ -14,6 +14,8 @@ export const insufficientPermissions = (needed: Scope) =>
     'AUTH_INSUFFICIENT_PERMISSIONS',
     `Insufficient permissions for ${formatScope(needed)}`,
   );
+export const masterKeyRequired = () =>
+  new DomainError('AUTH_MASTER_KEY_REQUIRED', 'hook management requires master key');
 export const missingPrincipal = () =>
   new DomainError(
     'AUTH_MISSING_PRINCIPAL',

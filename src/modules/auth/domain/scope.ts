@@ -107,6 +107,14 @@ export function requiredScope(method: string, routePattern: string): Scope | nul
   return { resource, action };
 }
 
+/** Route families only the master key may call, whatever a key's scopes (reference §2.11). */
+const MASTER_KEY_ROUTES = new Set(['hooks']);
+
+/** Whether the route (its pattern, `/hooks/:id`) answers the master key alone. */
+export function requiresMasterKey(routePattern: string): boolean {
+  return MASTER_KEY_ROUTES.has(segments(routePattern)[0] ?? '');
+}
+
 /** Create routes whose body carries `meta_data`: a scoped key's POST there is stamped with its id. */
 const STAMPED_CREATE_ROUTES = new Set([
   'ledgers',

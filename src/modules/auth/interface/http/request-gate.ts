@@ -6,9 +6,14 @@ import { attachPrincipal } from '@libs/http/principal';
 import { AuthSettings } from '../../auth-settings';
 import { Authenticator } from '../../application/authenticator';
 import { RateLimiter } from '../../application/ports/rate-limiter';
-import { insufficientPermissions, rateLimited, unknownResource } from '../../domain/auth.errors';
+import {
+  insufficientPermissions,
+  masterKeyRequired,
+  rateLimited,
+  unknownResource,
+} from '../../domain/auth.errors';
 import type { Caller } from '../../domain/caller';
-import { covers, requiredScope } from '../../domain/scope';
+import { covers, requiredScope, requiresMasterKey } from '../../domain/scope';
 import { rememberCaller } from './caller';
 import { isPublicRoute } from './public.decorator';
 
@@ -78,7 +83,10 @@ export class RequestGate {
 
   private authorize(req: FastifyRequest, caller: Caller): void {
     // The pattern Fastify matched (`/identities/:id/detokenize/:field`), not the raw URL.
-    const needed = requiredScope(req.method, req.routeOptions.url ?? req.url);
+    const route = req.routeOptions.url ?? req.url;
+    // Before the scopes: no scope grants these, so a scoped key learns nothing more here.
+    if (requiresMasterKey(route)) throw masterKeyRequired();
+    const needed = requiredScope(req.method, route);
     if (!needed) throw unknownResource();
     if (!covers(caller.scopes, needed)) throw insufficientPermissions(needed);
   }
