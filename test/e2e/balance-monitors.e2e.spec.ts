@@ -322,4 +322,64 @@ describe('balance monitors over HTTP (reference §2.4)', () => {
     expect(await evaluator.evaluate(b, at(0n), at(5000n))).toEqual([]);
     expect(await evaluator.evaluate('bln_missing', null, at(1n))).toEqual([]);
   });
+
+  it('reads JSON null as absent where Go would, and refuses it where it would be guessed', async () => {
+    const r = await t.http(
+      'POST',
+      '/balance-monitors',
+      body({ description: null, call_back_url: null }),
+    );
+    expect(r.status).toBe(201);
+    expect(r.json.description).toBe('');
+    expectValidation(
+      await t.http('POST', '/balance-monitors', body({ balance_id: null })),
+      'balance_id: cannot be blank.',
+    );
+    expectValidation(
+      await t.http('POST', '/balance-monitors', body({}, { precision: null })),
+      'condition.precision: cannot be null.',
+    );
+    expectValidation(
+      await t.http('POST', '/balance-monitors', body({}, { operator: null, field: null })),
+      'condition.field: cannot be blank; condition.operator: cannot be blank.',
+    );
+    expectValidation(
+      await t.http('PUT', `/balance-monitors/${r.json.monitor_id}`, {
+        balance_id: balance,
+        condition: null,
+      }),
+      'condition: cannot be blank.',
+    );
+  });
+
+  it('gives a balance at most 100 monitors, exactly, under concurrent creates and moves', async () => {
+    const ledger = (await t.http('POST', '/ledgers', { name: 'crowded' })).json.ledger_id;
+    const crowded = (await t.http('POST', '/balances', { ledger_id: ledger, currency: 'USD' })).json
+      .balance_id;
+    const results = await Promise.all(
+      Array.from({ length: 104 }, (_, i) =>
+        t.http('POST', '/balance-monitors', body({ balance_id: crowded }, { value: i })),
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(100);
+    expect(statuses.filter((s) => s === 400)).toHaveLength(4);
+    expect(results.find((r) => r.status === 400)!.json.error_detail).toEqual({
+      code: 'GEN_BAD_REQUEST',
+      message: `Balance ${crowded} already has 100 monitors, the most a balance may have`,
+    });
+    const elsewhere = (await t.http('POST', '/balance-monitors', body({ balance_id: other }))).json;
+    const move = await t.http(
+      'PUT',
+      `/balance-monitors/${elsewhere.monitor_id}`,
+      body({ balance_id: crowded }),
+    );
+    expect(move.status).toBe(400);
+    // A monitor already there can still be updated in place.
+    const first = results.find((r) => r.status === 201)!.json.monitor_id;
+    expect(
+      (await t.http('PUT', `/balance-monitors/${first}`, body({ balance_id: crowded }))).status,
+    ).toBe(200);
+    expect((await t.http('GET', `/balance-monitors/balances/${crowded}`)).json).toHaveLength(100);
+  });
 });

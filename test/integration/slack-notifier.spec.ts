@@ -136,4 +136,18 @@ describe('SlackErrorNotifier against a loopback receiver', () => {
     await slack.idle();
     expect(hanging.received.map((p) => p.body.blocks[2].fields[0].text)).toEqual(['*Error:*\none']);
   });
+
+  it('posts a bounded message for an error of megabytes, at once', async () => {
+    const r = await receiver();
+    const slack = new SlackErrorNotifier(new SlackSettings(r.url), clock);
+    const started = performance.now();
+    slack.notify(
+      new Error(`postgres://u:${'p'.repeat(5_000_000)}@h/db ${'<&>'.repeat(1_000_000)}`),
+    );
+    expect(performance.now() - started).toBeLessThan(200);
+    await slack.idle();
+    const text = r.received[0].body.blocks[2].fields[0].text as string;
+    expect(text.length).toBeLessThan(2000);
+    expect(text).not.toContain('ppp');
+  });
 });

@@ -5,3 +5,9 @@ export const monitorNotFound = (id: string) =>
 
 export const invalidMonitorBalance = (id: string) =>
   new DomainError('GEN_BAD_REQUEST', `Invalid balance ID: ${id}`);
+
+export const tooManyMonitors = (balanceId: string, max: number) =>
+  new DomainError(
+    'GEN_BAD_REQUEST',
+    `Balance ${balanceId} already has ${max} monitors, the most a balance may have`,
+  );

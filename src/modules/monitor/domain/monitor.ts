@@ -20,6 +20,12 @@ export type MonitorField = keyof typeof MONITOR_FIELDS;
 export const MONITOR_OPERATORS = ['>', '<', '>=', '<=', '=', '==', '!='] as const;
 export type MonitorOperator = (typeof MONITOR_OPERATORS)[number];
 
+/**
+ * Monitors one balance may have. Every committed change of a balance evaluates all of its
+ * monitors, so their number is what one transfer costs after commit (Blnk has no bound).
+ */
+export const MAX_MONITORS_PER_BALANCE = 100;
+
 export interface MonitorCondition {
   field: MonitorField;
   operator: MonitorOperator;

@@ -8,7 +8,12 @@ function escapeMrkdwn(text: string): string {
 
 /** Credentials in a URL an error message quotes (a DSN) are not posted to a chat channel. */
 export function redactCredentials(text: string): string {
-  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*):[^@\s/]*@/gi, '$1:***@');
+  return (
+    text
+      .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*):[^@\s/]*@/gi, '$1:***@')
+      // A URL cut inside its password (the text was shortened) keeps no part of it either.
+      .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*):[^@\s/]*$/i, '$1:***')
+  );
 }
 
 /**
@@ -16,7 +21,8 @@ export function redactCredentials(text: string): string {
  * name, as Slack Block Kit. `text` is the fallback Slack shows in notifications.
  */
 export function slackErrorMessage(error: string, time: Date, suppressed = 0): object {
-  let text = escapeMrkdwn(redactCredentials(error));
+  // Cut before the regular expressions run: an error may quote megabytes.
+  let text = escapeMrkdwn(redactCredentials(error.slice(0, MAX_ERROR_CHARS * 2)));
   if (text.length > MAX_ERROR_CHARS) text = `${text.slice(0, MAX_ERROR_CHARS)}…`;
   const blocks: object[] = [
     { type: 'section', text: { type: 'mrkdwn', text: '*Error From Neraca* 🐞' } },

@@ -3,9 +3,12 @@ import { DataSource } from 'typeorm';
 import type { Tx } from '@libs/core/unit-of-work';
 import { isForeignKeyViolation, sql } from '@libs/persistence/tx';
 import { MonitorRepository } from '../../application/ports/monitor.repository';
-import type { BalanceMonitor } from '../../domain/monitor';
-import { invalidMonitorBalance } from '../../domain/monitor.errors';
+import { BalanceMonitor, MAX_MONITORS_PER_BALANCE } from '../../domain/monitor';
+import { invalidMonitorBalance, tooManyMonitors } from '../../domain/monitor.errors';
 import { monitorValues, MonitorRow, toMonitor } from './monitor.mapper';
+
+// Namespace of the per-balance advisory locks that make the monitor count exact under races.
+const MONITORS_LOCK = 7_342_101;
 
 const COLUMNS =
   'monitor_id, balance_id, field, operator, value, precision, precise_value, description, call_back_url, created_at';
@@ -17,6 +20,7 @@ export class MonitorPgRepository extends MonitorRepository {
   }
 
   async insert(tx: Tx, m: BalanceMonitor): Promise<void> {
+    await this.claimRoom(tx, m);
     try {
       await sql(tx).query(
         `INSERT INTO balance_monitors (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
@@ -53,6 +57,7 @@ export class MonitorPgRepository extends MonitorRepository {
   }
 
   async update(tx: Tx, m: BalanceMonitor): Promise<string | null> {
+    await this.claimRoom(tx, m);
     try {
       // The old balance id comes from a locked read in the same statement: the caller drops the
       // cached monitors of both balances when a monitor moves.
@@ -79,5 +84,21 @@ export class MonitorPgRepository extends MonitorRepository {
       [id],
     );
     return rows.length ? rows[0].balance_id : null;
+  }
+
+  /**
+   * Refuses a monitor on a balance that has MAX_MONITORS_PER_BALANCE others. Concurrent writes
+   * for one balance queue on an advisory lock (not the balance row: transfers lock that one).
+   */
+  private async claimRoom(tx: Tx, m: BalanceMonitor): Promise<void> {
+    await sql(tx).query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
+      MONITORS_LOCK,
+      m.balanceId,
+    ]);
+    const [{ n }]: { n: number }[] = await sql(tx).query(
+      `SELECT count(*)::int AS n FROM balance_monitors WHERE balance_id = $1 AND monitor_id <> $2`,
+      [m.balanceId, m.monitorId],
+    );
+    if (n >= MAX_MONITORS_PER_BALANCE) throw tooManyMonitors(m.balanceId, MAX_MONITORS_PER_BALANCE);
   }
 }
