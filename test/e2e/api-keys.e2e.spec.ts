@@ -125,12 +125,27 @@ describe('API keys', () => {
 
   it('reaches the metadata route Blnk leaves unreachable to scoped keys', async () => {
     const ledger = (await t.http('POST', '/ledgers', { name: 'meta' })).json;
-    const writer = await newKey('team-m', ['metadata:write']);
+    // metadata:write alone writes no entity: the entity's own read and write scopes are needed
+    // too (the answer shows its metadata), checked before the entity is looked up.
+    const metaOnly = await newKey('team-m', ['metadata:write']);
+    for (const id of [ledger.ledger_id, 'ldg_missing']) {
+      const refused = await as(metaOnly.key)('POST', `/${id}/metadata`, { meta_data: {} });
+      expectCode(refused, 403, 'AUTH_INSUFFICIENT_PERMISSIONS');
+      expect(refused.json.error).toContain('ledgers:read');
+    }
+    const writer = await newKey('team-m', ['metadata:write', 'ledgers:read', 'ledgers:write']);
     const r = await as(writer.key)('POST', `/${ledger.ledger_id}/metadata`, {
       meta_data: { tier: 'gold' },
     });
     expect(r.status).toBe(200);
     expect(r.json.meta_data).toEqual({ tier: 'gold' });
+    // Nor may a key reach another resource through it: ledger scopes write no identity.
+    const identity = (await t.http('POST', '/identities', { first_name: 'Ada' })).json;
+    const byLedgerKey = await as(writer.key)('POST', `/${identity.identity_id}/metadata`, {
+      meta_data: { x: 1 },
+    });
+    expectCode(byLedgerKey, 403, 'AUTH_INSUFFICIENT_PERMISSIONS');
+    expect((await t.http('GET', `/identities/${identity.identity_id}`)).json.meta_data).toBeNull();
     const reader = await newKey('team-m', ['ledgers:*']);
     expectCode(
       await as(reader.key)('POST', `/${ledger.ledger_id}/metadata`, { meta_data: {} }),

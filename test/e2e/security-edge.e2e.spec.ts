@@ -328,7 +328,7 @@ describe('BLNK_GENERATED_BY on every row a scoped key writes (finding 4)', () =>
 
   it("an update keeps the creator's stamp: PUT /identities/:id and POST /{id}/metadata", async () => {
     const creator = await newKey(['identities:write', 'identities:read']);
-    const other = await newKey(['identities:write', 'metadata:write']);
+    const other = await newKey(['identities:write', 'identities:read', 'metadata:write']);
     const made = await as(creator.key)('POST', '/identities', {
       first_name: 'Ada',
       meta_data: { tier: 'silver' },

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { principalOf } from '@libs/http/principal';
 import { insufficientPermissions } from '../../domain/auth.errors';
-import { covers, Resource } from '../../domain/scope';
+import { Action, covers, Resource } from '../../domain/scope';
 
 /**
  * A response that embeds another resource (`GET /balances/:id?include=identity`) shows what a read
@@ -11,8 +11,19 @@ import { covers, Resource } from '../../domain/scope';
  * @throws DomainError AUTH_INSUFFICIENT_PERMISSIONS naming the missing scope.
  */
 export function requireEmbedScope(req: FastifyRequest, resource: Resource): void {
+  requireScopes(req, resource, ['read']);
+}
+
+/**
+ * A route that acts on another resource (`POST /{id}/metadata` writes a ledger, balance,
+ * transaction or identity and answers its metadata) needs that resource's scopes, besides its own.
+ * @throws DomainError AUTH_INSUFFICIENT_PERMISSIONS naming the first missing scope.
+ */
+export function requireScopes(req: FastifyRequest, resource: Resource, actions: Action[]): void {
   const principal = principalOf(req);
   if (principal.isMaster) return;
-  const needed = { resource, action: 'read' as const };
-  if (!covers(principal.scopes, needed)) throw insufficientPermissions(needed);
+  for (const action of actions) {
+    const needed = { resource, action };
+    if (!covers(principal.scopes, needed)) throw insufficientPermissions(needed);
+  }
 }

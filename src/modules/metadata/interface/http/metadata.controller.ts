@@ -1,4 +1,6 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { requireScopes } from '../../../auth/interface/http/embed-scope';
 import { ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiSummary, BODY_ERRORS } from '@libs/http/openapi';
 import { IsDefined } from 'class-validator';
@@ -28,6 +30,15 @@ export class MetadataView {
   meta_data!: Record<string, unknown>;
 }
 
+/** The resource an entity id names, by its prefix (reference §2.8). */
+function resourceOf(id: string): Parameters<typeof requireScopes>[1] | undefined {
+  if (id.startsWith('txn_') || id.startsWith('bulk_')) return 'transactions';
+  if (id.startsWith('ldg_') || id === 'general_ledger_id') return 'ledgers';
+  if (id.startsWith('bln_')) return 'balances';
+  if (id.startsWith('idt_')) return 'identities';
+  return undefined;
+}
+
 /** POST /{entity_id}/metadata (reference §2.8): the entity type comes from the id prefix. */
 @ApiTags('metadata')
 @Controller()
@@ -51,9 +62,15 @@ export class MetadataController {
   @ApiOkResponse({ type: MetadataView })
   @ApiErrors(...BODY_ERRORS, 404)
   async update(
+    @Req() req: FastifyRequest,
     @Param('id') id: string,
     @Body(new BlnkValidationPipe('GEN_VALIDATION_ERROR')) dto: MetadataDto,
   ): Promise<{ meta_data: Record<string, unknown> }> {
+    // Writing an entity's metadata writes the entity, and the answer shows its metadata: besides
+    // metadata:write the key needs that entity's read and write scopes (checked before any read,
+    // so the answer does not tell whether the entity exists).
+    const resource = resourceOf(id);
+    if (resource) requireScopes(req, resource, ['read', 'write']);
     const patch = dto.meta_data;
     if (id.startsWith('txn_') || id.startsWith('bulk_')) {
       // Every row of the transaction (its queued row, outcome, legs) gets the keys; the answer
