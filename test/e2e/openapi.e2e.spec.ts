@@ -29,6 +29,31 @@ describe('OpenAPI document', () => {
     expect(doc.components.schemas).toHaveProperty('BalanceView');
   });
 
+  it('marks exactly the routes that need no key with security: [] (checked by asking without one)', async () => {
+    const doc = (await (await fetch(t.url + '/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+    };
+    const mismatched: string[] = [];
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const url = path.replace(/\{[^}]+\}/g, 'x');
+        const r = await fetch(t.url + url, {
+          method: method.toUpperCase(),
+          headers: { 'content-type': 'application/json' },
+          body: method === 'get' || method === 'delete' ? undefined : '{}',
+        });
+        await r.arrayBuffer();
+        const declaredPublic = Array.isArray(op.security) && op.security.length === 0;
+        if (declaredPublic !== (r.status !== 401)) {
+          mismatched.push(
+            `${method.toUpperCase()} ${path}: security ${JSON.stringify(op.security)}, keyless ${r.status}`,
+          );
+        }
+      }
+    }
+    expect(mismatched).toEqual([]);
+  });
+
   it('serves a docs page', async () => {
     const r = await fetch(t.url + '/docs');
     expect(r.status).toBe(200);
