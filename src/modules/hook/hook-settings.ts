@@ -14,5 +14,10 @@ export class HookSettings {
     readonly maxBackgroundCalls: number = 64,
     /** Fire-and-forget calls waiting for a slot; past this, new ones are dropped and logged. */
     readonly maxQueuedBackgroundCalls: number = 10_000,
+    /**
+     * The longest a transaction waits for its blocking hooks, whatever their timeout and retries
+     * add up to (up to 300 s × 11 attempts): a hook still busy then counts as unreachable.
+     */
+    readonly maxPreHookWaitMs: number = 60_000,
   ) {}
 }

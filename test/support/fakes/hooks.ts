@@ -35,7 +35,9 @@ export class MemoryHookRepository extends HookRepository {
   ): Promise<Hook | null> {
     const h = this.hooks.get(id);
     if (!h) return null;
-    const next = { ...h, ...input };
+    // Only what a client sets, as the UPDATE's column list: the rest stays the row's own.
+    const { name, url, type, active, timeout, retryCount, blocking, failOpen } = input;
+    const next = { ...h, name, url, type, active, timeout, retryCount, blocking, failOpen };
     this.hooks.set(id, next);
     return { ...next };
   }

@@ -320,6 +320,22 @@ describe('HookCallerService', () => {
     expect(Date.now() - started).toBeLessThan(1500);
   });
 
+  it('waits for blocking hooks no longer than maxPreHookWaitMs, whatever their retries', async () => {
+    build(new HookSettings(SECRET, 200, 5000, 65536, 5000, 64, 10_000, 300));
+    const h = await hook(() => undefined, { timeout: 5, retryCount: 10 });
+    const started = Date.now();
+    expect(await caller.runPreHooks(TX)).toEqual({
+      approved: false,
+      message: `pre-transaction hook ${h.id} did not answer within 300 ms`,
+      hookId: h.id,
+    });
+    expect(Date.now() - started).toBeLessThan(1000);
+    repo.hooks.clear();
+    active.invalidate();
+    await hook(() => undefined, { timeout: 5, failOpen: true });
+    expect(await caller.runPreHooks(TX)).toEqual({ approved: true });
+  });
+
   it('approves at once when no hook is blocking', async () => {
     expect(await caller.runPreHooks(TX)).toEqual({ approved: true });
   });

@@ -69,8 +69,17 @@ export class HookCallerService {
     for (const hook of hooks) if (!hook.blocking) this.callInBackground(hook, transaction);
     const gates = hooks.filter((h) => h.blocking);
     if (!gates.length) return APPROVED;
-    return new Promise<HookVerdict>((resolve) => {
+    const wait = this.settings.maxPreHookWaitMs;
+    let deadline: ReturnType<typeof setTimeout> | undefined;
+    const verdict = await new Promise<HookVerdict>((resolve) => {
       let left = gates.length;
+      const decided = new Set<string>();
+      const decide = (hook: Hook, v: HookVerdict) => {
+        if (decided.has(hook.id)) return;
+        decided.add(hook.id);
+        if (!v.approved) resolve(v);
+        else if (--left === 0) resolve(APPROVED);
+      };
       for (const hook of gates) {
         const call = this.call(hook, transaction).then(
           (report) => verdictOf(hook, report),
@@ -79,12 +88,19 @@ export class HookCallerService {
             return refusal(hook, `could not be called: ${String(e)}`);
           },
         );
-        void call.then((verdict) => {
-          if (!verdict.approved) resolve(verdict);
-          else if (--left === 0) resolve(APPROVED);
-        });
+        this.track(call);
+        void call.then((v) => decide(hook, v));
       }
+      // Hooks still busy at the deadline count as unreachable; their calls finish unawaited.
+      deadline = setTimeout(() => {
+        for (const hook of gates) {
+          const late = `did not answer within ${wait} ms`;
+          decide(hook, hook.failOpen ? APPROVED : refusal(hook, late));
+        }
+      }, wait);
     });
+    clearTimeout(deadline);
+    return verdict;
   }
 
   /** After an outcome is committed: every active POST_TRANSACTION hook, in the background. */
