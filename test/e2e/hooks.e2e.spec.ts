@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BlnkInit } from '@blnkfinance/blnk-typescript';
@@ -192,12 +193,20 @@ describe('transaction hooks', () => {
     let url = '';
     let answer = '{"success": true}';
     const seen: string[] = [];
+    let badSignatures = 0;
 
     beforeAll(async () => {
       receiver = createServer((req, res) => {
         seen.push(req.headers['x-hook-id'] as string);
-        req.resume();
-        req.on('end', () => res.end(answer));
+        let raw = '';
+        req.on('data', (c: Buffer) => (raw += c.toString()));
+        req.on('end', () => {
+          const expected = createHmac('sha256', t.key)
+            .update(`${req.headers['x-blnk-timestamp'] as string}.${raw}`)
+            .digest('hex');
+          if (req.headers['x-blnk-signature'] !== expected) badSignatures++;
+          res.end(answer);
+        });
       });
       await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
       url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
@@ -234,6 +243,9 @@ describe('transaction hooks', () => {
       const before = seen.length;
       expect(await caller.runPreHooks(tx)).toEqual({ approved: true });
       expect(seen.length).toBe(before);
+      // Signed with the server secret key (the master key of this server).
+      expect(seen.length).toBeGreaterThan(0);
+      expect(badSignatures).toBe(0);
     });
 
     it('a hook aimed at the server itself gets a 401 (no key is sent) and refuses', async () => {

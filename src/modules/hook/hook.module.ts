@@ -10,8 +10,13 @@ import { FetchHookTransport, SystemHookTimer } from './infrastructure/http/fetch
 import { HookPgRepository } from './infrastructure/postgres/hook.pg-repository';
 import { HookController } from './interface/http/hook.controller';
 
-/** Signed with the server secret key (the master key) where the process has it. */
-const hookSettingsFrom = (auth?: AuthSettings) => new HookSettings(auth?.masterKey ?? '');
+/**
+ * Signed with the server secret key (the master key). With authentication off, or in a process
+ * without AuthSettings, the key is empty, as Blnk's without `server.secret_key`: a key generated
+ * for a run with authentication off is kept nowhere, so a receiver could not check it anyway.
+ */
+const hookSettingsFrom = (auth?: AuthSettings) =>
+  new HookSettings(auth?.secure ? auth.masterKey : '');
 
 /**
  * Hooks without HTTP: the caller the submission pipeline uses (`HookCallerService`), and the use
