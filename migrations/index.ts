@@ -6,6 +6,7 @@ import { EngineColumns1732838400000 } from './1732838400000-engine-columns';
 import { BlnkSchema1732924800000 } from './1732924800000-blnk-schema';
 import { ApiKeyLineage1733011200000 } from './1733011200000-api-key-lineage';
 import { RandomTokenVisible1733097600000 } from './1733097600000-random-token-visible';
+import { EventOutbox1733270400000 } from './1733270400000-event-outbox';
 import { BalanceMonitors1733360000000 } from './1733360000000-balance-monitors';
 import { Hooks1733400000000 } from './1733400000000-hooks';
 
@@ -19,6 +20,7 @@ export const MIGRATIONS = [
   BlnkSchema1732924800000,
   ApiKeyLineage1733011200000,
   RandomTokenVisible1733097600000,
+  EventOutbox1733270400000,
   BalanceMonitors1733360000000,
   Hooks1733400000000,
 ];

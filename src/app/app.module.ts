@@ -25,6 +25,9 @@ import {
 import { QueuedAmountsModule } from '../modules/transaction/queued-amounts.module';
 import { WorkQueue } from '../modules/transaction/application/queued/ports/work-queue';
 import { QueueSettings } from '../modules/transaction/application/queued/queue-settings';
+import { WebhookSettings } from '../modules/events/application/webhook-settings';
+import { EventsCoreModule, EventsModule } from '../modules/events/events.module';
+import { ModulePayloads } from './event-payloads';
 
 export interface AppDependencies {
   dataSource: DataSource;
@@ -35,13 +38,20 @@ export interface AppDependencies {
   tokenKeys?: TokenKeyProvider;
   /** Slack error notices (`notification.slack.*`); absent = none. */
   slack?: SlackSettings;
+  /** Webhook delivery; absent = no webhook URL (events are kept as skipped). */
+  webhooks?: WebhookSettings;
 }
 
 /** What a worker process needs: no HTTP, no authentication. */
 export type WorkerDependencies = Pick<
   AppDependencies,
-  'dataSource' | 'workQueue' | 'queueSettings'
+  'dataSource' | 'workQueue' | 'queueSettings' | 'webhooks'
 >;
+
+/** The outbox relay's dependencies, the same in API and worker processes. */
+function events(deps: WorkerDependencies) {
+  return { settings: deps.webhooks ?? new WebhookSettings(), payloads: new ModulePayloads() };
+}
 
 /** Shared kernel bindings every module may inject: the database, the unit of work, ids, time. */
 @Global()
@@ -95,6 +105,7 @@ export class AppModule {
         IdentityModule,
         AuthModule,
         HookModule,
+        EventsModule.with(events(deps)),
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorEnvelopeFilter }],
     };
@@ -110,7 +121,12 @@ export class WorkerModule {
   static forRoot(deps: WorkerDependencies & Pick<AppDependencies, 'slack'>): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [KernelModule.with(deps), QueuedAmountsModule, TransactionCoreModule],
+      imports: [
+        KernelModule.with(deps),
+        QueuedAmountsModule,
+        TransactionCoreModule,
+        EventsCoreModule.with(events(deps)),
+      ],
     };
   }
 }

@@ -7,6 +7,22 @@ import { InProcessWorkQueue } from '../modules/transaction/infrastructure/memory
 import { BullMqWorkQueue } from '../modules/transaction/infrastructure/redis/bullmq-work-queue';
 import { NeracaConfig } from './config/neraca-config';
 import { ErrorNotifier } from '../modules/notification/application/ports/error-notifier';
+import { WebhookRelay } from '../modules/events/application/webhook-relay';
+import { WebhookSettings } from '../modules/events/application/webhook-settings';
+
+/** Webhook delivery from configuration; `secret` is the server secret key (the HMAC key). */
+export function webhookSettingsFrom(config: NeracaConfig, secret: string): WebhookSettings {
+  return new WebhookSettings(
+    config.get<string>('notification.webhook.url'),
+    config.get<Record<string, string>>('notification.webhook.headers'),
+    secret,
+    config.get<number>('notification.webhook.max_attempts'),
+    config.get<number>('notification.webhook.timeout'),
+    config.get<number>('notification.webhook.first_retry'),
+    undefined,
+    config.get<number>('notification.webhook.retention'),
+  );
+}
 
 export function queueSettingsFrom(config: NeracaConfig): QueueSettings {
   return new QueueSettings(
@@ -33,8 +49,45 @@ export function createWorkQueue(config: NeracaConfig): WorkQueue {
 }
 
 /**
- * The background side: consume lane signals by draining lanes, and sweep for due work the
- * signals missed. Runs in `neraca workers`, and in the API process when there is no Redis.
+ * The outbox relay: delivers due events, at once again while it finds some, else after
+ * `pollMs`; prunes delivered ones hourly. A failed round is logged and retried on the next.
+ */
+function startRelay(app: INestApplicationContext, logger: Logger): () => Promise<void> {
+  const relay = app.get(WebhookRelay);
+  const settings = app.get(WebhookSettings);
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const loop = (async () => {
+    let lastPrune = 0;
+    while (!stopped) {
+      let found = 0;
+      try {
+        found = await relay.deliverDue();
+        if (Date.now() - lastPrune > 3_600_000) {
+          lastPrune = Date.now();
+          await relay.prune();
+        }
+      } catch (e) {
+        logger.warn(`webhook relay round failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      if (found || stopped) continue;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, settings.pollMs).unref();
+      });
+    }
+  })();
+  return async () => {
+    stopped = true;
+    wake?.();
+    await loop;
+  };
+}
+
+/**
+ * The background side: consume lane signals by draining lanes, sweep for due work the signals
+ * missed, and deliver the outbox. Runs in `neraca workers`, and in the API process when there is
+ * no Redis.
  */
 export async function startBackgroundWork(
   app: INestApplicationContext,
@@ -69,8 +122,10 @@ export async function startBackgroundWork(
   const timer = setInterval(() => void sweep(), settings.sweepIntervalMs);
   timer.unref();
   void sweep();
+  const stopRelay = startRelay(app, logger);
   return async () => {
     clearInterval(timer);
     await stopConsuming();
+    await stopRelay();
   };
 }

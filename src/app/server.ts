@@ -12,7 +12,12 @@ import { NeracaConfig } from './config/neraca-config';
 import { createHttpApp } from './http-app';
 import { MasterKey, resolveMasterKey } from './master-key';
 import { resolveTokenizationKeys, TokenizationKeys } from './tokenization-keys';
-import { createWorkQueue, queueSettingsFrom, startBackgroundWork } from './background';
+import {
+  createWorkQueue,
+  queueSettingsFrom,
+  startBackgroundWork,
+  webhookSettingsFrom,
+} from './background';
 import { InProcessWorkQueue } from '../modules/transaction/infrastructure/memory/in-process-work-queue';
 import { WorkQueue } from '../modules/transaction/application/queued/ports/work-queue';
 import { QueuedWorkPgRepository } from '../modules/transaction/infrastructure/postgres/queued-work.pg-repository';
@@ -118,6 +123,7 @@ export async function startServer(
       slack: slackSettingsFrom(config),
       workQueue,
       queueSettings: queueSettingsFrom(config),
+      webhooks: webhookSettingsFrom(config, auth.secure ? masterKey.key : ''),
       bodyLimitMb: config.get<number>('server.max_request_body_size_mb'),
       allowedOrigins: config.get<string[]>('server.allowed_origins'),
       logLevels,
@@ -198,6 +204,8 @@ export async function startWorkers(
         slack: slackSettingsFrom(config),
         workQueue,
         queueSettings: queueSettingsFrom(config),
+        // Signed with server.secret_key as the API processes are ('' = unsigned, as Blnk).
+        webhooks: webhookSettingsFrom(config, config.get<string>('server.secret_key')),
       }),
       { logger: logLevels ?? ['error', 'warn'] },
     );

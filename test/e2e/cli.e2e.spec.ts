@@ -102,6 +102,23 @@ describe('neraca CLI (embedded mode, fresh directory)', () => {
     expect(await stop(second)).toBe(0);
   }, 150000);
 
+  it('webhooks list and redeliver read the outbox of the embedded data directory', () => {
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [BIN, 'webhooks', ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: env(),
+      });
+    const list = cli('list', '--limit', '100');
+    expect(list.status).toBe(0);
+    // The ledger the previous test created, as an event of the outbox.
+    expect(list.stdout).toMatch(/evt_\S+\s+ledger\.created\s+ldg_/);
+    const none = cli('redeliver', '--failed');
+    expect(none.stdout).toContain('0 deliveries due again');
+    expect(cli('redeliver').status).not.toBe(0);
+    expect(cli('list', '--status', 'lost').status).not.toBe(0);
+  }, 60000);
+
   it('migrate down and up on the embedded data directory', () => {
     const down = spawnSync(process.execPath, [BIN, 'migrate', 'down'], {
       cwd: dir,

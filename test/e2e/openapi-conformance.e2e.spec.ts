@@ -372,6 +372,22 @@ describe('responses conform to the OpenAPI document', () => {
     );
     check('POST /{id}/metadata', await http('POST', `/${ledgerId}/metadata`, { meta_data: 'x' }));
 
+    // Webhook deliveries (the outbox)
+    const deliveries = check(
+      'GET /webhook-deliveries',
+      await http('GET', '/webhook-deliveries?limit=5'),
+    );
+    check('GET /webhook-deliveries', await http('GET', '/webhook-deliveries?status=lost'));
+    const someEvent = (deliveries.json as { event_id: string }[])[0].event_id;
+    check(
+      'POST /webhook-deliveries/{id}/redeliver',
+      await http('POST', `/webhook-deliveries/${someEvent}/redeliver`),
+    );
+    check(
+      'POST /webhook-deliveries/{id}/redeliver',
+      await http('POST', '/webhook-deliveries/evt_missing/redeliver'),
+    );
+
     // API keys
     const key = check(
       'POST /api-keys',

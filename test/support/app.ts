@@ -7,6 +7,7 @@ import { createTestDatabase, openDataSource, TestDatabase } from './database';
 import { randomBytes } from 'node:crypto';
 import IORedis from 'ioredis';
 import { startBackgroundWork } from '../../src/app/background';
+import { WebhookSettings } from '../../src/modules/events/application/webhook-settings';
 import { WorkQueue } from '../../src/modules/transaction/application/queued/ports/work-queue';
 import type { TokenKeyProvider } from '../../src/modules/identity/application/ports/token-keys';
 import { QueueSettings } from '../../src/modules/transaction/application/queued/queue-settings';
@@ -57,6 +58,8 @@ export async function startTestApp(
     rateLimit?: RateLimitSettings;
     /** server.allowed_origins: browser origins that may write. */
     allowedOrigins?: string[];
+    /** Webhook delivery of the outbox; absent = no webhook URL. */
+    webhooks?: WebhookSettings;
     /** Another server's database, to run a second process over it (not dropped by close()). */
     shareDatabaseOf?: TestApp;
   } = {},
@@ -79,6 +82,7 @@ export async function startTestApp(
     tokenKeys: opts.tokenKeys,
     bodyLimitMb: opts.bodyLimitMb ?? 5,
     allowedOrigins: opts.allowedOrigins,
+    webhooks: opts.webhooks,
     logLevels: false,
   });
   const stopWorkers =

@@ -26,6 +26,11 @@ export async function fingerprint(ds: DataSource): Promise<Record<string, string
     )) as { n: string; last: string | null; digest: string }[];
     out[table] = `${row.n}/${row.last ?? '-'}/${row.digest}`;
   }
+  // No event either: only the newest seq, since the relay updates delivery columns meanwhile.
+  const [events] = (await ds.query(`SELECT max(seq)::text AS last FROM event_outbox`)) as {
+    last: string | null;
+  }[];
+  out.event_outbox = events.last ?? '-';
   return out;
 }
 

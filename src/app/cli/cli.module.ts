@@ -8,6 +8,7 @@ import {
 import { KeysCommand, RotateTokenizationCommand } from './keys.command';
 import { MigrateCommand, MigrateDownCommand, MigrateUpCommand } from './migrate.command';
 import { OpenApiCommand } from './openapi.command';
+import { WebhooksCommand, WebhooksListCommand, WebhooksRedeliverCommand } from './webhooks.command';
 import { StartCommand } from './start.command';
 import { WorkersCommand } from './workers.command';
 
@@ -25,6 +26,9 @@ import { WorkersCommand } from './workers.command';
     ApiKeysListCommand,
     ApiKeysRevokeCommand,
     OpenApiCommand,
+    WebhooksCommand,
+    WebhooksListCommand,
+    WebhooksRedeliverCommand,
   ],
 })
 export class CliModule {}

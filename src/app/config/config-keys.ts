@@ -63,6 +63,32 @@ export const CONFIG_KEYS: KeySpec[] = [
   { path: 'data_dir', env: 'NERACA_DATA_DIR', type: 'string', default: '.neraca' },
   { path: 'notification.webhook.url', env: 'BLNK_WEBHOOK_URL', type: 'string', default: '' },
   { path: 'notification.webhook.headers', env: 'BLNK_WEBHOOK_HEADERS', type: 'map', default: {} },
+  // Neraca's: delivery of the outbox (docs/webhooks.md).
+  {
+    path: 'notification.webhook.max_attempts',
+    env: 'NERACA_WEBHOOK_MAX_ATTEMPTS',
+    type: 'int',
+    default: 25,
+    min: 1,
+  },
+  {
+    path: 'notification.webhook.timeout',
+    env: 'NERACA_WEBHOOK_TIMEOUT',
+    type: 'duration',
+    default: 30000,
+  },
+  {
+    path: 'notification.webhook.first_retry',
+    env: 'NERACA_WEBHOOK_FIRST_RETRY',
+    type: 'duration',
+    default: 5000,
+  },
+  {
+    path: 'notification.webhook.retention',
+    env: 'NERACA_WEBHOOK_RETENTION',
+    type: 'duration',
+    default: 604800000,
+  },
   {
     path: 'notification.slack.webhook_url',
     env: 'BLNK_SLACK_WEBHOOK_URL',

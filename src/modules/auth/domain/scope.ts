@@ -16,6 +16,7 @@ export const RESOURCES = [
   'reconciliation',
   'metadata',
   'backup',
+  'webhooks',
 ] as const;
 export type Resource = (typeof RESOURCES)[number];
 
@@ -45,6 +46,7 @@ const SEGMENT_RESOURCE: Record<string, Resource> = {
   'refund-transaction': 'transactions',
   'balances-snapshots': 'balances',
   'backup-s3': 'backup',
+  'webhook-deliveries': 'webhooks',
 };
 
 export function formatScope(s: Scope): string {
