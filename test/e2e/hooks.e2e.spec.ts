@@ -168,6 +168,14 @@ describe('transaction hooks', () => {
     expect(put.json).toMatchObject({ id: 'hook_mine', name: 'x', created_at: r.json.created_at });
   });
 
+  it('gives a caller-chosen id to one of many racing creations, 409 to the others', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => t.http('POST', '/hooks', { ...HOOK, id: 'hook_race' })),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
+    await t.http('DELETE', '/hooks/hook_race');
+  });
+
   it('leaves one whole update when many race on one hook', async () => {
     const id = (await t.http('POST', '/hooks', HOOK)).json.id as string;
     const bodies = Array.from({ length: 12 }, (_, i) => ({

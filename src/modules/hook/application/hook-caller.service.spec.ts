@@ -257,6 +257,20 @@ describe('HookCallerService', () => {
     });
   });
 
+  it('takes an answer cut off mid-body for no answer, and retries it', async () => {
+    const h = await hook(
+      (_q, res, n) => {
+        if (n > 1) return answer(200)(_q, res, n);
+        res.writeHead(200, { 'content-length': '100' });
+        res.write('{"success": tr');
+        later(20, () => res.socket?.destroy());
+      },
+      { retryCount: 1 },
+    );
+    const report = await caller.call(h, TX);
+    expect(report).toMatchObject({ attempts: 2, outcome: { result: 'success' } });
+  });
+
   it('does not follow a redirect: the signed body goes nowhere else', async () => {
     const target = `/elsewhere${next}`;
     receiver.handlers.set(target, answer(200));

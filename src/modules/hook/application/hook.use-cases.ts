@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@libs/core/clock';
 import { IdGenerator } from '@libs/core/ids';
-import { Hook, HookType, parseHookInput } from '../domain/hook';
-import { hookNotFound } from '../domain/hook.errors';
+import { Hook, HookType, MAX_HOOKS_PER_TYPE, parseHookInput } from '../domain/hook';
+import { hookInvalid, hookNotFound } from '../domain/hook.errors';
 import { ActiveHooks } from './active-hooks';
 import { HookRepository } from './ports/hook.repository';
 
@@ -22,6 +22,7 @@ export class HookUseCases {
   /** @throws DomainError HOOK_INVALID, GEN_CONFLICT (the id is taken) */
   async register(body: unknown): Promise<Hook> {
     const { id, ...input } = parseHookInput(body, 'register');
+    await this.refuseOverLimit(input.type, 'register');
     const hook: Hook = {
       ...input,
       id: id ?? this.ids.next('hook'),
@@ -49,6 +50,8 @@ export class HookUseCases {
   async replace(id: string, body: unknown): Promise<Hook> {
     // The id in a PUT body is ignored (Blnk keeps the existing one).
     const { id: _ignored, ...input } = parseHookInput(body, 'update');
+    const before = await this.hooks.findById(id);
+    if (before && before.type !== input.type) await this.refuseOverLimit(input.type, 'update');
     const hook = await this.hooks.replace(id, input);
     this.active.invalidate();
     if (!hook) throw hookNotFound('update', id);
@@ -60,5 +63,18 @@ export class HookUseCases {
     const deleted = await this.hooks.delete(id);
     this.active.invalidate();
     if (!deleted) throw hookNotFound('delete', id);
+  }
+
+  /**
+   * Every hook of a type is called for every transaction: their number is bounded. Two creations
+   * racing may pass the count together; the bound is about cost, not an invariant.
+   */
+  private async refuseOverLimit(type: HookType, action: 'register' | 'update'): Promise<void> {
+    if ((await this.hooks.list(type)).length >= MAX_HOOKS_PER_TYPE) {
+      throw hookInvalid(
+        `failed to ${action} hook`,
+        `at most ${MAX_HOOKS_PER_TYPE} ${type} hooks (each is called for every transaction)`,
+      );
+    }
   }
 }

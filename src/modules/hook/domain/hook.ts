@@ -36,6 +36,8 @@ export const DEFAULT_RETRY_COUNT = 3;
 export const MAX_RETRY_COUNT = 10;
 export const MAX_HOOK_URL_LENGTH = 2048;
 export const MAX_HOOK_NAME_LENGTH = 512;
+/** Beyond Blnk (no bound): every hook of a type is called for every transaction. */
+export const MAX_HOOKS_PER_TYPE = 100;
 const HOOK_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** Fields a hook read back from GET may carry when it is sent again: the server's, ignored. */
