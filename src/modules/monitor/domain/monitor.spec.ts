@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { DomainError } from '@libs/core/domain-error';
 import { zeroAmounts, BalanceAmounts } from '../../balance/domain/balance';
 import {
@@ -190,5 +191,52 @@ describe('monitorFires', () => {
   it('counts an unknown earlier state as not holding', () => {
     expect(monitorFires(cond('>=', 0n), null, amounts())).toBe(true);
     expect(monitorFires(cond('>', 0n), null, amounts())).toBe(false);
+  });
+});
+
+describe('properties', () => {
+  const big = fc.bigInt({ min: -(2n ** 130n), max: 2n ** 130n });
+  const op = fc.constantFrom(...MONITOR_OPERATORS);
+  /** The comparison written another way: the sign of the difference. */
+  const oracle = (o: string, x: bigint, t: bigint): boolean => {
+    const d = x > t ? 1 : x < t ? -1 : 0;
+    return (
+      {
+        '>': d > 0,
+        '<': d < 0,
+        '>=': d >= 0,
+        '<=': d <= 0,
+        '=': d === 0,
+        '==': d === 0,
+        '!=': d !== 0,
+      } as Record<string, boolean>
+    )[o];
+  };
+
+  it('fires exactly when the comparison goes from false to true', () => {
+    fc.assert(
+      fc.property(op, big, big, big, (o, t, before, after) => {
+        const c = cond(o, t);
+        const fired = monitorFires(c, amounts({ balance: before }), amounts({ balance: after }));
+        expect(fired).toBe(oracle(o, after, t) && !oracle(o, before, t));
+      }),
+    );
+  });
+
+  it('truncates value × 10^k exactly, toward zero', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }),
+        fc.integer({ min: 0, max: 20 }),
+        fc.integer({ min: 0, max: 25 }),
+        (units, scale, k) => {
+          const neg = units < 0n;
+          const digits = (neg ? -units : units).toString().padStart(scale + 1, '0');
+          const text = `${neg ? '-' : ''}${digits.slice(0, digits.length - scale)}${scale ? '.' + digits.slice(digits.length - scale) : ''}`;
+          const expected = (units * 10n ** BigInt(k)) / 10n ** BigInt(scale); // BigInt division truncates
+          expect(preciseValueOf(text, 10n ** BigInt(k))).toBe(expected);
+        },
+      ),
+    );
   });
 });
