@@ -1,7 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@libs/core/clock';
 import { stringifyJson } from '@libs/core/json';
-import { OutboxEvent, retryDelayMs, succeeded, webhookSignature } from '../domain/webhook';
+import { blnkSignature } from '@libs/core/blnk-signature';
+import { ErrorNotifier } from '../../notification/application/ports/error-notifier';
+import { OutboxEvent, retryDelayMs, succeeded } from '../domain/webhook';
 import { EventPayloads } from './ports/event-payloads';
 import { OutboxRepository } from './ports/outbox.repository';
 import { WebhookSender } from './ports/webhook-sender';
@@ -27,6 +29,7 @@ export class WebhookRelay {
     private readonly payloads: EventPayloads,
     private readonly settings: WebhookSettings,
     private readonly clock: Clock,
+    private readonly notifier: ErrorNotifier,
   ) {}
 
   /** The jitter source (tests make it deterministic). */
@@ -67,7 +70,7 @@ export class WebhookRelay {
       'x-blnk-timestamp': String(timestamp),
     };
     if (this.settings.secret) {
-      headers['x-blnk-signature'] = webhookSignature(this.settings.secret, timestamp, body);
+      headers['x-blnk-signature'] = blnkSignature(this.settings.secret, timestamp, body);
     }
     return { body, headers: { ...headers, ...this.settings.headers } };
   }
@@ -93,9 +96,9 @@ export class WebhookRelay {
     const status = 'status' in result ? result.status : null;
     if (attempts >= s.maxAttempts) {
       await this.outbox.markAttemptFailed(e.seq, error, status, { failed: true });
-      this.logger.error(
-        `webhook ${e.event} ${e.eventId} failed after ${attempts} attempts: ${error}`,
-      );
+      const message = `webhook ${e.event} ${e.eventId} failed after ${attempts} attempts: ${error}`;
+      this.logger.error(message);
+      this.notifier.notify(message, 'webhook delivery');
       return;
     }
     const delay = retryDelayMs(attempts, s.firstRetryMs, s.maxDelayMs, this.random());

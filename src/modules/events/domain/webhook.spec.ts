@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { retryDelayMs, succeeded, webhookSignature } from './webhook';
+import { blnkSignature as webhookSignature } from '@libs/core/blnk-signature';
+import { retryDelayMs, succeeded } from './webhook';
 
 describe('webhook rules', () => {
   it('signs "<timestamp>.<raw body>" with HMAC-SHA256, hex (reference §7.1)', () => {

@@ -1,5 +1,3 @@
-import { createHmac } from 'node:crypto';
-
 /** One event of the outbox, as the relay delivers it. */
 export interface OutboxEvent {
   seq: string;
@@ -25,14 +23,6 @@ export const DELIVERY_STATUSES: readonly DeliveryStatus[] = [
   'failed',
   'skipped',
 ];
-
-/**
- * `X-Blnk-Signature` (reference §7.1): hex(HMAC-SHA256(secret, "<timestamp>.<raw body>")), the
- * timestamp in unix seconds, exactly the bytes sent.
- */
-export function webhookSignature(secret: string, timestamp: number, body: string): string {
-  return createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
-}
 
 /**
  * How long to wait after the `attempt`-th failed attempt (1-based): exponential from `firstMs`,
