@@ -21,3 +21,11 @@ export class HookSettings {
     readonly maxPreHookWaitMs: number = 60_000,
   ) {}
 }
+
+/**
+ * The HMAC key of hook calls, for a process that has no AuthSettings (`neraca workers`): provided
+ * globally, it is used instead of the master key of AuthSettings.
+ */
+export class HookSigningKey {
+  constructor(readonly secret: string) {}
+}

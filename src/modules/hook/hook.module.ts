@@ -5,18 +5,19 @@ import { HookCallerService } from './application/hook-caller.service';
 import { HookUseCases } from './application/hook.use-cases';
 import { HookRepository } from './application/ports/hook.repository';
 import { HookTimer, HookTransport } from './application/ports/hook-transport';
-import { HookSettings } from './hook-settings';
+import { HookSettings, HookSigningKey } from './hook-settings';
 import { FetchHookTransport, SystemHookTimer } from './infrastructure/http/fetch-hook-transport';
 import { HookPgRepository } from './infrastructure/postgres/hook.pg-repository';
 import { HookController } from './interface/http/hook.controller';
 
 /**
- * Signed with the server secret key (the master key). With authentication off, or in a process
- * without AuthSettings, the key is empty, as Blnk's without `server.secret_key`: a key generated
- * for a run with authentication off is kept nowhere, so a receiver could not check it anyway.
+ * Signed with the server secret key: a HookSigningKey when the process provides one (workers),
+ * else the master key of AuthSettings. With authentication off, or with neither, the key is
+ * empty, as Blnk's without `server.secret_key`: a key generated for a run with authentication off
+ * is kept nowhere, so a receiver could not check it anyway.
  */
-const hookSettingsFrom = (auth?: AuthSettings) =>
-  new HookSettings(auth?.secure ? auth.masterKey : '');
+export const hookSettingsFrom = (auth?: AuthSettings, key?: HookSigningKey) =>
+  new HookSettings(key ? key.secret : auth?.secure ? auth.masterKey : '');
 
 /**
  * Hooks without HTTP: the caller the submission pipeline uses (`HookCallerService`), and the use
@@ -28,7 +29,10 @@ const hookSettingsFrom = (auth?: AuthSettings) =>
     {
       provide: HookSettings,
       useFactory: hookSettingsFrom,
-      inject: [{ token: AuthSettings, optional: true }],
+      inject: [
+        { token: AuthSettings, optional: true },
+        { token: HookSigningKey, optional: true },
+      ],
     },
     { provide: HookRepository, useClass: HookPgRepository },
     { provide: HookTransport, useClass: FetchHookTransport },
