@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { registeredRoutes } from '../../src/app/http-app';
-import { ACTIONS, RESOURCES, requiredScope } from '../../src/modules/auth/domain/scope';
+import {
+  ACTIONS,
+  RESOURCES,
+  requiredScope,
+  requiresMasterKey,
+} from '../../src/modules/auth/domain/scope';
 import { HttpResult, startTestApp, TestApp } from '../support/app';
 
 const PUBLIC = (url: string) =>
@@ -129,6 +134,18 @@ describe('every route requires a usable key with the right scope', () => {
     for (const r of routes()) {
       const s = requiredScope(r.method, r.url)!;
       const scope = `${s.resource}:${s.action}`;
+      if (requiresMasterKey(r.url)) {
+        // No scope admits a key to these (reference §2.11): the master key alone may call them.
+        for (const key of [`all but ${scope}`, `only ${scope}`]) {
+          const res = await call(r.method, r.path, keys.get(key));
+          const code =
+            r.method === 'HEAD' ? 'AUTH_MASTER_KEY_REQUIRED' : res.json?.error_detail?.code;
+          if (res.status !== 403 || code !== 'AUTH_MASTER_KEY_REQUIRED') {
+            failures.push(`${r.method} ${r.url} with ${key}: ${res.status} ${code}`);
+          }
+        }
+        continue;
+      }
       const denied = await call(r.method, r.path, keys.get(`all but ${scope}`));
       const deniedCode =
         r.method === 'HEAD' ? 'AUTH_INSUFFICIENT_PERMISSIONS' : denied.json?.error_detail?.code;

@@ -340,6 +340,13 @@ describe(`fuzz: hostile input never reaches a 5xx, is refused in the envelope, w
       body: () => ({ fields: ['FirstName'] }),
       slots: [[], ['fields'], ['fields', 0]],
     },
+    // Inactive (no `active` slot): a hook the fuzz makes is never called by a transaction.
+    ...['POST /hooks', 'PUT /hooks/hook_fuzz'].map((route) => ({
+      method: route.split(' ')[0],
+      path: () => route.split(' ')[1],
+      body: () => ({ url: 'http://127.0.0.1:8/', type: 'PRE_TRANSACTION', active: false }),
+      slots: [[], ['url'], ['type'], ['id'], ['name'], ['timeout'], ['retry_count'], ['fail_open']],
+    })),
     ...['ledgers', 'balances', 'transactions', 'identities'].map((c) => ({
       method: 'POST',
       path: () => `/${c}/filter`,
