@@ -9,6 +9,7 @@ import { RandomTokenVisible1733097600000 } from './1733097600000-random-token-vi
 import { EventOutbox1733270400000 } from './1733270400000-event-outbox';
 import { BalanceMonitors1733360000000 } from './1733360000000-balance-monitors';
 import { Hooks1733400000000 } from './1733400000000-hooks';
+import { BalanceChanges1733450000000 } from './1733450000000-balance-changes';
 
 /** Every migration, oldest first. Listed explicitly so source (tests) and dist run the same set. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   EventOutbox1733270400000,
   BalanceMonitors1733360000000,
   Hooks1733400000000,
+  BalanceChanges1733450000000,
 ];

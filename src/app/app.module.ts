@@ -14,7 +14,7 @@ import type { TokenKeyProvider } from '../modules/identity/application/ports/tok
 import { HookModule } from '../modules/hook/hook.module';
 import { LedgerModule } from '../modules/ledger/ledger.module';
 import { MetadataModule } from '../modules/metadata/metadata.module';
-import { MonitorModule } from '../modules/monitor/monitor.module';
+import { MonitorCoreModule, MonitorModule } from '../modules/monitor/monitor.module';
 import { SlackSettings } from '../modules/notification/application/slack-settings';
 import { NotificationModule } from '../modules/notification/notification.module';
 import { SystemModule } from '../modules/system/system.module';
@@ -28,6 +28,9 @@ import { QueueSettings } from '../modules/transaction/application/queued/queue-s
 import { WebhookSettings } from '../modules/events/application/webhook-settings';
 import { EventsCoreModule, EventsModule } from '../modules/events/events.module';
 import { ModulePayloads } from './event-payloads';
+import { MonitorReactions } from './change-reactions';
+import { ChangeReactions } from '../modules/events/application/ports/change-reactions';
+import { MonitorEvaluator } from '../modules/monitor/application/monitor-evaluator.service';
 
 export interface AppDependencies {
   dataSource: DataSource;
@@ -50,7 +53,17 @@ export type WorkerDependencies = Pick<
 
 /** The outbox relay's dependencies, the same in API and worker processes. */
 function events(deps: WorkerDependencies) {
-  return { settings: deps.webhooks ?? new WebhookSettings(), payloads: new ModulePayloads() };
+  return {
+    settings: deps.webhooks ?? new WebhookSettings(),
+    payloads: new ModulePayloads(),
+    // Balance changes are evaluated against the monitors (the same cache as their CRUD).
+    imports: [MonitorCoreModule],
+    reactions: {
+      provide: ChangeReactions,
+      useFactory: (m: MonitorEvaluator) => new MonitorReactions(m),
+      inject: [MonitorEvaluator],
+    },
+  };
 }
 
 /** Shared kernel bindings every module may inject: the database, the unit of work, ids, time. */

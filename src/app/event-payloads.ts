@@ -22,7 +22,7 @@ const TIMESTAMP = /(_at|_date|^scheduled_for)$/;
  * the text PostgreSQL sends for numeric columns, timestamps as dates. `numbers` names the integer
  * columns a mapper reads as numbers.
  */
-function asRow<T>(snapshot: Record<string, unknown>, numbers: string[] = []): T {
+export function asRow<T>(snapshot: Record<string, unknown>, numbers: string[] = []): T {
   const row: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(snapshot)) {
     if (k === 'meta_data' || v === null) row[k] = v;

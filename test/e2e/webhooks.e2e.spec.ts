@@ -155,6 +155,46 @@ describe('webhooks from the outbox', () => {
     });
   });
 
+  it('a balance monitor fires balance.monitor when its condition becomes true, and not before or again', async () => {
+    const ledger = (await t.http('POST', '/ledgers', { name: 'monitored' })).json;
+    const bal = (
+      await t.http('POST', '/balances', { ledger_id: ledger.ledger_id, currency: 'USD' })
+    ).json.balance_id as string;
+    const monitor = await t.http('POST', '/balance-monitors', {
+      balance_id: bal,
+      condition: { field: 'balance', operator: '>', value: 10, precision: 100 },
+    });
+    expect(monitor.status).toBe(201);
+    const fund = (reference: string, precise: number) =>
+      t.http('POST', '/transactions', {
+        precise_amount: precise,
+        precision: 100,
+        currency: 'USD',
+        reference,
+        description: 'monitor',
+        source: '@World',
+        destination: bal,
+        allow_overdraft: true,
+        skip_queue: true,
+      });
+    const fired = () =>
+      delivered('balance.monitor', (d) => d.monitor_id === monitor.json.monitor_id);
+    expect((await fund('wh-m1', 600)).status).toBe(201); // 6.00: not above 10
+    await waitDelivered('transaction.applied', (d) => d.reference === 'wh-m1');
+    expect(fired()).toEqual([]);
+    expect((await fund('wh-m2', 600)).status).toBe(201); // 12.00: becomes true
+    const [event] = await waitDelivered(
+      'balance.monitor',
+      (d) => d.monitor_id === monitor.json.monitor_id,
+    );
+    expect(event.json.data).toMatchObject({ balance_id: bal, condition: { operator: '>' } });
+    expect(event.json.data).not.toHaveProperty('call_back_url');
+    expect((await fund('wh-m3', 600)).status).toBe(201); // still true: no new firing
+    await waitDelivered('transaction.applied', (d) => d.reference === 'wh-m3');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fired()).toHaveLength(1);
+  });
+
   it('lists deliveries by status and refuses bad queries in the envelope', async () => {
     const bad = await t.http('GET', '/webhook-deliveries?status=lost');
     expect(bad.status).toBe(400);

@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, ModuleMetadata, Provider } from '@nestjs/common';
 import { EventPayloads } from './application/ports/event-payloads';
 import { OutboxRepository } from './application/ports/outbox.repository';
 import { WebhookSender } from './application/ports/webhook-sender';
@@ -13,6 +13,9 @@ export interface EventsDependencies {
   settings: WebhookSettings;
   /** How each entity's snapshot becomes its API shape (the composition root knows every module). */
   payloads: EventPayloads;
+  /** The `ChangeReactions` provider (monitors), and the modules it needs. */
+  reactions: Provider;
+  imports?: ModuleMetadata['imports'];
 }
 
 /** The outbox relay and webhook delivery, without HTTP routes (workers run this). */
@@ -21,7 +24,9 @@ export class EventsCoreModule {
   static with(deps: EventsDependencies): DynamicModule {
     return {
       module: EventsCoreModule,
+      imports: deps.imports ?? [],
       providers: [
+        deps.reactions,
         { provide: WebhookSettings, useValue: deps.settings },
         { provide: EventPayloads, useValue: deps.payloads },
         { provide: OutboxRepository, useClass: OutboxPgRepository },

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { FixedClock } from '../../../../test/support/fakes/in-memory';
 import { ErrorNotifier } from '../../notification/application/ports/error-notifier';
 import type { AttemptResult, DeliveryStatus, OutboxEvent } from '../domain/webhook';
+import { ChangeReactions, DerivedEvent } from './ports/change-reactions';
 import { EventPayloads } from './ports/event-payloads';
 import { OutboxRepository } from './ports/outbox.repository';
 import { WebhookSender } from './ports/webhook-sender';
@@ -60,6 +61,17 @@ class MemoryOutbox extends OutboxRepository {
     if ('failed' in next) e.status = 'failed';
     else e.nextAttemptAt = next.nextAttemptAt;
   }
+  async complete(seq: string, derived: DerivedEvent[]): Promise<void> {
+    const e = this.find(seq);
+    if (e.status !== 'pending') return;
+    e.status = 'skipped';
+    e.leaseUntil = undefined;
+    for (const d of derived) {
+      const added = this.add(d.event, d.data, e.createdAt);
+      added.entity = d.entity;
+      added.entityId = d.entityId;
+    }
+  }
   async markSkipped(seqs: string[]): Promise<void> {
     for (const s of seqs) this.find(s).status = 'skipped';
   }
@@ -95,6 +107,15 @@ class RecordingNotifier extends ErrorNotifier {
   }
 }
 
+/** A balance change fires one monitor when its `after.balance` is above 100. */
+class AboveHundred extends ChangeReactions {
+  async react(entity: string, snapshot: Record<string, unknown>): Promise<DerivedEvent[]> {
+    const after = snapshot.after as { balance: bigint; balance_id: string };
+    if (entity !== 'balance-change' || after.balance <= 100n) return [];
+    return [{ event: 'balance.monitor', entity: 'raw', entityId: 'mon_1', data: { n: 1 } }];
+  }
+}
+
 class RawPayloads extends EventPayloads {
   payload(_entity: string, snapshot: Record<string, unknown>): unknown {
     return snapshot;
@@ -115,7 +136,15 @@ function setup(answers: AttemptResult[], over: { url?: string; maxAttempts?: num
     5000,
     3_600_000,
   );
-  const relay = new WebhookRelay(outbox, sender, new RawPayloads(), settings, clock, notifier);
+  const relay = new WebhookRelay(
+    outbox,
+    sender,
+    new RawPayloads(),
+    settings,
+    clock,
+    notifier,
+    new AboveHundred(),
+  );
   relay.random = () => 0;
   return { clock, outbox, sender, notifier, relay };
 }
@@ -191,5 +220,24 @@ describe('WebhookRelay', () => {
     s.clock.current = new Date(now.getTime() + 91_001);
     expect(await s.relay.deliverDue()).toBe(1);
     expect(s.outbox.events[0].status).toBe('delivered');
+  });
+
+  it('evaluates an internal balance change once: the monitor event it gives rise to is delivered, the change never is', async () => {
+    const s = setup([]);
+    const change = s.outbox.add(
+      'balance.changed',
+      { before: { balance: 50n }, after: { balance: 150n, balance_id: 'bln_1' } },
+      s.clock.now(),
+    );
+    change.entity = 'balance-change';
+    s.outbox.events[0].entity = 'balance-change';
+    await s.relay.deliverDue();
+    expect(s.outbox.events.map((e) => [e.event, e.status])).toEqual([
+      ['balance.changed', 'skipped'],
+      ['balance.monitor', 'pending'],
+    ]);
+    await s.relay.deliverDue();
+    expect(s.sender.calls.map((c) => JSON.parse(c.body).event)).toEqual(['balance.monitor']);
+    expect(s.outbox.events[1].status).toBe('delivered');
   });
 });

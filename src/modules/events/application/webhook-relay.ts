@@ -4,6 +4,7 @@ import { stringifyJson } from '@libs/core/json';
 import { blnkSignature } from '@libs/core/blnk-signature';
 import { ErrorNotifier } from '../../notification/application/ports/error-notifier';
 import { OutboxEvent, retryDelayMs, succeeded } from '../domain/webhook';
+import { ChangeReactions, INTERNAL_ENTITIES } from './ports/change-reactions';
 import { EventPayloads } from './ports/event-payloads';
 import { OutboxRepository } from './ports/outbox.repository';
 import { WebhookSender } from './ports/webhook-sender';
@@ -30,6 +31,7 @@ export class WebhookRelay {
     private readonly settings: WebhookSettings,
     private readonly clock: Clock,
     private readonly notifier: ErrorNotifier,
+    private readonly reactions: ChangeReactions,
   ) {}
 
   /** The jitter source (tests make it deterministic). */
@@ -45,12 +47,30 @@ export class WebhookRelay {
       new Date(now.getTime() + s.timeoutMs + LEASE_MARGIN_MS),
     );
     if (!events.length) return 0;
+    const internal = events.filter((e) => INTERNAL_ENTITIES.has(e.entity));
+    const outgoing = events.filter((e) => !INTERNAL_ENTITIES.has(e.entity));
+    for (const e of internal) await this.evaluate(e);
     if (!s.url) {
-      await this.outbox.markSkipped(events.map((e) => e.seq));
+      if (outgoing.length) await this.outbox.markSkipped(outgoing.map((e) => e.seq));
       return events.length;
     }
-    await Promise.all(events.map((e) => this.deliver(e)));
+    await Promise.all(outgoing.map((e) => this.deliver(e)));
     return events.length;
+  }
+
+  /**
+   * An internal event (a balance change): the events it gives rise to (monitors that fire) are
+   * appended with marking it done. A failure leaves it pending: its lease expires and it is
+   * evaluated again.
+   */
+  private async evaluate(e: OutboxEvent): Promise<void> {
+    try {
+      await this.outbox.complete(e.seq, await this.reactions.react(e.entity, e.snapshot));
+    } catch (err) {
+      this.logger.warn(
+        `evaluating ${e.event} ${e.eventId} failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
   }
 
   /** Deletes delivered and skipped events older than the retention. */

@@ -1,4 +1,5 @@
 import type { DeliveryStatus, OutboxEvent } from '../../domain/webhook';
+import type { DerivedEvent } from './change-reactions';
 
 export interface DeliveryPage {
   items: OutboxEvent[];
@@ -20,6 +21,11 @@ export abstract class OutboxRepository {
     status: number | null,
     next: { nextAttemptAt: Date } | { failed: true },
   ): Promise<void>;
+  /**
+   * An internal event is done: in one database transaction, the events it gave rise to are
+   * appended (pending) and it is marked `skipped`, so it is evaluated once whatever dies.
+   */
+  abstract complete(seq: string, derived: DerivedEvent[]): Promise<void>;
   /** Nothing to deliver to (no webhook URL): the event is kept as `skipped`. */
   abstract markSkipped(seqs: string[]): Promise<void>;
   /** Deletes delivered and skipped events older than `before`; returns how many. */

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { OutboxRepository } from '../../application/ports/outbox.repository';
+import { stringifyJson } from '@libs/core/json';
+import type { DerivedEvent } from '../../application/ports/change-reactions';
 import type { DeliveryStatus, OutboxEvent } from '../../domain/webhook';
 
 interface OutboxRow {
@@ -91,6 +93,28 @@ export class OutboxPgRepository extends OutboxRepository {
        WHERE seq = $1`,
       [seq, error.slice(0, 2000), status, failed, failed ? null : next.nextAttemptAt],
     );
+  }
+
+  async complete(seq: string, derived: DerivedEvent[]): Promise<void> {
+    await this.db.transaction(async (m) => {
+      // Only if still pending: a second evaluation after a lease expired adds nothing.
+      const done: unknown[] = await m.query(
+        `WITH u AS (UPDATE event_outbox SET status = 'skipped', lease_until = NULL
+           WHERE seq = $1 AND status = 'pending' RETURNING seq) SELECT seq FROM u`,
+        [seq],
+      );
+      if (!done.length || !derived.length) return;
+      await m.query(
+        `INSERT INTO event_outbox (event, entity, entity_id, snapshot)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[])`,
+        [
+          derived.map((d) => d.event),
+          derived.map((d) => d.entity),
+          derived.map((d) => d.entityId),
+          derived.map((d) => stringifyJson(d.data)),
+        ],
+      );
+    });
   }
 
   async markSkipped(seqs: string[]): Promise<void> {
