@@ -59,21 +59,29 @@ export class SlackErrorNotifier extends ErrorNotifier implements OnApplicationSh
   }
 
   private async post(body: string): Promise<void> {
+    // A controller of its own, not AbortSignal.any(): on Node 20 a combined signal can be
+    // collected while fetch waits, and its timeout then never fires (a hanging Slack held the
+    // post for good). The timer keeps this one alive.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(named('TimeoutError')), this.settings.timeoutMs);
+    timer.unref(); // a notice never keeps a stopping process alive
+    const onClose = () => abort.abort(named('AbortError'));
+    this.closing.signal.addEventListener('abort', onClose, { once: true });
     try {
       const res = await fetch(this.settings.webhookUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body,
-        signal: AbortSignal.any([
-          AbortSignal.timeout(this.settings.timeoutMs),
-          this.closing.signal,
-        ]),
+        signal: abort.signal,
       });
       await res.body?.cancel();
       if (!res.ok) this.logger.warn(`Slack notice refused: HTTP ${res.status}`);
     } catch (e) {
       // The URL is a secret: only the reason is logged.
       this.logger.warn(`Slack notice not delivered: ${reasonOf(e)}`);
+    } finally {
+      clearTimeout(timer);
+      this.closing.signal.removeEventListener('abort', onClose);
     }
   }
 }
@@ -89,6 +97,12 @@ function messageOf(error: unknown): string {
   } catch {
     return 'unknown error';
   }
+}
+
+function named(name: string): Error {
+  const e = new Error(name === 'TimeoutError' ? 'timed out' : 'aborted at shutdown');
+  e.name = name;
+  return e;
 }
 
 function reasonOf(e: unknown): string {
