@@ -1,6 +1,8 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { SlackSettings } from '../../src/modules/notification/application/slack-settings';
 import { SlackErrorNotifier } from '../../src/modules/notification/infrastructure/slack/slack-error-notifier';
 
@@ -149,5 +151,25 @@ describe('SlackErrorNotifier against a loopback receiver', () => {
     const text = r.received[0].body.blocks[2].fields[0].text as string;
     expect(text.length).toBeLessThan(2000);
     expect(text).not.toContain('ppp');
+  });
+
+  it('times out a hanging post even while garbage is collected', async () => {
+    // Node 20 loses the timeout of an AbortSignal.any() signal once it is collected; a post
+    // must end by its own timer whatever the collector does.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const hanging = await receiver(() => undefined);
+    const slack = new SlackErrorNotifier(new SlackSettings(hanging.url, 200, 0), clock);
+    for (let i = 0; i < 8; i++) slack.notify(`hang ${'x'.repeat(i)}`);
+    const collecting = setInterval(gc, 10);
+    try {
+      const ended = await Promise.race([
+        slack.idle().then(() => true),
+        new Promise((r) => setTimeout(() => r(false), 3000)),
+      ]);
+      expect(ended).toBe(true);
+    } finally {
+      clearInterval(collecting);
+    }
   });
 });
