@@ -20,6 +20,8 @@ set(400, [
   'TXN_BULK_EMPTY',
   'TXN_BULK_LIMIT_EXCEEDED',
   'TXN_VALIDATION_ERROR',
+  // Neraca's (issue 13): a blocking pre-transaction hook refused the request.
+  'TXN_REJECTED_BY_HOOK',
   'BAL_INVALID_TIMESTAMP',
   'BAL_VALIDATION_ERROR',
   'IDT_VALIDATION_ERROR',

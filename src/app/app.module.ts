@@ -28,7 +28,10 @@ import { QueueSettings } from '../modules/transaction/application/queued/queue-s
 import { WebhookSettings } from '../modules/events/application/webhook-settings';
 import { EventsCoreModule, EventsModule } from '../modules/events/events.module';
 import { ModulePayloads } from './event-payloads';
-import { MonitorReactions } from './change-reactions';
+import { HookedTransactions, TransactionHooksModule } from './transaction-hooks';
+import { HookSigningKey } from '../modules/hook/hook-settings';
+import { TransactionHooks } from '../modules/transaction/application/ports/transaction-hooks';
+import { OutboxReactions } from './change-reactions';
 import { ChangeReactions } from '../modules/events/application/ports/change-reactions';
 import { MonitorEvaluator } from '../modules/monitor/application/monitor-evaluator.service';
 
@@ -60,8 +63,9 @@ function events(deps: WorkerDependencies) {
     imports: [MonitorCoreModule],
     reactions: {
       provide: ChangeReactions,
-      useFactory: (m: MonitorEvaluator) => new MonitorReactions(m),
-      inject: [MonitorEvaluator],
+      useFactory: (m: MonitorEvaluator, hooks: TransactionHooks) =>
+        new OutboxReactions(m, hooks as HookedTransactions),
+      inject: [MonitorEvaluator, TransactionHooks],
     },
   };
 }
@@ -74,12 +78,18 @@ class KernelModule {
     deps: WorkerDependencies & { auth?: AuthSettings; slack?: SlackSettings },
   ): DynamicModule {
     const auth = deps.auth ? [{ provide: AuthSettings, useValue: deps.auth }] : [];
+    // A worker has no AuthSettings: its hook calls are signed with the key its webhooks use.
+    const signing =
+      !deps.auth && deps.webhooks?.secret
+        ? [{ provide: HookSigningKey, useValue: new HookSigningKey(deps.webhooks.secret) }]
+        : [];
     return {
       module: KernelModule,
       // The error notifier is global too: modules and the background work report to it.
       imports: [NotificationModule.with(deps.slack)],
       providers: [
         ...auth,
+        ...signing,
         { provide: DataSource, useValue: deps.dataSource },
         { provide: WorkQueue, useValue: deps.workQueue },
         { provide: QueueSettings, useValue: deps.queueSettings },
@@ -89,6 +99,7 @@ class KernelModule {
       ],
       exports: [
         ...(deps.auth ? [AuthSettings] : []),
+        ...(signing.length ? [HookSigningKey] : []),
         DataSource,
         WorkQueue,
         QueueSettings,
@@ -108,6 +119,7 @@ export class AppModule {
       imports: [
         KernelModule.with(deps),
         QueuedAmountsModule,
+        TransactionHooksModule,
         SystemModule,
         LedgerModule,
         BalanceModule,
@@ -137,6 +149,7 @@ export class WorkerModule {
       imports: [
         KernelModule.with(deps),
         QueuedAmountsModule,
+        TransactionHooksModule,
         TransactionCoreModule,
         EventsCoreModule.with(events(deps)),
       ],

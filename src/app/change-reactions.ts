@@ -5,19 +5,41 @@ import {
   DerivedEvent,
 } from '../modules/events/application/ports/change-reactions';
 import { MonitorEvaluator } from '../modules/monitor/application/monitor-evaluator.service';
+import {
+  TransactionRow,
+  toTransaction,
+} from '../modules/transaction/infrastructure/postgres/transaction.mapper';
 import { asRow } from './event-payloads';
+import { HookedTransactions } from './transaction-hooks';
+
+/** The rows whose commit runs POST_TRANSACTION hooks: outcomes, not accepted requests. */
+const OUTCOMES = new Set([
+  'transaction.applied',
+  'transaction.inflight',
+  'transaction.void',
+  'transaction.rejected',
+]);
 
 function amounts(snapshot: unknown): BalanceAmounts {
   return toBalance(asRow<BalanceRow>(snapshot as Record<string, unknown>));
 }
 
 /**
- * What a committed balance change gives rise to: a `balance.monitor` event for each monitor of the
- * balance whose condition became true (false before the change, true after).
+ * What follows a committed change, after commit: a `balance.monitor` event for each monitor of a
+ * changed balance whose condition became true (false before the change, true after), and the
+ * POST_TRANSACTION hooks of each committed outcome row.
  */
-export class MonitorReactions extends ChangeReactions {
-  constructor(private readonly monitors: MonitorEvaluator) {
+export class OutboxReactions extends ChangeReactions {
+  constructor(
+    private readonly monitors: MonitorEvaluator,
+    private readonly hooks: HookedTransactions,
+  ) {
     super();
+  }
+
+  override observe(event: string, entity: string, snapshot: Record<string, unknown>): void {
+    if (entity !== 'transaction' || !OUTCOMES.has(event)) return;
+    this.hooks.applied(toTransaction(asRow<TransactionRow>(snapshot, ['sequence'])));
   }
 
   async react(entity: string, snapshot: Record<string, unknown>): Promise<DerivedEvent[]> {

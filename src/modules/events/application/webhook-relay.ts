@@ -50,12 +50,23 @@ export class WebhookRelay {
     const internal = events.filter((e) => INTERNAL_ENTITIES.has(e.entity));
     const outgoing = events.filter((e) => !INTERNAL_ENTITIES.has(e.entity));
     for (const e of internal) await this.evaluate(e);
+    // Once per event (its first attempt; after a crash mid-round possibly twice, as hooks are
+    // at-least-once): what else follows a committed change, e.g. POST_TRANSACTION hooks.
+    for (const e of outgoing) if (e.attempts === 0) this.observe(e);
     if (!s.url) {
       if (outgoing.length) await this.outbox.markSkipped(outgoing.map((e) => e.seq));
       return events.length;
     }
     await Promise.all(outgoing.map((e) => this.deliver(e)));
     return events.length;
+  }
+
+  private observe(e: OutboxEvent): void {
+    try {
+      this.reactions.observe(e.event, e.entity, e.snapshot);
+    } catch (err) {
+      this.logger.warn(`observing ${e.event} ${e.eventId} failed: ${String(err)}`);
+    }
   }
 
   /**

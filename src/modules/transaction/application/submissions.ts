@@ -16,6 +16,10 @@ import {
 } from './pipeline/record-transaction.use-case';
 import { RefundRequest, RefundTransactionUseCase } from './pipeline/refund-transaction.use-case';
 import { InflightUpdate, UpdateInflightUseCase } from './pipeline/update-inflight.use-case';
+import { TransactionHooks } from './ports/transaction-hooks';
+import { TransactionQueries } from './transaction-queries.use-case';
+import { vetoedByHook } from '../domain/transaction.errors';
+import { refundRow } from '../domain/rows';
 
 /** How a submission asked to be handled: `dry_run`, `skip_queue`. */
 export interface SubmissionMode {
@@ -52,14 +56,27 @@ export class TransactionSubmissions {
     private readonly inflight: UpdateInflightUseCase,
     private readonly bulkInflight: BulkInflightUseCase,
     private readonly refunds: RefundTransactionUseCase,
+    private readonly hooks: TransactionHooks,
+    private readonly queries: TransactionQueries,
   ) {}
 
+  /**
+   * Blocking pre-transaction hooks decide before anything is written, outside any database
+   * transaction, on every path that moves money (a dry run writes nothing and asks no hook).
+   * @throws DomainError TXN_REJECTED_BY_HOOK with the hook's message.
+   */
+  private async approve(proposal: Transaction): Promise<void> {
+    const verdict = await this.hooks.approve(proposal);
+    if (!verdict.approved) throw vetoedByHook(verdict.message);
+  }
+
   /** POST /transactions. @throws DomainError for a refused request (nothing written). */
-  transaction(
+  async transaction(
     input: RecordTransactionInput,
   ): Promise<Routed<RecordedTransaction, TransactionPreview>> {
     // Validated and planned once, whatever the route; a refusal here writes nothing.
     const prepared = this.record.prepare(input);
+    if (!input.dryRun) await this.approve(this.record.proposal(prepared));
     return this.route(
       { dryRun: input.dryRun, skipQueue: input.skipQueue },
       {
@@ -71,7 +88,27 @@ export class TransactionSubmissions {
   }
 
   /** POST /transactions/bulk: the batch routes itself item by item (run_async queues). */
-  bulk(request: BulkRequest & SubmissionMode): Promise<Routed<BulkOutcome, BulkPreview>> {
+  async bulk(request: BulkRequest & SubmissionMode): Promise<Routed<BulkOutcome, BulkPreview>> {
+    if (!request.dryRun) {
+      // Every item asks before any is applied: a refusal refuses the batch, naming the item.
+      // (An item that is invalid is left to the batch, which refuses it with its own message.)
+      for (const [i, item] of request.items.entries()) {
+        if (!item) continue;
+        let proposal: Transaction;
+        try {
+          proposal = this.record.proposal(
+            this.record.prepare({ ...item, skipQueue: request.skipQueue && !request.runAsync }),
+          );
+        } catch {
+          continue;
+        }
+        const verdict = await this.hooks.approve(proposal);
+        if (!verdict.approved) {
+          const e = vetoedByHook(verdict.message);
+          throw Object.assign(e, { details: { index: i } });
+        }
+      }
+    }
     const run = () => this.bulkUseCase.execute(request);
     return this.route(
       { dryRun: request.dryRun, skipQueue: request.skipQueue && !request.runAsync },
@@ -103,9 +140,26 @@ export class TransactionSubmissions {
   }
 
   /** POST /refund-transaction/:id. */
-  refund(
+  async refund(
     request: RefundRequest & SubmissionMode,
   ): Promise<Routed<Transaction[], TransactionPreview>> {
+    if (!request.dryRun) {
+      // The refund as it would be written, from the row it reverses (a split or batch id, which
+      // has no row of its own, asks with its first member).
+      const original = await this.queries.findForRefund(request.id);
+      if (original) {
+        await this.approve(
+          refundRow(original, {
+            transactionId: '',
+            reference: `${original.transactionId}_refund`,
+            description: request.description,
+            metaData: original.metaData,
+            status: request.skipQueue ? 'APPLIED' : 'QUEUED',
+            now: new Date(),
+          }),
+        );
+      }
+    }
     return this.route(request, {
       preview: () => this.refunds.preview(request),
       post: () => this.refunds.execute(request),

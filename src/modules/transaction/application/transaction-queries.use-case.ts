@@ -25,6 +25,11 @@ export class TransactionQueries {
     return t;
   }
 
+  /** The row a refund of `id` reverses first: the row itself, or a member of its split or batch. */
+  async findForRefund(id: string): Promise<Transaction | null> {
+    return (await this.transactions.findById(id)) ?? (await this.transactions.findFamilyMember(id));
+  }
+
   list(query: ListQuery): Promise<Page<Transaction>> {
     return this.transactions.list(query);
   }

@@ -9,6 +9,13 @@ export const scheduledSkipQueue = () =>
     scheduled_for: 'cannot be combined with skip_queue: a scheduled transaction is queued',
   });
 
+/** A blocking pre-transaction hook refused the request (issue 13): nothing was written. */
+export const vetoedByHook = (message?: string) =>
+  new DomainError(
+    'TXN_REJECTED_BY_HOOK',
+    `rejected by a pre-transaction hook${message ? `: ${message}` : ''}`,
+  );
+
 export const transactionNotFound = (what: string) =>
   new DomainError('TXN_NOT_FOUND', `transaction not found: ${what}`);
 

@@ -13,6 +13,12 @@ export interface DerivedEvent {
  */
 export abstract class ChangeReactions {
   abstract react(entity: string, snapshot: Record<string, unknown>): Promise<DerivedEvent[]>;
+
+  /**
+   * An event about to be delivered for the first time (POST_TRANSACTION hooks of a committed
+   * row). Fire-and-forget: it must return at once and never throw.
+   */
+  observe(_event: string, _entity: string, _snapshot: Record<string, unknown>): void {}
 }
 
 /** Internal events: evaluated, never delivered themselves. */

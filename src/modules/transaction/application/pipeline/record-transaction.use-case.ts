@@ -14,7 +14,7 @@ import {
   validateRecordRequest,
 } from '../../domain/record-request';
 import type { Transaction, TransactionFlags } from '../../domain/transaction';
-import { postedRow, RowContext } from '../../domain/rows';
+import { postedRow, queuedRow, RowContext } from '../../domain/rows';
 import { nonPositiveAmount, scheduledSkipQueue } from '../../domain/transaction.errors';
 import { PostingSession, PostingSessions } from '../posting-session';
 import { TransactionPreview, transactionPreview, tryApply } from '../preview';
@@ -214,6 +214,23 @@ export class RecordTransactionUseCase {
       session.transfer(row, { ...rules, reserved: reserved?.get(source) });
       return row;
     });
+  }
+
+  /**
+   * The request as it would be written, for pre-transaction hooks: what the client will see
+   * (the row, or a split's parent), with the status it will have (APPLIED or INFLIGHT on the
+   * synchronous path, QUEUED or SCHEDULED on the queued one) and its endpoints as sent.
+   */
+  proposal(p: PreparedTransaction): Transaction {
+    const now = this.clock.now();
+    const ctx = rowContext(p);
+    const legs = p.plan.legs.map((leg) => {
+      const ends = { source: leg.source, destination: leg.destination };
+      return p.draft.flags.skipQueue
+        ? postedRow(p.draft, leg, ends, ctx, now)
+        : queuedRow(p.draft, leg, leg.reference, ends, { ...ctx, queuedParent: '' }, now);
+    });
+    return this.headline(p, legs);
   }
 
   /** The transaction the client sees: the single row, or the split's parent (which has no row). */
