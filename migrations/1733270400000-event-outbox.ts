@@ -13,7 +13,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   two events; a REJECTED outcome is one row, one event.
  * * ledgers: `ledger.created`; a rename is `ledger.updated` (Blnk sends `ledger.created` again).
  * * balances: `balance.created` (including `@indicator` balances created on first use).
- * * identity: `identity.created`.
+ * * identity: `identity.created`, with the id only: the identity is read when the event is
+ *   delivered, so no copy of its PII outlives tokenization in the outbox.
  *
  * The relay delivers pending rows after commit (`status`, `attempts`, `next_attempt_at`,
  * `lease_until` while one process is delivering it) and prunes delivered ones after a retention.
@@ -63,7 +64,9 @@ export class EventOutbox1733270400000 implements MigrationInterface {
       [
         'identity',
         'outbox_identity',
-        `SELECT 'identity.created', 'identity', identity_id, to_jsonb(n) FROM new_rows n`,
+        // No snapshot of an identity: the outbox must not keep a copy of PII that tokenization
+        // (or deletion) removes from the identity itself. The payload is read at delivery.
+        `SELECT 'identity.created', 'identity', identity_id, jsonb_build_object('identity_id', identity_id) FROM new_rows n`,
       ],
     ]) {
       await q.query(`

@@ -58,7 +58,7 @@ export type WorkerDependencies = Pick<
 function events(deps: WorkerDependencies) {
   return {
     settings: deps.webhooks ?? new WebhookSettings(),
-    payloads: new ModulePayloads(),
+    payloads: new ModulePayloads(deps.dataSource),
     // Balance changes are evaluated against the monitors (the same cache as their CRUD).
     imports: [MonitorCoreModule],
     reactions: {

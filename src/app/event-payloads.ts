@@ -1,7 +1,9 @@
+import type { DataSource } from 'typeorm';
 import { EventPayloads } from '../modules/events/application/ports/event-payloads';
 import { BalanceRow, toBalance } from '../modules/balance/infrastructure/postgres/balance.mapper';
 import { presentBalance } from '../modules/balance/interface/http/balance.presenter';
 import {
+  IDENTITY_COLUMNS,
   IdentityRow,
   toIdentity,
 } from '../modules/identity/infrastructure/postgres/identity.mapper';
@@ -39,7 +41,11 @@ export function asRow<T>(snapshot: Record<string, unknown>, numbers: string[] = 
  * webhook and a GET of the same entity at that moment carry the same fields.
  */
 export class ModulePayloads extends EventPayloads {
-  payload(entity: string, snapshot: Record<string, unknown>): unknown {
+  constructor(private readonly db: DataSource) {
+    super();
+  }
+
+  async payload(entity: string, snapshot: Record<string, unknown>): Promise<unknown> {
     switch (entity) {
       case 'transaction':
         return presentTransaction(toTransaction(asRow<TransactionRow>(snapshot, ['sequence'])));
@@ -47,8 +53,15 @@ export class ModulePayloads extends EventPayloads {
         return presentLedger(toLedger(asRow<LedgerRow>(snapshot)));
       case 'balance':
         return presentBalance(toBalance(asRow<BalanceRow>(snapshot)));
-      case 'identity':
-        return presentIdentity(toIdentity(asRow<IdentityRow>(snapshot)));
+      case 'identity': {
+        // Read now: the outbox keeps no copy of PII (tokenized fields show as tokens). An
+        // identity deleted since is sent as its id alone.
+        const rows: IdentityRow[] = await this.db.query(
+          `SELECT ${IDENTITY_COLUMNS} FROM identity WHERE identity_id = $1`,
+          [snapshot.identity_id],
+        );
+        return rows.length ? presentIdentity(toIdentity(rows[0])) : snapshot;
+      }
       default:
         // Events built by the application (bulk outcomes, system errors) carry their payload.
         return snapshot;

@@ -96,6 +96,18 @@ describe('webhooks from the outbox', () => {
     expect(poor.json.error_detail.code).toBe('TXN_INSUFFICIENT_FUNDS');
     expect((await tx('wh-dry', { dry_run: true })).status).toBe(200);
 
+    const person = await t.http('POST', '/identities', { first_name: 'Ada', last_name: 'King' });
+    expect(person.status).toBe(201);
+    await waitDelivered(
+      'identity.created',
+      (d) => d.identity_id === person.json.identity_id && d.first_name === 'Ada',
+    );
+    // The outbox keeps the identity's id, not a copy of its PII.
+    const [kept] = await t.ds.query(
+      `SELECT snapshot::text AS s FROM event_outbox WHERE entity = 'identity' AND entity_id = $1`,
+      [person.json.identity_id],
+    );
+    expect(kept.s).not.toContain('Ada');
     await waitDelivered('ledger.created', (d) => d.ledger_id === ledgerId);
     await waitDelivered('balance.created', (d) => d.balance_id === a);
     // @World, created on first use by the first transfer.

@@ -117,7 +117,7 @@ class AboveHundred extends ChangeReactions {
 }
 
 class RawPayloads extends EventPayloads {
-  payload(_entity: string, snapshot: Record<string, unknown>): unknown {
+  async payload(_entity: string, snapshot: Record<string, unknown>): Promise<unknown> {
     return snapshot;
   }
 }

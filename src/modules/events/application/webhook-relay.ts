@@ -90,11 +90,12 @@ export class WebhookRelay {
   }
 
   /** The exact request of one event (body and headers), as receivers get it. */
-  request(e: OutboxEvent, timestamp: number): { body: string; headers: Record<string, string> } {
-    const body = stringifyJson({
-      event: e.event,
-      data: this.payloads.payload(e.entity, e.snapshot),
-    });
+  async request(
+    e: OutboxEvent,
+    timestamp: number,
+  ): Promise<{ body: string; headers: Record<string, string> }> {
+    const data = await this.payloads.payload(e.entity, e.snapshot);
+    const body = stringifyJson({ event: e.event, data });
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'x-blnk-event-id': e.eventId,
@@ -110,7 +111,10 @@ export class WebhookRelay {
     const s = this.settings;
     let result;
     try {
-      const { body, headers } = this.request(e, Math.floor(this.clock.now().getTime() / 1000));
+      const { body, headers } = await this.request(
+        e,
+        Math.floor(this.clock.now().getTime() / 1000),
+      );
       result = await this.sender.post(s.url, headers, body, s.timeoutMs);
     } catch (err) {
       // A payload that cannot be built (a snapshot the presenter refuses): retried like a failed
