@@ -5,16 +5,18 @@ import { join } from 'node:path';
 import { deleteKeys, startTestApp, TestApp } from '../support/app';
 import { checkInvariants, checkQueuedOutcomes } from '../support/invariants';
 import { waitFor } from '../support/wait';
+import { startReceiver } from '../support/webhook-receiver';
 
 const DSN = process.env.BLNK_DATA_SOURCE_DNS;
 const REDIS = process.env.BLNK_REDIS_DNS;
 const BIN = join(__dirname, '../../bin/neraca.js');
 
 /** A `neraca workers` process on the test server's database and queue prefix. */
-function startWorker(t: TestApp): Promise<ChildProcess> {
+function startWorker(t: TestApp, webhookUrl: string): Promise<ChildProcess> {
   const proc = spawn(process.execPath, [BIN, 'workers'], {
     env: {
       ...process.env,
+      BLNK_WEBHOOK_URL: webhookUrl,
       BLNK_DATA_SOURCE_DNS: t.db.dsn,
       BLNK_REDIS_DNS: REDIS,
       NERACA_QUEUE_PREFIX: t.prefix,
@@ -60,17 +62,21 @@ if (DSN && REDIS) {
   /**
    * Workers are separate processes. Mid-load one is killed with SIGKILL (its open batch rolls
    * back) and a new one started; later Redis loses every job of the queue. Nothing is lost and
-   * nothing applies twice.
+   * nothing applies twice. The workers also deliver the outbox to a webhook receiver: every event
+   * arrives, by event id (a repeat of one id is allowed, a missing or unknown one is not).
    */
   describe('queued engine: worker crash and Redis flush', () => {
     let t: TestApp;
+    let receiver: Awaited<ReturnType<typeof startReceiver>>;
     const workers: ChildProcess[] = [];
     beforeAll(async () => {
+      receiver = await startReceiver();
       t = await startTestApp({ workers: false });
     });
     afterAll(async () => {
       for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
       await t.close();
+      await receiver.close();
     });
 
     it('loses nothing and applies nothing twice', async () => {
@@ -81,7 +87,7 @@ if (DSN && REDIS) {
           (await t.http('POST', '/balances', { ledger_id: ledger, currency: 'USD' })).json
             .balance_id,
         );
-      workers.push(await startWorker(t));
+      workers.push(await startWorker(t, receiver.url));
 
       const OPS = 4000;
       let next = 0;
@@ -96,7 +102,7 @@ if (DSN && REDIS) {
           const i = next++;
           if (i === Math.floor(OPS / 3)) {
             workers[0].kill('SIGKILL');
-            workers.push(await startWorker(t));
+            workers.push(await startWorker(t, receiver.url));
           }
           if (i === Math.floor(OPS / 2)) cut = await dropConnections(t);
           if (i === Math.floor((2 * OPS) / 3)) await deleteKeys(REDIS!, t.prefix);
@@ -140,6 +146,35 @@ if (DSN && REDIS) {
       );
       // Every accepted request has its outcome; an interrupted one has it only if its row committed.
       expect(n).toBe(accepted + survived[0].n);
+
+      // One event per transaction row, each delivered: none missing, none unknown.
+      const [{ rows, events }] = await t.ds.query(
+        `SELECT (SELECT count(*)::int FROM transactions) AS rows,
+                (SELECT count(*)::int FROM event_outbox WHERE entity = 'transaction') AS events`,
+      );
+      expect(events).toBe(rows);
+      await waitFor(
+        async () => {
+          const [{ p }] = await t.ds.query(
+            `SELECT count(*)::int AS p FROM event_outbox WHERE status = 'pending'`,
+          );
+          return p === 0 ? true : undefined;
+        },
+        300000,
+        'every event to be delivered',
+      );
+      const recorded = new Set(
+        ((await t.ds.query(`SELECT event_id FROM event_outbox`)) as { event_id: string }[]).map(
+          (e) => e.event_id,
+        ),
+      );
+      const got = new Set(
+        receiver.received
+          .filter((x) => x.status === 200)
+          .map((x) => x.headers['x-blnk-event-id'] as string),
+      );
+      expect([...recorded].filter((id) => !got.has(id))).toEqual([]);
+      expect([...got].filter((id) => !recorded.has(id))).toEqual([]);
     }, 900000);
   });
 } else {
