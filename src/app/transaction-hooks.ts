@@ -14,6 +14,10 @@ export class HookedTransactions extends TransactionHooks {
     super();
   }
 
+  enabled(): Promise<boolean> {
+    return this.caller.hasPreHooks();
+  }
+
   async approve(proposal: Transaction): Promise<HookVerdict> {
     const v = await this.caller.runPreHooks(presentTransaction(proposal));
     return { approved: v.approved, message: v.message };

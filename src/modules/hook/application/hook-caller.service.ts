@@ -64,6 +64,11 @@ export class HookCallerService {
    * in parallel; the first refusal is the verdict, without waiting for the others); the others
    * are fired and not awaited. Approved at once when there is no blocking hook.
    */
+  /** Whether any active PRE_TRANSACTION hook exists (cached): without one, nothing is asked. */
+  async hasPreHooks(): Promise<boolean> {
+    return (await this.active.list()).some((h) => h.type === 'PRE_TRANSACTION');
+  }
+
   async runPreHooks(transaction: TransactionPayload): Promise<HookVerdict> {
     const hooks = (await this.active.list()).filter((h) => h.type === 'PRE_TRANSACTION');
     for (const hook of hooks) if (!hook.blocking) this.callInBackground(hook, transaction);

@@ -76,7 +76,9 @@ export class TransactionSubmissions {
   ): Promise<Routed<RecordedTransaction, TransactionPreview>> {
     // Validated and planned once, whatever the route; a refusal here writes nothing.
     const prepared = this.record.prepare(input);
-    if (!input.dryRun) await this.approve(this.record.proposal(prepared));
+    if (!input.dryRun && (await this.hooks.enabled())) {
+      await this.approve(this.record.proposal(prepared));
+    }
     return this.route(
       { dryRun: input.dryRun, skipQueue: input.skipQueue },
       {
@@ -89,7 +91,7 @@ export class TransactionSubmissions {
 
   /** POST /transactions/bulk: the batch routes itself item by item (run_async queues). */
   async bulk(request: BulkRequest & SubmissionMode): Promise<Routed<BulkOutcome, BulkPreview>> {
-    if (!request.dryRun) {
+    if (!request.dryRun && (await this.hooks.enabled())) {
       // Every item asks before any is applied: a refusal refuses the batch, naming the item.
       // (An item that is invalid is left to the batch, which refuses it with its own message.)
       for (const [i, item] of request.items.entries()) {
@@ -143,7 +145,7 @@ export class TransactionSubmissions {
   async refund(
     request: RefundRequest & SubmissionMode,
   ): Promise<Routed<Transaction[], TransactionPreview>> {
-    if (!request.dryRun) {
+    if (!request.dryRun && (await this.hooks.enabled())) {
       // The refund as it would be written, from the row it reverses (a split or batch id, which
       // has no row of its own, asks with its first member).
       const original = await this.queries.findForRefund(request.id);

@@ -14,11 +14,16 @@ export interface HookVerdict {
  * is approved.
  */
 export abstract class TransactionHooks {
+  /** Whether any pre-transaction hook would be asked (cheap: without one, build no proposal). */
+  abstract enabled(): Promise<boolean>;
   /** @param proposal the transaction as it would be written (balances not resolved yet). */
   abstract approve(proposal: Transaction): Promise<HookVerdict>;
 }
 
 export class NoTransactionHooks extends TransactionHooks {
+  async enabled(): Promise<boolean> {
+    return false;
+  }
   async approve(): Promise<HookVerdict> {
     return { approved: true };
   }
