@@ -11,7 +11,8 @@ import { AuthModule } from '../modules/auth/auth.module';
 import { BalanceModule } from '../modules/balance/balance.module';
 import { IdentityModule, TokenizationKeysModule } from '../modules/identity/identity.module';
 import type { TokenKeyProvider } from '../modules/identity/application/ports/token-keys';
-import { HookModule } from '../modules/hook/hook.module';
+import { HookCoreModule, HookModule } from '../modules/hook/hook.module';
+import { HookCallerService } from '../modules/hook/application/hook-caller.service';
 import { LedgerModule } from '../modules/ledger/ledger.module';
 import { MetadataModule } from '../modules/metadata/metadata.module';
 import { MonitorCoreModule, MonitorModule } from '../modules/monitor/monitor.module';
@@ -28,9 +29,8 @@ import { QueueSettings } from '../modules/transaction/application/queued/queue-s
 import { WebhookSettings } from '../modules/events/application/webhook-settings';
 import { EventsCoreModule, EventsModule } from '../modules/events/events.module';
 import { ModulePayloads } from './event-payloads';
-import { HookedTransactions, TransactionHooksModule } from './transaction-hooks';
+import { TransactionHooksModule } from './transaction-hooks';
 import { HookSigningKey } from '../modules/hook/hook-settings';
-import { TransactionHooks } from '../modules/transaction/application/ports/transaction-hooks';
 import { OutboxReactions } from './change-reactions';
 import { ChangeReactions } from '../modules/events/application/ports/change-reactions';
 import { MonitorEvaluator } from '../modules/monitor/application/monitor-evaluator.service';
@@ -59,13 +59,13 @@ function events(deps: WorkerDependencies) {
   return {
     settings: deps.webhooks ?? new WebhookSettings(),
     payloads: new ModulePayloads(deps.dataSource),
-    // Balance changes are evaluated against the monitors (the same cache as their CRUD).
-    imports: [MonitorCoreModule],
+    // Balance changes are evaluated against the monitors (the same cache as their CRUD),
+    // and committed outcomes run POST_TRANSACTION hooks (the same hook cache as their CRUD).
+    imports: [MonitorCoreModule, HookCoreModule],
     reactions: {
       provide: ChangeReactions,
-      useFactory: (m: MonitorEvaluator, hooks: TransactionHooks) =>
-        new OutboxReactions(m, hooks as HookedTransactions),
-      inject: [MonitorEvaluator, TransactionHooks],
+      useFactory: (m: MonitorEvaluator, hooks: HookCallerService) => new OutboxReactions(m, hooks),
+      inject: [MonitorEvaluator, HookCallerService],
     },
   };
 }

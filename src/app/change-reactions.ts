@@ -1,16 +1,17 @@
-import type { BalanceAmounts } from '../modules/balance/domain/balance';
+import type { Balance } from '../modules/balance/domain/balance';
 import { BalanceRow, toBalance } from '../modules/balance/infrastructure/postgres/balance.mapper';
 import {
   ChangeReactions,
   DerivedEvent,
 } from '../modules/events/application/ports/change-reactions';
+import { HookCallerService } from '../modules/hook/application/hook-caller.service';
 import { MonitorEvaluator } from '../modules/monitor/application/monitor-evaluator.service';
 import {
   TransactionRow,
   toTransaction,
 } from '../modules/transaction/infrastructure/postgres/transaction.mapper';
+import { presentTransaction } from '../modules/transaction/interface/http/transaction.presenter';
 import { asRow } from './event-payloads';
-import { HookedTransactions } from './transaction-hooks';
 
 /** The rows whose commit runs POST_TRANSACTION hooks: outcomes, not accepted requests. */
 const OUTCOMES = new Set([
@@ -20,7 +21,7 @@ const OUTCOMES = new Set([
   'transaction.rejected',
 ]);
 
-function amounts(snapshot: unknown): BalanceAmounts {
+function balanceOf(snapshot: unknown): Balance {
   return toBalance(asRow<BalanceRow>(snapshot as Record<string, unknown>));
 }
 
@@ -32,20 +33,21 @@ function amounts(snapshot: unknown): BalanceAmounts {
 export class OutboxReactions extends ChangeReactions {
   constructor(
     private readonly monitors: MonitorEvaluator,
-    private readonly hooks: HookedTransactions,
+    private readonly hooks: HookCallerService,
   ) {
     super();
   }
 
   override observe(event: string, entity: string, snapshot: Record<string, unknown>): void {
     if (entity !== 'transaction' || !OUTCOMES.has(event)) return;
-    this.hooks.applied(toTransaction(asRow<TransactionRow>(snapshot, ['sequence'])));
+    const row = toTransaction(asRow<TransactionRow>(snapshot, ['sequence']));
+    this.hooks.runPostHooks(presentTransaction(row));
   }
 
   async react(entity: string, snapshot: Record<string, unknown>): Promise<DerivedEvent[]> {
     if (entity !== 'balance-change') return [];
-    const after = toBalance(asRow<BalanceRow>(snapshot.after as Record<string, unknown>));
-    const fired = await this.monitors.evaluate(after.balanceId, amounts(snapshot.before), after);
+    const after = balanceOf(snapshot.after);
+    const fired = await this.monitors.evaluate(after.balanceId, balanceOf(snapshot.before), after);
     return fired.map((f) => ({
       event: f.event,
       entity: 'raw',

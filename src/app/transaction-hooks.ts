@@ -22,11 +22,6 @@ export class HookedTransactions extends TransactionHooks {
     const v = await this.caller.runPreHooks(presentTransaction(proposal));
     return { approved: v.approved, message: v.message };
   }
-
-  /** POST_TRANSACTION hooks of a committed row (fire-and-forget). */
-  applied(row: Transaction): void {
-    this.caller.runPostHooks(presentTransaction(row));
-  }
 }
 
 /**
