@@ -73,7 +73,7 @@ class MemoryOutbox extends OutboxRepository {
     }
   }
   async markSkipped(seqs: string[]): Promise<void> {
-    for (const s of seqs) this.find(s).status = 'skipped';
+    for (const s of seqs) Object.assign(this.find(s), { status: 'skipped', lastError: 'no URL' });
   }
   async prune(): Promise<number> {
     return 0;
@@ -84,8 +84,14 @@ class MemoryOutbox extends OutboxRepository {
   async get(id: string): Promise<OutboxEvent | undefined> {
     return this.events.find((e) => e.eventId === id);
   }
-  async redeliver(): Promise<number> {
-    return 0;
+  async redeliver(filter: { eventId: string } | { status: 'failed' }): Promise<number> {
+    const hit = this.events.filter((e) =>
+      'eventId' in filter ? e.eventId === filter.eventId : e.status === 'failed',
+    );
+    // As the PostgreSQL adapter: due now, attempts reset, the last outcome kept.
+    for (const e of hit)
+      Object.assign(e, { status: 'pending', attempts: 0, leaseUntil: undefined });
+    return hit.length;
   }
 }
 
@@ -109,6 +115,10 @@ class RecordingNotifier extends ErrorNotifier {
 
 /** A balance change fires one monitor when its `after.balance` is above 100. */
 class AboveHundred extends ChangeReactions {
+  observed: string[] = [];
+  override observe(event: string): void {
+    this.observed.push(event);
+  }
   async react(entity: string, snapshot: Record<string, unknown>): Promise<DerivedEvent[]> {
     const after = snapshot.after as { balance: bigint; balance_id: string };
     if (entity !== 'balance-change' || after.balance <= 100n) return [];
@@ -136,6 +146,7 @@ function setup(answers: AttemptResult[], over: { url?: string; maxAttempts?: num
     5000,
     3_600_000,
   );
+  const reactions = new AboveHundred();
   const relay = new WebhookRelay(
     outbox,
     sender,
@@ -143,10 +154,10 @@ function setup(answers: AttemptResult[], over: { url?: string; maxAttempts?: num
     settings,
     clock,
     notifier,
-    new AboveHundred(),
+    reactions,
   );
   relay.random = () => 0;
-  return { clock, outbox, sender, notifier, relay };
+  return { clock, outbox, sender, notifier, relay, reactions };
 }
 
 describe('WebhookRelay', () => {
@@ -239,5 +250,27 @@ describe('WebhookRelay', () => {
     await s.relay.deliverDue();
     expect(s.sender.calls.map((c) => JSON.parse(c.body).event)).toEqual(['balance.monitor']);
     expect(s.outbox.events[1].status).toBe('delivered');
+  });
+
+  it('observes an event once (POST hooks), not again on its retries or when an operator redelivers it', async () => {
+    const s = setup([{ status: 503 }, { status: 503 }, { status: 200 }], { maxAttempts: 2 });
+    s.outbox.add('transaction.applied', { a: 1 }, s.clock.now());
+    await s.relay.deliverDue();
+    s.clock.current = new Date(s.clock.current.getTime() + 60_000);
+    await s.relay.deliverDue();
+    expect(s.outbox.events[0].status).toBe('failed');
+    expect(await s.outbox.redeliver({ eventId: 'evt_1' })).toBe(1);
+    await s.relay.deliverDue();
+    expect(s.outbox.events[0].status).toBe('delivered');
+    expect(s.reactions.observed).toEqual(['transaction.applied']);
+  });
+
+  it('observes events kept as skipped (no URL) once, and not again when one is redelivered', async () => {
+    const s = setup([], { url: '' });
+    s.outbox.add('transaction.applied', { a: 1 }, s.clock.now());
+    await s.relay.deliverDue();
+    await s.outbox.redeliver({ eventId: 'evt_1' });
+    await s.relay.deliverDue();
+    expect(s.reactions.observed).toEqual(['transaction.applied']);
   });
 });

@@ -10,6 +10,10 @@ import { OutboxRepository } from './ports/outbox.repository';
 import { WebhookSender } from './ports/webhook-sender';
 import { WebhookSettings } from './webhook-settings';
 
+/** No attempt was ever recorded: not delivered, failed, retried or skipped before. */
+const neverAttempted = (e: OutboxEvent) =>
+  e.attempts === 0 && e.lastStatus === null && e.lastError === null;
+
 /** Extra time a lease outlives one attempt's deadline, so a slow attempt is never taken twice. */
 const LEASE_MARGIN_MS = 60_000;
 
@@ -51,9 +55,10 @@ export class WebhookRelay {
     const internal = events.filter((e) => INTERNAL_ENTITIES.has(e.entity));
     const outgoing = events.filter((e) => !INTERNAL_ENTITIES.has(e.entity));
     for (const e of internal) await this.evaluate(e);
-    // Once per event (its first attempt; after a crash mid-round possibly twice, as hooks are
+    // Once per event, before its first attempt (never on a retry or an operator's redelivery,
+    // which keep the last outcome; after a crash mid-round possibly twice, as hooks are
     // at-least-once): what else follows a committed change, e.g. POST_TRANSACTION hooks.
-    for (const e of outgoing) if (e.attempts === 0) this.observe(e);
+    for (const e of outgoing) if (neverAttempted(e)) this.observe(e);
     if (!s.url) {
       if (outgoing.length) await this.outbox.markSkipped(outgoing.map((e) => e.seq));
       return events.length;

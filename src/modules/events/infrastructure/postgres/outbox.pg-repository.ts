@@ -21,6 +21,9 @@ interface OutboxRow {
   delivered_at: Date | null;
 }
 
+/** Why a skipped event was not sent (and a mark that it was handled once). */
+const NO_URL = 'no webhook URL configured';
+
 const COLUMNS = `seq, event_id, event, entity, entity_id, snapshot, created_at, status, attempts,
   next_attempt_at, last_error, last_status, delivered_at`;
 
@@ -119,7 +122,8 @@ export class OutboxPgRepository extends OutboxRepository {
 
   async markSkipped(seqs: string[]): Promise<void> {
     await this.db.query(
-      `UPDATE event_outbox SET status = 'skipped', lease_until = NULL WHERE seq = ANY($1::bigint[])`,
+      `UPDATE event_outbox SET status = 'skipped', lease_until = NULL, last_error = '${NO_URL}'
+       WHERE seq = ANY($1::bigint[])`,
       [seqs],
     );
   }
