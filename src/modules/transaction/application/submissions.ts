@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DomainError } from '@libs/core/domain-error';
 import type { RecordTransactionInput } from '../domain/record-request';
 import type { Transaction } from '../domain/transaction';
 import {
@@ -65,9 +66,11 @@ export class TransactionSubmissions {
    * transaction, on every path that moves money (a dry run writes nothing and asks no hook).
    * @throws DomainError TXN_REJECTED_BY_HOOK with the hook's message.
    */
-  private async approve(proposal: Transaction): Promise<void> {
+  private async approve(proposal: Transaction, bulkIndex?: number): Promise<void> {
     const verdict = await this.hooks.approve(proposal);
-    if (!verdict.approved) throw vetoedByHook(verdict.message);
+    if (verdict.approved) return;
+    const e = vetoedByHook(verdict.message);
+    throw bulkIndex === undefined ? e : Object.assign(e, { details: { index: bulkIndex } });
   }
 
   /** POST /transactions. @throws DomainError for a refused request (nothing written). */
@@ -101,14 +104,11 @@ export class TransactionSubmissions {
           proposal = this.record.proposal(
             this.record.prepare({ ...item, skipQueue: request.skipQueue && !request.runAsync }),
           );
-        } catch {
+        } catch (e) {
+          if (!(e instanceof DomainError)) throw e;
           continue;
         }
-        const verdict = await this.hooks.approve(proposal);
-        if (!verdict.approved) {
-          const e = vetoedByHook(verdict.message);
-          throw Object.assign(e, { details: { index: i } });
-        }
+        await this.approve(proposal, i);
       }
     }
     const run = () => this.bulkUseCase.execute(request);
