@@ -147,6 +147,14 @@ describe('balance monitors over HTTP (reference §2.4)', () => {
       await t.http('POST', '/balance-monitors', body({}, { value: 1e300 })),
       'condition.value: is too large (at most 80 digits).',
     );
+    // A fraction beyond what a float holds is not stored rounded (1e18 is not what was sent).
+    const r = await t.http(
+      'POST',
+      '/balance-monitors',
+      `{"balance_id":"${balance}","condition":{"field":"balance","operator":"=","value":1000000000000000000.01,"precision":100}}`,
+    );
+    expect(r.status).toBe(400);
+    expect(r.json.error_detail.message).toContain('condition.value: is not exact as a float');
     for (const bad of ['{"balance_id":', '[1]', '"x"']) {
       const r = await t.http('POST', '/balance-monitors', bad);
       expect(r.status).toBe(400);

@@ -44,6 +44,9 @@ const messageOf = (f: () => unknown): string => {
   throw new Error('did not throw');
 };
 
+const NOT_EXACT =
+  'condition.value: is not exact as a float: write integers out in digits, and at most 15 significant digits.';
+
 describe('monitor condition', () => {
   it('stores trunc(value × precision) exactly, where float64 would lose a unit', () => {
     expect(monitorCondition(input()).preciseValue).toBe(100000n);
@@ -60,7 +63,10 @@ describe('monitor condition', () => {
     const c = monitorCondition(input({ value: big, precision: 10n ** 30n }));
     expect(c.preciseValue).toBe(big * 10n ** 30n);
     expect(c.value).toBe(big.toString());
-    expect(monitorCondition(input({ value: 1e18, precision: 1 })).preciseValue).toBe(10n ** 18n);
+    // 1e18 on the wire is parsed exactly, as a bigint.
+    expect(monitorCondition(input({ value: 10n ** 18n, precision: 1 })).preciseValue).toBe(
+      10n ** 18n,
+    );
   });
 
   it('refuses what it cannot store exactly or makes no sense, naming every field', () => {
@@ -87,11 +93,15 @@ describe('monitor condition', () => {
     expect(messageOf(() => monitorCondition(input({ precision: 10n ** 81n })))).toBe(
       'condition.precision: must have at most 80 digits.',
     );
-    expect(messageOf(() => monitorCondition(input({ value: 1e30 })))).toBe(
-      'condition.value: is not exact as a float; write the integer out in digits.',
-    );
-    expect(messageOf(() => monitorCondition(input({ value: 1e300 })))).toBe(
-      'condition.value: is not exact as a float; write the integer out in digits.',
+    expect(messageOf(() => monitorCondition(input({ value: 1e30 })))).toBe(NOT_EXACT);
+    expect(messageOf(() => monitorCondition(input({ value: 1e300 })))).toBe(NOT_EXACT);
+    // What a float made of the client's text: 1000000000000000000.01 is parsed as 1e18, and
+    // 0.12345678901234567891 as 0.12345678901234568. Stored, neither is what was sent.
+    for (const value of [Number('1000000000000000000.01'), Number('0.12345678901234567891')]) {
+      expect(messageOf(() => monitorCondition(input({ value })))).toBe(NOT_EXACT);
+    }
+    expect(monitorCondition(input({ value: 123456789012.345, precision: 1000 })).preciseValue).toBe(
+      123456789012345n,
     );
     expect(messageOf(() => monitorCondition(input({ value: 1e-300 })))).toBe(
       'condition.value: must have at most 80 digits.',

@@ -1,5 +1,5 @@
 import { DomainError, fieldErrorMessage } from '@libs/core/domain-error';
-import { formatFloat, parseDecimal, scaleAndTruncate } from '@libs/core/decimal';
+import { formatFloat, parseDecimal, scaleAndTruncate, significantDigits } from '@libs/core/decimal';
 import type { BalanceAmounts } from '../../balance/domain/balance';
 
 /** The balance fields a monitor may watch (reference §2.4), by wire name. */
@@ -65,15 +65,19 @@ const BOUND = 10n ** BigInt(MAX_DIGITS);
 
 const blank = (s: string | undefined) => s === undefined || s.trim() === '';
 
-/** The exact decimal of a JSON number; undefined when a float beyond 2^53 is not exact. */
+/**
+ * The exact decimal of a JSON number; undefined when the float it was parsed into may not be what
+ * was sent. Integers written out in digits arrive as bigint (exact); a float beyond 2^53, or one
+ * with more than 15 significant digits, is a rounding of the text (1000000000000000000.01 and
+ * 1e18 are the same float, 0.12345678901234567891 becomes 0.12345678901234568): refused, as an
+ * amount with more than 15 significant digits is (record-request.ts), rather than stored as a
+ * threshold the client never sent.
+ */
 function decimalText(v: JsonNumber): string | undefined {
   if (typeof v === 'bigint') return v.toString();
+  if (Number.isInteger(v) && !Number.isSafeInteger(v)) return undefined;
   const text = formatFloat(v);
-  // 1e30 is held as 1000000000000000019884624838656: refuse rather than guess a threshold.
-  if (Number.isInteger(v) && !Number.isSafeInteger(v) && BigInt(v).toString() !== text) {
-    return undefined;
-  }
-  return text;
+  return significantDigits(text) > 15 ? undefined : text;
 }
 
 function precisionOf(p: JsonNumber, errors: Record<string, string>): bigint | undefined {
@@ -120,7 +124,8 @@ export function monitorCondition(
   else {
     value = decimalText(input.value);
     if (value === undefined) {
-      errors['condition.value'] = 'is not exact as a float; write the integer out in digits';
+      errors['condition.value'] =
+        'is not exact as a float: write integers out in digits, and at most 15 significant digits';
     } else if (value.replace(/[-.]/g, '').length > MAX_DIGITS) {
       errors['condition.value'] = `must have at most ${MAX_DIGITS} digits`;
     }
