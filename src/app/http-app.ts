@@ -21,6 +21,14 @@ export interface HttpAppOptions extends AppDependencies {
 /** The body limit of public routes (GET /health and the docs: nothing to send). */
 const PUBLIC_BODY_LIMIT = 16 * 1024;
 
+/** Where the docs page and the OpenAPI document are served (public, see onRoute). */
+const DOCS_PATH = 'docs';
+const DOCUMENT_PATH = 'openapi.json';
+
+function isDocsRoute(url: string): boolean {
+  return url === `/${DOCS_PATH}` || url.startsWith(`/${DOCS_PATH}/`) || url === `/${DOCUMENT_PATH}`;
+}
+
 export interface RouteInfo {
   method: string;
   url: string;
@@ -69,12 +77,13 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
   });
   const fastify = app.getHttpAdapter().getInstance();
   const routes: RouteInfo[] = [];
-  // Routes registered while the docs are set up are public like the @Public() ones: the request
-  // gate finds the flag on the matched route, so no list of paths can drift from the routes.
-  let registeringDocs = false;
+  // The docs' routes are public like the @Public() ones: the request gate finds the flag on the
+  // matched route. They are known by the paths the docs are set up with below (the same
+  // constants), not by when they register: the static assets' route is added by a plugin that
+  // loads only at ready(), after the setup call returned.
   fastify.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) routes.push({ method, url: r.url });
-    if (registeringDocs) r.config = { ...(r.config as object), [PUBLIC_ROUTE_CONFIG]: true };
+    if (isDocsRoute(r.url)) r.config = { ...(r.config as object), [PUBLIC_ROUTE_CONFIG]: true };
     if ((r.config as Record<string, unknown> | undefined)?.[PUBLIC_ROUTE_CONFIG] === true) {
       r.bodyLimit = Math.min(r.bodyLimit ?? bodyLimit, PUBLIC_BODY_LIMIT);
     }
@@ -108,12 +117,10 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
     return payload;
   });
 
-  registeringDocs = true;
-  SwaggerModule.setup('docs', app, () => buildOpenApi(app), {
-    jsonDocumentUrl: 'openapi.json',
+  SwaggerModule.setup(DOCS_PATH, app, () => buildOpenApi(app), {
+    jsonDocumentUrl: DOCUMENT_PATH,
     customSiteTitle: 'Neraca API',
   });
-  registeringDocs = false;
   await app.init();
   return app;
 }
