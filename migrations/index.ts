@@ -10,6 +10,10 @@ import { EventOutbox1733270400000 } from './1733270400000-event-outbox';
 import { BalanceMonitors1733360000000 } from './1733360000000-balance-monitors';
 import { Hooks1733400000000 } from './1733400000000-hooks';
 import { BalanceChanges1733450000000 } from './1733450000000-balance-changes';
+import { IdempotencyKeys1733500000000 } from './1733500000000-idempotency-keys';
+import { HashChain1733550000000 } from './1733550000000-hash-chain';
+import { BalanceSnapshots1733600000000 } from './1733600000000-balance-snapshots';
+import { FundLineage1733650000000 } from './1733650000000-fund-lineage';
 
 /** Every migration, oldest first. Listed explicitly so source (tests) and dist run the same set. */
 export const MIGRATIONS = [
@@ -25,4 +29,8 @@ export const MIGRATIONS = [
   BalanceMonitors1733360000000,
   Hooks1733400000000,
   BalanceChanges1733450000000,
+  IdempotencyKeys1733500000000,
+  HashChain1733550000000,
+  BalanceSnapshots1733600000000,
+  FundLineage1733650000000,
 ];
