@@ -14,6 +14,7 @@ import { IdempotencyKeys1733500000000 } from './1733500000000-idempotency-keys';
 import { HashChain1733550000000 } from './1733550000000-hash-chain';
 import { BalanceSnapshots1733600000000 } from './1733600000000-balance-snapshots';
 import { FundLineage1733650000000 } from './1733650000000-fund-lineage';
+import { BulkBatches1733700000000 } from './1733700000000-bulk-batches';
 
 /** Every migration, oldest first. Listed explicitly so source (tests) and dist run the same set. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   HashChain1733550000000,
   BalanceSnapshots1733600000000,
   FundLineage1733650000000,
+  BulkBatches1733700000000,
 ];

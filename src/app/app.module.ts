@@ -86,7 +86,9 @@ class KernelModule {
     return {
       module: KernelModule,
       // The error notifier is global too: modules and the background work report to it.
-      imports: [NotificationModule.with(deps.slack)],
+      imports: [
+        NotificationModule.with(deps.slack, { systemErrorEvents: !!deps.webhooks?.url }),
+      ],
       providers: [
         ...auth,
         ...signing,

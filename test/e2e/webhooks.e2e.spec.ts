@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { WebhookSettings } from '../../src/modules/events/application/webhook-settings';
+import { ErrorNotifier } from '../../src/modules/notification/application/ports/error-notifier';
 import { startTestApp, TEST_KEY, TestApp } from '../support/app';
 import { Received, startReceiver } from '../support/webhook-receiver';
 import { waitFor } from '../support/wait';
@@ -167,6 +168,85 @@ describe('webhooks from the outbox', () => {
     });
   });
 
+  it('a run_async bulk sends one bulk_transaction.applied when its last item has an outcome; an atomic one rejected sends one .failed', async () => {
+    const item = (reference: string, extra: Record<string, unknown> = {}) => ({
+      amount: 10,
+      precision: 100,
+      currency: 'USD',
+      reference,
+      description: 'bulk',
+      source: '@World',
+      destination: '@BulkDest',
+      allow_overdraft: true,
+      ...extra,
+    });
+    const async = await t.http('POST', '/transactions/bulk', {
+      run_async: true,
+      // The last item waits a while (scheduled): the batch is not over before it is applied.
+      transactions: [
+        item('wh-bulk-1'),
+        item('wh-bulk-2'),
+        item('wh-bulk-3', { scheduled_for: new Date(Date.now() + 2_500).toISOString() }),
+      ],
+    });
+    expect(async.status).toBe(202);
+    const batch = async.json.batch_id as string;
+    // Atomic, queued, one item overdraws: the group is rejected by the worker, all or none.
+    const atomic = await t.http('POST', '/transactions/bulk', {
+      atomic: true,
+      transactions: [
+        item('wh-atomic-1'),
+        item('wh-atomic-2', { source: '@BulkPoor', allow_overdraft: false }),
+      ],
+    });
+    expect(atomic.status).toBe(201);
+    const atomicBatch = atomic.json.batch_id as string;
+    // Neither run_async nor atomic: no batch event (as Blnk).
+    const plain = await t.http('POST', '/transactions/bulk', {
+      transactions: [item('wh-plain-1')],
+    });
+    expect(plain.status).toBe(201);
+
+    const [applied] = await waitDelivered('bulk_transaction.applied', (d) => d.batch_id === batch);
+    expect(applied.json.data).toEqual({
+      batch_id: batch,
+      status: 'applied',
+      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/),
+      transaction_count: 3,
+      rejected_count: 0,
+    });
+    expect(verify(applied)).toBe(true);
+    // Only once every item's outcome had committed: each outcome row is older than the event.
+    for (const ref of ['wh-bulk-1', 'wh-bulk-2', 'wh-bulk-3']) {
+      const [outcome] = await waitDelivered(
+        'transaction.applied',
+        (d) => d.reference === `${ref}_q`,
+      );
+      const at = new Date(outcome.json.data.created_at as string).getTime();
+      expect(at).toBeLessThanOrEqual(new Date(applied.json.data.timestamp as string).getTime());
+    }
+    const [failed] = await waitDelivered(
+      'bulk_transaction.failed',
+      (d) => d.batch_id === atomicBatch,
+    );
+    expect(failed.json.data).toEqual({
+      batch_id: atomicBatch,
+      status: 'failed',
+      timestamp: expect.any(String),
+      error: expect.stringMatching(/insufficient/i),
+    });
+    await waitDelivered('transaction.applied', (d) => d.reference === 'wh-plain-1_q');
+    // A few sweeps later: still exactly one event per batch, none for the plain batch.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const bulkEvents = receiver.received.filter(
+      (r) => r.status === 200 && String(r.json.event).startsWith('bulk_transaction.'),
+    );
+    const ids = bulkEvents.map((r) => r.json.data.batch_id);
+    expect(ids.filter((id) => id === batch)).toHaveLength(1);
+    expect(ids.filter((id) => id === atomicBatch)).toHaveLength(1);
+    expect(ids).not.toContain(plain.json.batch_id);
+  });
+
   it('a balance monitor fires balance.monitor when its condition becomes true, and not before or again', async () => {
     const ledger = (await t.http('POST', '/ledgers', { name: 'monitored' })).json;
     const bal = (
@@ -205,6 +285,29 @@ describe('webhooks from the outbox', () => {
     await waitDelivered('transaction.applied', (d) => d.reference === 'wh-m3');
     await new Promise((r) => setTimeout(r, 300));
     expect(fired()).toHaveLength(1);
+  });
+
+  it('sends internal errors as system.error events, credentials removed, one per error per window', async () => {
+    const notifier = t.app.get(ErrorNotifier);
+    notifier.notify(
+      new Error('connect to postgres://neraca:s3cret@db:5432/ledger failed'),
+      'sweep',
+    );
+    notifier.notify(
+      new Error('connect to postgres://neraca:s3cret@db:5432/ledger failed'),
+      'sweep',
+    );
+    const [event] = await waitDelivered('system.error', (d) =>
+      String(d.error).startsWith('sweep:'),
+    );
+    expect(event.json.data).toEqual({
+      error: 'sweep: connect to postgres://neraca:***@db:5432/ledger failed',
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+    });
+    expect(verify(event)).toBe(true);
+    expect(event.body).not.toContain('s3cret');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(delivered('system.error', (d) => String(d.error).startsWith('sweep:'))).toHaveLength(1);
   });
 
   it('lists deliveries by status and refuses bad queries in the envelope', async () => {
@@ -255,6 +358,38 @@ describe('webhook deliveries that keep failing', () => {
     });
     const tries = receiver.received.filter((r) => r.headers['x-blnk-event-id'] === failed.event_id);
     expect(tries).toHaveLength(2);
+    // The exhausted delivery is an internal error: one system.error event names it. That event
+    // fails too (the receiver is down) and is not reported as another system.error.
+    const systemErrors = () =>
+      receiver.received.filter(
+        (r) =>
+          r.json.event === 'system.error' && String(r.json.data.error).includes(failed.event_id),
+      );
+    await waitFor(
+      async () => (systemErrors().length >= 2 ? true : undefined),
+      15_000,
+      'system.error',
+    );
+    const errorEvent = systemErrors()[0];
+    expect(errorEvent.json.data).toEqual({
+      error: expect.stringContaining(
+        `webhook ledger.created ${failed.event_id} failed after 2 attempts`,
+      ),
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+    const errorEventId = errorEvent.headers['x-blnk-event-id'];
+    await waitFor(
+      async () => {
+        const r = await t.http('GET', '/webhook-deliveries?status=failed');
+        return (
+          (r.json as { event_id: string }[]).some((d) => d.event_id === errorEventId) || undefined
+        );
+      },
+      15_000,
+      'the system.error delivery failed',
+    );
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(receiver.received.filter((r) => r.json.event === 'system.error')).toHaveLength(2);
 
     down = false;
     const again = await t.http('POST', `/webhook-deliveries/${failed.event_id}/redeliver`);

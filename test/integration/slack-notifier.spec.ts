@@ -4,7 +4,12 @@ import { Logger } from '@nestjs/common';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { SlackSettings } from '../../src/modules/notification/application/slack-settings';
-import { SlackErrorNotifier } from '../../src/modules/notification/infrastructure/slack/slack-error-notifier';
+import { OperatorNotifier } from '../../src/modules/notification/application/operator-notifier';
+import { SlackChannel } from '../../src/modules/notification/infrastructure/slack/slack-channel';
+
+/** The notifier as the module builds it with only Slack configured. */
+const slackNotifier = (settings: SlackSettings, now: () => number) =>
+  new OperatorNotifier([new SlackChannel(settings)], settings.rateLimitWindowMs, now);
 
 interface Received {
   method: string;
@@ -40,7 +45,7 @@ const close = (s: Server) =>
     s.close(() => resolve());
   });
 
-describe('SlackErrorNotifier against a loopback receiver', () => {
+describe('Slack notices against a loopback receiver', () => {
   let now = Date.parse('2026-12-01T10:00:00Z');
   const clock = () => now;
   const servers: Server[] = [];
@@ -57,7 +62,7 @@ describe('SlackErrorNotifier against a loopback receiver', () => {
 
   it("posts Blnk's block message with the error and the time", async () => {
     const r = await receiver();
-    const slack = new SlackErrorNotifier(new SlackSettings(r.url), clock);
+    const slack = slackNotifier(new SlackSettings(r.url), clock);
     slack.notify(new Error('lane 3 failed: connection refused'), 'drain');
     await slack.idle();
     expect(r.received).toHaveLength(1);
@@ -73,7 +78,7 @@ describe('SlackErrorNotifier against a loopback receiver', () => {
 
   it('posts one message per distinct error per window, then reports what it held back', async () => {
     const r = await receiver();
-    const slack = new SlackErrorNotifier(new SlackSettings(r.url, 5000, 60_000), clock);
+    const slack = slackNotifier(new SlackSettings(r.url, 5000, 60_000), clock);
     for (let lane = 0; lane < 50; lane++) slack.notify(`drain of lane ${lane} failed: db down`);
     slack.notify('sweep failed: db down');
     await slack.idle();
@@ -96,7 +101,7 @@ describe('SlackErrorNotifier against a loopback receiver', () => {
     });
     const hanging = await receiver(() => undefined);
     for (const url of [refusing.url, hanging.url, 'http://127.0.0.1:1/nothing', 'not a url']) {
-      const slack = new SlackErrorNotifier(new SlackSettings(url, 200, 0), clock);
+      const slack = slackNotifier(new SlackSettings(url, 200, 0), clock);
       const started = performance.now();
       expect(() => slack.notify(new Error('x'))).not.toThrow();
       expect(() => slack.notify(Object.create(null))).not.toThrow();
@@ -116,7 +121,7 @@ describe('SlackErrorNotifier against a loopback receiver', () => {
 
   it('gives up on a hanging Slack after its timeout, and caps posts in flight', async () => {
     const hanging = await receiver(() => undefined);
-    const slack = new SlackErrorNotifier(new SlackSettings(hanging.url, 300, 0), clock);
+    const slack = slackNotifier(new SlackSettings(hanging.url, 300, 0), clock);
     const started = Date.now();
     for (let i = 0; i < 20; i++) slack.notify(`distinct error ${'x'.repeat(i)}`);
     await slack.idle();
@@ -128,7 +133,7 @@ describe('SlackErrorNotifier against a loopback receiver', () => {
 
   it('aborts what is in flight at shutdown and sends nothing after', async () => {
     const hanging = await receiver(() => undefined);
-    const slack = new SlackErrorNotifier(new SlackSettings(hanging.url, 60_000, 0), clock);
+    const slack = slackNotifier(new SlackSettings(hanging.url, 60_000, 0), clock);
     slack.notify('one');
     const started = Date.now();
     await new Promise((r) => setTimeout(r, 50));
@@ -141,7 +146,7 @@ describe('SlackErrorNotifier against a loopback receiver', () => {
 
   it('posts a bounded message for an error of megabytes, at once', async () => {
     const r = await receiver();
-    const slack = new SlackErrorNotifier(new SlackSettings(r.url), clock);
+    const slack = slackNotifier(new SlackSettings(r.url), clock);
     const started = performance.now();
     slack.notify(
       new Error(`postgres://u:${'p'.repeat(5_000_000)}@h/db ${'<&>'.repeat(1_000_000)}`),
@@ -159,7 +164,7 @@ describe('SlackErrorNotifier against a loopback receiver', () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     const hanging = await receiver(() => undefined);
-    const slack = new SlackErrorNotifier(new SlackSettings(hanging.url, 200, 0), clock);
+    const slack = slackNotifier(new SlackSettings(hanging.url, 200, 0), clock);
     for (let i = 0; i < 8; i++) slack.notify(`hang ${'x'.repeat(i)}`);
     const collecting = setInterval(gc, 10);
     try {

@@ -10,7 +10,7 @@ import {
   NoopErrorNotifier,
 } from '../../src/modules/notification/application/ports/error-notifier';
 import { SlackSettings } from '../../src/modules/notification/application/slack-settings';
-import { SlackErrorNotifier } from '../../src/modules/notification/infrastructure/slack/slack-error-notifier';
+import { OperatorNotifier } from '../../src/modules/notification/application/operator-notifier';
 import { QueueSettings } from '../../src/modules/transaction/application/queued/queue-settings';
 import { InProcessWorkQueue } from '../../src/modules/transaction/infrastructure/memory/in-process-work-queue';
 import { createTestDatabase, openDataSource } from '../support/database';
@@ -58,7 +58,7 @@ describe('Slack notices from the background work', () => {
       logLevels: false,
     });
     const notifier = app.get(ErrorNotifier);
-    expect(notifier).toBeInstanceOf(SlackErrorNotifier);
+    expect(notifier).toBeInstanceOf(OperatorNotifier);
     const stop = await startBackgroundWork(app);
     try {
       // Every query of the background work fails from here on, the same way each time.
@@ -75,7 +75,7 @@ describe('Slack notices from the background work', () => {
       );
       await new Promise((r) => setTimeout(r, 400)); // several sweeps and drains more
       await workQueue.signal(0, 'k2');
-      await (notifier as SlackErrorNotifier).idle();
+      await (notifier as OperatorNotifier).idle();
       expect(posts.filter((p) => p.includes('sweep failed'))).toHaveLength(1);
       expect(posts.filter((p) => p.includes('draining lane'))).toHaveLength(1);
     } finally {

@@ -10,6 +10,7 @@ import {
   DueWork,
   QueuedWorkItem,
   QueuedWorkRepository,
+  TrackedBatch,
 } from '../../../src/modules/transaction/application/queued/ports/queued-work.repository';
 import { WorkQueue } from '../../../src/modules/transaction/application/queued/ports/work-queue';
 import type { MetaData, Transaction } from '../../../src/modules/transaction/domain/transaction';
@@ -46,6 +47,8 @@ export class MemoryStore {
   settings = new Map<string, string>();
   /** References claimed without a row of their own (a split's own reference). */
   claims: string[] = [];
+  /** Tracked bulk batches (`bulk_batches`) and whether each has finished. */
+  batches: { batch: TrackedBatch; finished: boolean }[] = [];
   /** The last `seq` handed out; like a database sequence, never rolled back. */
   seq = 0;
 }
@@ -71,6 +74,7 @@ export class MemoryUnitOfWork extends UnitOfWork {
     const items = s.work.map(copyWork);
     const settings = new Map(s.settings);
     const claims = [...s.claims];
+    const batches = s.batches.map((b) => ({ ...b }));
     try {
       return await work({} as Tx);
     } catch (e) {
@@ -79,6 +83,7 @@ export class MemoryUnitOfWork extends UnitOfWork {
       s.work = items;
       s.settings = settings;
       s.claims = claims;
+      s.batches = batches;
       throw e;
     }
   }
@@ -608,6 +613,25 @@ export class MemoryQueuedWork extends QueuedWorkRepository {
       );
     }
     this.store.settings.set('number_of_queues', String(lanes));
+  }
+
+  async recordBatch(_tx: Tx, batch: TrackedBatch): Promise<void> {
+    this.store.batches.push({ batch: { ...batch }, finished: false });
+  }
+
+  async finishBatches(): Promise<number> {
+    let n = 0;
+    for (const b of this.store.batches.filter((x) => !x.finished)) {
+      const rows = new Set(
+        this.store.transactions
+          .filter((t) => t.batchId === b.batch.batchId && ['QUEUED', 'SCHEDULED'].includes(t.status))
+          .map((t) => t.transactionId),
+      );
+      if (this.store.work.some((w) => w.kind === 'transaction' && rows.has(w.transactionId))) continue;
+      b.finished = true;
+      n++;
+    }
+    return n;
   }
 }
 

@@ -139,7 +139,8 @@ export class WebhookRelay {
       await this.outbox.markAttemptFailed(e.seq, error, status, { failed: true });
       const message = `webhook ${e.event} ${e.eventId} failed after ${attempts} attempts: ${error}`;
       this.logger.error(message);
-      this.notifier.notify(message, 'webhook delivery');
+      // A system.error event that cannot be delivered is not reported as another one.
+      this.notifier.notify(message, 'webhook delivery', { asEvent: e.event !== 'system.error' });
       return;
     }
     const delay = retryDelayMs(attempts, s.firstRetryMs, s.maxDelayMs, this.random());

@@ -77,7 +77,21 @@ export class BulkTransactionsUseCase {
       // Queued (and run_async): written durably now, applied by workers; an atomic batch is one
       // group that is applied all or none.
       try {
-        await this.queued.acceptAll(prepared, req.atomic ? batchId : undefined);
+        // A run_async or atomic batch is tracked: its end (or its rejection) has an event.
+        const tracked = req.runAsync || req.atomic;
+        await this.queued.acceptAll(
+          prepared,
+          req.atomic ? batchId : undefined,
+          tracked
+            ? {
+                batchId,
+                count: prepared.length,
+                inflight: !!req.inflight,
+                atomic: !!req.atomic,
+                runAsync: !!req.runAsync,
+              }
+            : undefined,
+        );
       } catch (e) {
         if (!(e instanceof DomainError)) throw e;
         const index =

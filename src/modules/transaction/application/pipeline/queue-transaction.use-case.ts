@@ -13,7 +13,7 @@ import {
   sameBalance,
 } from '../../domain/transaction.errors';
 import { TransactionRepository } from '../ports/transaction.repository';
-import { QueuedEngine, Wakeups } from '../queued/queued-engine';
+import { QueuedEngine, TrackedBatch, Wakeups } from '../queued/queued-engine';
 import {
   endpointsOf,
   PreparedTransaction,
@@ -73,11 +73,20 @@ export class QueueTransactionUseCase {
   /**
    * Accepts prepared requests in one database transaction. Without `groupId` each request is its
    * own unit of work; with it (an atomic batch) all of them form one group that a worker applies
-   * all or none. Returns each request's QUEUED rows.
+   * all or none. `batch`: a bulk batch whose end has an event, recorded with its rows. Returns
+   * each request's QUEUED rows.
    */
-  async acceptAll(prepared: PreparedTransaction[], groupId?: string): Promise<Transaction[][]> {
+  async acceptAll(
+    prepared: PreparedTransaction[],
+    groupId?: string,
+    batch?: TrackedBatch,
+  ): Promise<Transaction[][]> {
     await this.engine.admit();
-    const { rows, wake } = await this.uow.run((tx) => this.write(tx, prepared, groupId));
+    const { rows, wake } = await this.uow.run(async (tx) => {
+      const written = await this.write(tx, prepared, groupId);
+      if (batch) await this.engine.trackBatch(tx, batch);
+      return written;
+    });
     // After the commit, outside the database transaction.
     await this.engine.wake(wake);
     return rows;

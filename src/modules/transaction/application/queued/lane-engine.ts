@@ -5,7 +5,7 @@ import type { Tx } from '@libs/core/unit-of-work';
 import { laneOf } from '../../domain/lane';
 import { queueBackpressure } from '../../domain/transaction.errors';
 import { holdDateWork } from './hold-dates';
-import { NewWorkItem, QueuedWorkRepository } from './ports/queued-work.repository';
+import { NewWorkItem, QueuedWorkRepository, TrackedBatch } from './ports/queued-work.repository';
 import { WorkQueue } from './ports/work-queue';
 import {
   AppliedHold,
@@ -67,6 +67,10 @@ export class LaneEngine extends QueuedEngine {
     }
     await this.work.insert(tx, items);
     return new Wakeups(signals);
+  }
+
+  trackBatch(tx: Tx, batch: TrackedBatch): Promise<void> {
+    return this.work.recordBatch(tx, batch);
   }
 
   async scheduleHoldDates(tx: Tx, holds: AppliedHold[]): Promise<Wakeups> {

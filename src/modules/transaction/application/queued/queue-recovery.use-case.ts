@@ -32,8 +32,12 @@ export class QueueRecoveryUseCase {
     return lanes.reduce((n, l) => n + l.count, 0);
   }
 
-  /** The periodic sweep run by workers: signals every lane that has due work. */
+  /**
+   * The periodic sweep run by workers: marks tracked bulk batches whose work is all done as
+   * finished (their `bulk_transaction.*` event), and signals every lane that has due work.
+   */
   async sweep(): Promise<number> {
+    await this.work.finishBatches();
     const now = this.clock.now();
     const lanes = await this.work.dueLanes(now);
     await Promise.all(

@@ -1,5 +1,8 @@
 import type { Tx } from '@libs/core/unit-of-work';
 import type { Transaction, TransactionFlags } from '../../domain/transaction';
+import type { TrackedBatch } from './ports/queued-work.repository';
+
+export type { TrackedBatch };
 
 /**
  * The queued engine as the submission pipeline sees it: the pipeline hands over what it accepted
@@ -19,6 +22,9 @@ export abstract class QueuedEngine {
    * all of them form one group, applied all or none together.
    */
   abstract acceptRequests(tx: Tx, requests: QueuedRequest[], groupId?: string): Promise<Wakeups>;
+
+  /** Records a queued bulk batch whose end has an event (its rows are accepted in `tx`). */
+  abstract trackBatch(tx: Tx, batch: TrackedBatch): Promise<void>;
 
   /** The expiry / auto-commit work of holds applied now (the synchronous path). */
   abstract scheduleHoldDates(tx: Tx, holds: AppliedHold[]): Promise<Wakeups>;

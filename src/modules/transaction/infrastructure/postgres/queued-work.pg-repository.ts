@@ -9,6 +9,7 @@ import {
   DueWork,
   QueuedWorkItem,
   QueuedWorkRepository,
+  TrackedBatch,
   WorkKind,
 } from '../../application/queued/ports/queued-work.repository';
 import { TRANSACTION_COLUMNS, TransactionRow, toTransaction } from './transaction.mapper';
@@ -301,5 +302,33 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
         [String(lanes)],
       );
     });
+  }
+
+  async recordBatch(tx: Tx, b: TrackedBatch): Promise<void> {
+    await sql(tx).query(
+      `INSERT INTO bulk_batches (batch_id, item_count, inflight, atomic, run_async)
+       VALUES ($1, $2, $3, $4, $5)`,
+      [b.batchId, b.count, b.inflight, b.atomic, b.runAsync],
+    );
+  }
+
+  async finishBatches(): Promise<number> {
+    // One statement: a concurrent finisher waits on the row lock, then sees finished_at set.
+    // A batch's rows and work are written in one transaction and its work is deleted with its
+    // outcomes, so "no work left" means every outcome has committed.
+    const rows: unknown[] = await this.db.query(
+      `WITH f AS (UPDATE bulk_batches b SET finished_at = now(),
+         rejected_count = (SELECT count(*) FROM transactions t
+           WHERE t.batch_id = b.batch_id AND t.status = 'REJECTED'),
+         error = (SELECT t.rejection_reason FROM transactions t
+           WHERE t.batch_id = b.batch_id AND t.status = 'REJECTED'
+           ORDER BY t.sequence NULLS LAST, t.created_at LIMIT 1)
+       WHERE b.finished_at IS NULL AND NOT EXISTS (
+         SELECT 1 FROM transactions t JOIN queued_work w ON w.transaction_id = t.transaction_id
+         WHERE t.batch_id = b.batch_id AND t.status IN ('QUEUED', 'SCHEDULED')
+           AND w.kind = 'transaction')
+       RETURNING b.batch_id) SELECT batch_id FROM f`,
+    );
+    return rows.length;
   }
 }

@@ -110,4 +110,21 @@ export abstract class QueuedWorkRepository {
    * @throws Error naming both counts (a start-up refusal, not a request's).
    */
   abstract claimLaneCount(lanes: number): Promise<void>;
+  /** A queued bulk batch whose end has an event, written with its QUEUED rows. */
+  abstract recordBatch(tx: Tx, batch: TrackedBatch): Promise<void>;
+  /**
+   * Marks every tracked batch with no work left as finished (with how many of its rows were
+   * rejected and the first reason), which writes its event; returns how many. Exactly once per
+   * batch, whichever process runs it.
+   */
+  abstract finishBatches(): Promise<number>;
+}
+
+/** A queued bulk batch that is `run_async` or atomic (reference §5.11). */
+export interface TrackedBatch {
+  batchId: string;
+  count: number;
+  inflight: boolean;
+  atomic: boolean;
+  runAsync: boolean;
 }
