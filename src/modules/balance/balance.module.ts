@@ -9,6 +9,11 @@ import { BalanceBookPg } from './infrastructure/postgres/balance-book.pg';
 import { BalancePgRepository } from './infrastructure/postgres/balance.pg-repository';
 import { IdentityDirectoryPg } from './infrastructure/postgres/identity-directory.pg';
 import { BalanceController } from './interface/http/balance.controller';
+import { BalanceAtUseCase, BalanceSnapshotsUseCase } from './application/balance-history.use-cases';
+import { BalanceHistory } from './application/ports/balance-history';
+import { BalanceHistoryPg } from './infrastructure/postgres/balance-history.pg';
+import { BalanceHistoryController } from './interface/http/balance-history.controller';
+import { BalanceSnapshotJob } from './interface/jobs/balance-snapshot.job';
 
 /** Balances without HTTP: what workers and the transaction module need. */
 @Module({
@@ -19,14 +24,18 @@ import { BalanceController } from './interface/http/balance.controller';
     { provide: BalanceRepository, useClass: BalancePgRepository },
     { provide: BalanceBook, useClass: BalanceBookPg },
     { provide: IdentityDirectory, useClass: IdentityDirectoryPg },
+    BalanceAtUseCase,
+    BalanceSnapshotsUseCase,
+    BalanceSnapshotJob,
+    { provide: BalanceHistory, useClass: BalanceHistoryPg },
   ],
-  exports: [BalanceUseCases, BalancePostingService],
+  exports: [BalanceUseCases, BalancePostingService, BalanceAtUseCase, BalanceSnapshotsUseCase],
 })
 export class BalanceCoreModule {}
 
 @Module({
   imports: [BalanceCoreModule, LedgerCoreModule],
-  controllers: [BalanceController],
+  controllers: [BalanceController, BalanceHistoryController],
   exports: [BalanceCoreModule],
 })
 export class BalanceModule {}
