@@ -1,4 +1,5 @@
 import { DomainError } from './domain-error';
+import { refuseBadLineageProvider } from './lineage-provider';
 
 /**
  * Keys the engine writes into `meta_data` for Blnk compatibility (reference §5.15). They are
@@ -69,6 +70,7 @@ export function refuseReservedMetaKeys(body: unknown): void {
         { field: where, key },
       );
     }
+    refuseBadLineageProvider(meta, where);
   };
   check(b.meta_data, 'meta_data');
   if (Array.isArray(b.transactions)) {
