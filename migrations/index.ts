@@ -15,6 +15,7 @@ import { HashChain1733550000000 } from './1733550000000-hash-chain';
 import { BalanceSnapshots1733600000000 } from './1733600000000-balance-snapshots';
 import { FundLineage1733650000000 } from './1733650000000-fund-lineage';
 import { BulkBatches1733700000000 } from './1733700000000-bulk-batches';
+import { Search1733750000000 } from './1733750000000-search';
 
 /** Every migration, oldest first. Listed explicitly so source (tests) and dist run the same set. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   BalanceSnapshots1733600000000,
   FundLineage1733650000000,
   BulkBatches1733700000000,
+  Search1733750000000,
 ];
