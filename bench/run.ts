@@ -22,6 +22,7 @@ import { openLoop, saturate } from './lib/load';
 import { sampleRss } from './lib/processes';
 import { BenchReport, markdown, TargetResult } from './lib/report';
 import { Scenario, SCENARIOS } from './lib/scenarios';
+import { WebhookSink } from './lib/webhook-sink';
 import { createDatabase, dropDatabase, ensureLocalServices } from './lib/services';
 import { parseArgs } from './lib/settings';
 import { round } from './lib/stats';
@@ -62,10 +63,13 @@ async function main(): Promise<void> {
   const baseName = `neraca_bench_base_${tag}`;
   const baseUrl = await createDatabase(s.pg, baseName);
   const dbName = `neraca_bench_${tag}`;
+  const sink = s.webhookReceiver ? new WebhookSink() : undefined;
+  await sink?.start();
   const d = new Deployment(
     s,
     await createDatabase(s.pg, dbName),
     `bench-master-key-${tag}-of-32-characters`,
+    sink?.url,
   );
   let stopSampling = () => undefined as void;
   // Interrupted (Ctrl-C, a CI timeout): stop Neraca's processes and drop the scratch databases.
@@ -246,6 +250,8 @@ async function main(): Promise<void> {
   } finally {
     stopSampling();
     await d.stop();
+    await sink?.stop();
+    if (sink) report.webhooks = { received: sink.counts };
     if (!s.keep) {
       await dropDatabase(s.pg, dbName).catch(() => undefined);
       await dropDatabase(s.pg, baseName).catch(() => undefined);

@@ -23,6 +23,8 @@ export class Deployment {
     private readonly s: Settings,
     readonly dbUrl: URL,
     private readonly key: string,
+    /** Where the processes deliver webhooks (BLNK_WEBHOOK_URL), if anywhere. */
+    private readonly webhookUrl?: string,
   ) {}
 
   private env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -33,6 +35,7 @@ export class Deployment {
       BLNK_SERVER_SECRET_KEY: this.key,
       NERACA_QUEUE_PREFIX: `bench-${process.pid}`,
       NERACA_DATA_DIR: join(ROOT, '.neraca-bench'),
+      ...(this.webhookUrl ? { BLNK_WEBHOOK_URL: this.webhookUrl } : {}),
       ...extra,
     };
   }

@@ -34,6 +34,8 @@ export interface BenchReport {
   baselines: Record<BaselineName, BaselineResult>;
   scenarios: ScenarioResult[];
   targets: TargetResult[];
+  /** With `--webhook-receiver`: deliveries the receiver got during the run, by event. */
+  webhooks?: { received: Record<string, number> };
   soak?: {
     minutes: number;
     rss: Record<string, { first: number; last: number; drift: number }>;
@@ -62,6 +64,12 @@ export function markdown(r: BenchReport): string {
     lines.push(
       `| ${s.name} | ${s.mode} | ${tput} | ${ratio} | ${lat(s.api)} | ${lat(s.toApplied)} | ${round(s.errorRate * 100, 2)}%${s.rejected ? ` (+${s.rejected} rejected)` : ''} | ${rss} | ${s.ok ? 'hold' : `**${s.failure}**`} |`,
     );
+  }
+  if (r.webhooks) {
+    const got = Object.entries(r.webhooks.received)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    lines.push('', `Webhook receiver on loopback: ${got || 'nothing received'}.`);
   }
   lines.push('', '### PostgreSQL baselines (pgbench, same server, same run)', '');
   lines.push(

@@ -21,6 +21,8 @@ export interface Settings {
   profileDir?: string;
   scenarios: string[];
   keep: boolean;
+  /** `--webhook-receiver`: deliver the outbox to a receiver on loopback during the run. */
+  webhookReceiver: boolean;
   out: string;
 }
 
@@ -53,6 +55,7 @@ export function parseArgs(argv: string[]): Settings {
     workerProcesses: Number(value('workers') ?? 1),
     scenarios: (value('scenarios') ?? SCENARIOS.map((s) => s.name).join(',')).split(','),
     keep: flag('keep'),
+    webhookReceiver: flag('webhook-receiver'),
     out: value('out') ?? join(ROOT, 'bench', 'results'),
   };
 }
