@@ -11,6 +11,7 @@ import { OpenApiCommand } from './openapi.command';
 import { WebhooksCommand, WebhooksListCommand, WebhooksRedeliverCommand } from './webhooks.command';
 import { StartCommand } from './start.command';
 import { WorkersCommand } from './workers.command';
+import { VerifyCommand } from './verify.command';
 
 @Module({
   providers: [
@@ -29,6 +30,7 @@ import { WorkersCommand } from './workers.command';
     WebhooksCommand,
     WebhooksListCommand,
     WebhooksRedeliverCommand,
+    VerifyCommand,
   ],
 })
 export class CliModule {}

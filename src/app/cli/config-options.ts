@@ -1,3 +1,4 @@
+import { CommandRunner, Option } from 'nest-commander';
 import { loadConfig, NeracaConfig } from '../config/neraca-config';
 
 export interface CommonOptions {
@@ -20,4 +21,12 @@ export function configFrom(options: CommonOptions): NeracaConfig {
     return config.with({ 'server.port': port });
   }
   return config;
+}
+
+/** A command that opens the database: `-d` names embedded mode's data directory. */
+export abstract class DataDirCommand extends CommandRunner {
+  @Option({ flags: '-d, --data-dir <dir>', description: 'Data directory of embedded mode' })
+  parseDataDir(v: string): string {
+    return v;
+  }
 }
