@@ -4,7 +4,8 @@
 # does), else embedded PGlite + the in-process queue.
 #
 # With PostgreSQL or Redis configured, the suites where the two modes differ most (queued engine,
-# races, concurrent load), the fuzz test of hostile input, and the outbox's webhooks and hooks run
+# races, concurrent load), the fuzz test of hostile input, the outbox's webhooks and hooks, and
+# historical balances and snapshots run
 # a second time embedded, the product's default mode, so CI checks both. queued-crash is not among them: it needs separate
 # worker processes on real PostgreSQL and Redis. Arguments go to the first pass only and skip the
 # second (`npm test -- <path>` runs one file once); NERACA_TEST_EMBEDDED_PASS=0 skips it too.
@@ -12,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--experimental-vm-modules"
 
-EMBEDDED_SUITES='test/e2e/(queued(?!-crash)[^/]*|races|concurrency|fuzz|webhooks|transaction-hooks)\.e2e\.spec\.ts$'
+EMBEDDED_SUITES='test/e2e/(queued(?!-crash)[^/]*|races|concurrency|fuzz|webhooks|transaction-hooks|balance-history[^/]*)\.e2e\.spec\.ts$'
 
 npx jest --runInBand "$@"
 

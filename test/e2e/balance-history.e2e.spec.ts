@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { BalanceSnapshotsUseCase } from '../../src/modules/balance/application/balance-history.use-cases';
 import { createScopedKey, parseBig, startTestApp, TestApp } from '../support/app';
 import { fingerprint } from '../support/fingerprint';
@@ -257,6 +258,81 @@ describe('historical balances and snapshots', () => {
     expect((await snapshotRows(b))[0].credit).toBe('15');
     expect((await at(b, q(later))).big.balance.balance).toBe(16n);
     expect((await at(b)).big.balance.balance).toBe(15n);
+  });
+
+  // Two sessions at once: only a PostgreSQL server has them (PGlite serializes transactions).
+  const pgOnly = process.env.BLNK_DATA_SOURCE_DNS ? it : undefined;
+
+  pgOnly?.(
+    'a snapshot taken while a writer holds the balance waits and counts its row',
+    async () => {
+      const a = await c.balance();
+      const b = await c.balance();
+      await c.fund(a, 100, 'race-fund');
+      const writer = new Client({
+        connectionString: t.db.dsn,
+        options: '-c search_path=blnk,public',
+      });
+      await writer.connect();
+      try {
+        // A writer as the engine is one: balances locked, a back-dated row and the new amounts.
+        await writer.query('BEGIN');
+        await writer.query(
+          `SELECT 1 FROM balances WHERE balance_id = ANY($1) ORDER BY balance_id FOR NO KEY UPDATE`,
+          [[a, b]],
+        );
+        await writer.query(
+          `INSERT INTO transactions (transaction_id, source, destination, reference, amount,
+            precise_amount, currency, status, hash, effective_date)
+         VALUES ('txn_race_1', $1, $2, 'race-1', 5, 5, 'USD', 'APPLIED', 'h', now() - interval '1 hour')`,
+          [a, b],
+        );
+        await writer.query(
+          `UPDATE balances SET debit_balance = debit_balance + 5, balance = balance - 5,
+                version = version + 1 WHERE balance_id = $1`,
+          [a],
+        );
+        await writer.query(
+          `UPDATE balances SET credit_balance = credit_balance + 5, balance = balance + 5,
+                version = version + 1 WHERE balance_id = $1`,
+          [b],
+        );
+        let done = false;
+        const run = snapshots()
+          .run(1000)
+          .then(() => (done = true));
+        await new Promise((r) => setTimeout(r, 300));
+        expect(done).toBe(false); // waiting for the writer's locks
+        await writer.query('COMMIT');
+        await run;
+      } finally {
+        await writer.end();
+      }
+      expect((await snapshotRows(b))[0]).toMatchObject({ credit: '5', balance: '5' });
+      expect((await snapshotRows(a))[0]).toMatchObject({ debit: '5', balance: '95' });
+      const now = new Date().toISOString();
+      expect((await at(b, q(now))).big.balance).toEqual((await at(b, q(now, true))).big.balance);
+    },
+  );
+
+  it('lets two processes snapshot at once: one snapshot per balance', async () => {
+    const a = await c.balance();
+    await c.fund(a, 3, 'two-fund');
+    const other = await startTestApp({ shareDatabaseOf: t, workers: false });
+    try {
+      await Promise.all([
+        snapshots().run(1),
+        other.app.get(BalanceSnapshotsUseCase).run(1),
+        snapshots().run(1000),
+      ]);
+    } finally {
+      await other.close();
+    }
+    const dup = await t.ds.query(
+      `SELECT balance_id FROM balance_snapshots GROUP BY balance_id, snapshot_day HAVING count(*) > 1`,
+    );
+    expect(dup).toEqual([]);
+    expect(await snapshotRows(a)).toHaveLength(1);
   });
 
   it('lets a balances:read key read history; snapshots need balances:write', async () => {
