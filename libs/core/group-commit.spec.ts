@@ -1,4 +1,5 @@
 import { GroupCommit, Outcome } from './group-commit';
+import { RequestClaim, RequestClaims } from './request-claim';
 
 function deferred() {
   let release!: () => void;
@@ -144,5 +145,45 @@ describe('GroupCommit', () => {
     await expect(gc.submit(3)).rejects.toMatchObject({ code: 'QUEUE_BACKPRESSURE' });
     release();
     expect(await Promise.all([running, ...waiting])).toEqual([0, 1, 2]);
+  });
+
+  it('never batches a request with a claim, and runs each in its own context', async () => {
+    const claim = (name: string): RequestClaim & { name: string } => ({
+      name,
+      pending: true,
+      open: async () => undefined,
+      close: async () => false,
+      committed: () => undefined,
+    });
+    const seen: string[] = [];
+    const current = () => (RequestClaims.pending() as { name?: string } | undefined)?.name ?? '-';
+    const first = deferred();
+    const gc = new GroupCommit<number, number>({
+      maxBatch: 10,
+      maxConcurrent: 1,
+      runOne: async (x) => {
+        seen.push(`one ${x} ${current()}`);
+        if (x === 0) await first.gate;
+        return x;
+      },
+      runBatch: async (xs) => {
+        seen.push(`batch ${xs.join(',')} ${current()}`);
+        return xs.map((value) => ({ ok: true as const, value }));
+      },
+    });
+    const submitAs = (c: RequestClaim | undefined, x: number) =>
+      RequestClaims.run(c, () => gc.submit(x));
+    // 0 (claim a) holds the slot; 1, 2 wait, then 3 with claim b, then 4, 5.
+    const all = [
+      submitAs(claim('a'), 0),
+      submitAs(undefined, 1),
+      submitAs(undefined, 2),
+      submitAs(claim('b'), 3),
+      submitAs(undefined, 4),
+      submitAs(undefined, 5),
+    ];
+    first.release();
+    expect(await Promise.all(all)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(seen).toEqual(['one 0 a', 'batch 1,2 -', 'one 3 b', 'batch 4,5 -']);
   });
 });

@@ -1,4 +1,5 @@
 import { DomainError } from './domain-error';
+import { RequestClaim, RequestClaims } from './request-claim';
 
 export type Outcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
 
@@ -21,6 +22,8 @@ interface Waiting<I, O> {
   input: I;
   resolve(value: O): void;
   reject(error: unknown): void;
+  /** The request's Idempotency-Key claim: it runs alone, in its own context. */
+  claim?: RequestClaim;
 }
 
 /**
@@ -50,14 +53,14 @@ export class GroupCommit<I, O> {
       );
     }
     return new Promise<O>((resolve, reject) => {
-      this.waiting.push({ input, resolve, reject });
+      this.waiting.push({ input, resolve, reject, claim: RequestClaims.pending() });
       this.pump();
     });
   }
 
   private pump(): void {
     while (this.running < this.opts.maxConcurrent && this.waiting.length) {
-      const batch = this.waiting.splice(0, this.opts.maxBatch);
+      const batch = this.waiting.splice(0, this.batchLength());
       this.running++;
       void this.run(batch).finally(() => {
         this.running--;
@@ -66,11 +69,25 @@ export class GroupCommit<I, O> {
     }
   }
 
+  /**
+   * A request with a claim (an Idempotency-Key) is never batched: its key is recorded in the
+   * database transaction of its own effect, and a batch's transaction is shared by requests that
+   * each commit or are refused on their own.
+   */
+  private batchLength(): number {
+    const end = Math.min(this.opts.maxBatch, this.waiting.length);
+    if (this.waiting[0].claim) return 1;
+    for (let i = 1; i < end; i++) if (this.waiting[i].claim) return i;
+    return end;
+  }
+
   private async run(batch: Waiting<I, O>[]): Promise<void> {
     if (batch.length > 1) {
       let outcomes: Outcome<O>[] | undefined;
       try {
-        outcomes = await this.opts.runBatch(batch.map((w) => w.input));
+        // Whichever request started this batch, the batch belongs to none of them.
+        const inputs = batch.map((w) => w.input);
+        outcomes = await RequestClaims.run(undefined, () => this.opts.runBatch(inputs));
       } catch (e) {
         this.opts.onBatchError?.(e, batch.length);
         outcomes = undefined;
@@ -84,7 +101,8 @@ export class GroupCommit<I, O> {
     // fallback must not take more than that.
     for (const w of batch) {
       try {
-        w.resolve(await this.opts.runOne(w.input));
+        // In the request's own context: its claim, or none (not the one that started the slot).
+        w.resolve(await RequestClaims.run(w.claim, () => this.opts.runOne(w.input)));
       } catch (e) {
         w.reject(e);
       }

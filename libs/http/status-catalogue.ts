@@ -39,6 +39,8 @@ set(400, [
   'META_INVALID_ENTITY_ID',
   'HOOK_INVALID',
   'SRCH_QUERY_INVALID',
+  // Neraca's (issue 14): the Idempotency-Key header is empty, too long or not visible ASCII.
+  'IDEMPOTENCY_KEY_INVALID',
 ]);
 set(401, [
   'AUTH_MISSING_API_KEY',
@@ -84,7 +86,13 @@ set(409, [
   'ACC_DUPLICATE',
   'IDT_FIELD_ALREADY_TOKENIZED',
   'SRCH_REINDEX_IN_PROGRESS',
+  // Neraca's (issue 14): the request with this Idempotency-Key is in progress, or was carried
+  // out and its answer lost.
+  'IDEMPOTENCY_KEY_IN_USE',
+  'IDEMPOTENCY_ANSWER_LOST',
 ]);
+// Neraca's (issue 14): an Idempotency-Key used again with a different request.
+set(422, ['IDEMPOTENCY_KEY_REUSED']);
 set(408, ['GEN_REQUEST_TIMEOUT']);
 set(413, ['GEN_PAYLOAD_TOO_LARGE']);
 set(415, ['GEN_UNSUPPORTED_MEDIA_TYPE']);

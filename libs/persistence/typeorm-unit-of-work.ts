@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { RequestClaims } from '@libs/core/request-claim';
 import { Tx, UnitOfWork } from '@libs/core/unit-of-work';
 import { asTx, sqlState } from './tx';
 
@@ -18,7 +19,20 @@ export class TypeOrmUnitOfWork extends UnitOfWork {
       try {
         // READ COMMITTED is PostgreSQL's default: naming it would cost a SET TRANSACTION round
         // trip on every transaction.
-        return await this.dataSource.transaction((manager) => work(asTx(manager)));
+        const claim = RequestClaims.pending();
+        if (!claim) return await this.dataSource.transaction((manager) => work(asTx(manager)));
+        // A request with an Idempotency-Key: the key is taken first and recorded last, in the
+        // transaction of the effect itself (libs/core/request-claim.ts).
+        let recorded = false;
+        const result = await this.dataSource.transaction(async (manager) => {
+          const tx = asTx(manager);
+          await claim.open(tx);
+          const value = await work(tx);
+          recorded = await claim.close(tx);
+          return value;
+        });
+        if (recorded) claim.committed();
+        return result;
       } catch (err) {
         const state = sqlState(err);
         if (!state || !TRANSIENT.has(state) || attempt >= MAX_ATTEMPTS) throw err;

@@ -14,6 +14,9 @@ import type { TokenKeyProvider } from '../modules/identity/application/ports/tok
 import { HookCoreModule, HookModule } from '../modules/hook/hook.module';
 import { HookCallerService } from '../modules/hook/application/hook-caller.service';
 import { LedgerModule } from '../modules/ledger/ledger.module';
+import { IdempotencyModule } from '../modules/idempotency/idempotency.module';
+import { IdempotencySettings } from '../modules/idempotency/application/idempotency-settings';
+import { LineageModule } from '../modules/lineage/lineage.module';
 import { MetadataModule } from '../modules/metadata/metadata.module';
 import { MonitorCoreModule, MonitorModule } from '../modules/monitor/monitor.module';
 import { SlackSettings } from '../modules/notification/application/slack-settings';
@@ -26,6 +29,8 @@ import {
 import { QueuedAmountsModule } from '../modules/transaction/queued-amounts.module';
 import { WorkQueue } from '../modules/transaction/application/queued/ports/work-queue';
 import { QueueSettings } from '../modules/transaction/application/queued/queue-settings';
+import { ChainSettings } from '../modules/transaction/application/chain/chain-settings';
+import { SnapshotSchedule } from '../modules/balance/application/snapshot-schedule';
 import { WebhookSettings } from '../modules/events/application/webhook-settings';
 import { EventsCoreModule, EventsModule } from '../modules/events/events.module';
 import { ModulePayloads } from './event-payloads';
@@ -46,12 +51,18 @@ export interface AppDependencies {
   slack?: SlackSettings;
   /** Webhook delivery; absent = no webhook URL (events are kept as skipped). */
   webhooks?: WebhookSettings;
+  /** Idempotency-Key retention (idempotency.*); absent = the defaults. */
+  idempotency?: IdempotencySettings;
+  /** The daily balance snapshot run (balance_snapshots.*); absent = not scheduled. */
+  snapshots?: SnapshotSchedule;
+  /** The hash-chain sealer (transaction.hash_chain.*); absent = the defaults. */
+  chain?: ChainSettings;
 }
 
 /** What a worker process needs: no HTTP, no authentication. */
 export type WorkerDependencies = Pick<
   AppDependencies,
-  'dataSource' | 'workQueue' | 'queueSettings' | 'webhooks'
+  'dataSource' | 'workQueue' | 'queueSettings' | 'webhooks' | 'chain' | 'idempotency' | 'snapshots'
 >;
 
 /** The outbox relay's dependencies, the same in API and worker processes. */
@@ -86,15 +97,15 @@ class KernelModule {
     return {
       module: KernelModule,
       // The error notifier is global too: modules and the background work report to it.
-      imports: [
-        NotificationModule.with(deps.slack, { systemErrorEvents: !!deps.webhooks?.url }),
-      ],
+      imports: [NotificationModule.with(deps.slack, { systemErrorEvents: !!deps.webhooks?.url })],
       providers: [
         ...auth,
         ...signing,
         { provide: DataSource, useValue: deps.dataSource },
         { provide: WorkQueue, useValue: deps.workQueue },
         { provide: QueueSettings, useValue: deps.queueSettings },
+        { provide: ChainSettings, useValue: deps.chain ?? new ChainSettings() },
+        { provide: SnapshotSchedule, useValue: deps.snapshots ?? new SnapshotSchedule() },
         { provide: UnitOfWork, useClass: TypeOrmUnitOfWork },
         { provide: IdGenerator, useClass: RandomIdGenerator },
         { provide: Clock, useClass: SystemClock },
@@ -105,6 +116,8 @@ class KernelModule {
         DataSource,
         WorkQueue,
         QueueSettings,
+        ChainSettings,
+        SnapshotSchedule,
         UnitOfWork,
         IdGenerator,
         Clock,
@@ -127,12 +140,14 @@ export class AppModule {
         BalanceModule,
         MonitorModule,
         TransactionModule,
+        LineageModule,
         MetadataModule,
         TokenizationKeysModule.with(deps.tokenKeys),
         IdentityModule,
         AuthModule,
         HookModule,
         EventsModule.with(events(deps)),
+        IdempotencyModule.with(deps.idempotency),
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorEnvelopeFilter }],
     };
@@ -154,6 +169,7 @@ export class WorkerModule {
         TransactionHooksModule,
         TransactionCoreModule,
         EventsCoreModule.with(events(deps)),
+        IdempotencyModule.with(deps.idempotency),
       ],
     };
   }

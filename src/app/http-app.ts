@@ -3,7 +3,10 @@ import { NestFactory } from '@nestjs/core';
 import { toEnvelope } from '@libs/http/error.filter';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, getSchemaPath, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { withIdempotencyKeyHeader } from '@libs/http/idempotency-route';
+import { ErrorEnvelopeView } from '@libs/http/openapi';
+import { IdempotencyHooks } from '../modules/idempotency/interface/http/idempotency.hooks';
 import { parseJson, stringifyJson } from '@libs/core/json';
 import { RequestGate } from '../modules/auth/interface/http/request-gate';
 import { PUBLIC_ROUTE_CONFIG } from '../modules/auth/interface/http/public.decorator';
@@ -93,6 +96,8 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
   fastify.addHook('onRequest', (req, reply) => gate.onRequest(req, reply));
   fastify.addHook('onRequest', originGuard(opts.allowedOrigins ?? []));
   fastify.addHook('preParsing', refuseNulInUrl);
+  // Idempotency-Key: preHandler (after authentication and parsing) and onSend (the exact answer).
+  app.get(IdempotencyHooks).register(fastify);
   // JSON only (finding 9): a browser sends text/plain, a form or multipart across origins without
   // asking first; any other type is 415 before the body is read.
   fastify.removeAllContentTypeParsers();
@@ -140,5 +145,7 @@ export function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
     .addApiKey({ type: 'apiKey', name: 'X-Blnk-Key', in: 'header' }, 'X-Blnk-Key')
     .addSecurityRequirements('X-Blnk-Key')
     .build();
-  return SwaggerModule.createDocument(app, config);
+  const document = SwaggerModule.createDocument(app, config);
+  withIdempotencyKeyHeader(document, getSchemaPath(ErrorEnvelopeView));
+  return document;
 }

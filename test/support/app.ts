@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import IORedis from 'ioredis';
 import { startBackgroundWork } from '../../src/app/background';
 import { WebhookSettings } from '../../src/modules/events/application/webhook-settings';
+import { IdempotencySettings } from '../../src/modules/idempotency/application/idempotency-settings';
 import { WorkQueue } from '../../src/modules/transaction/application/queued/ports/work-queue';
 import type { TokenKeyProvider } from '../../src/modules/identity/application/ports/token-keys';
 import { QueueSettings } from '../../src/modules/transaction/application/queued/queue-settings';
@@ -62,6 +63,8 @@ export async function startTestApp(
     webhooks?: WebhookSettings;
     /** Another server's database, to run a second process over it (not dropped by close()). */
     shareDatabaseOf?: TestApp;
+    /** Idempotency-Key retention; absent = the defaults (24 h). */
+    idempotency?: IdempotencySettings;
   } = {},
 ): Promise<TestApp> {
   const shared = opts.shareDatabaseOf?.db;
@@ -83,6 +86,7 @@ export async function startTestApp(
     bodyLimitMb: opts.bodyLimitMb ?? 5,
     allowedOrigins: opts.allowedOrigins,
     webhooks: opts.webhooks,
+    idempotency: opts.idempotency,
     logLevels: false,
   });
   const stopWorkers =

@@ -3,6 +3,7 @@ import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiQuery, ApiTags } from '@
 import type { FastifyRequest } from 'fastify';
 import { FilterRequestDto } from '@libs/http/filter-request.dto';
 import { ApiErrors, ApiList, ApiSummary, BODY_ERRORS } from '@libs/http/openapi';
+import { NoIdempotencyKey } from '@libs/http/idempotency-route';
 import { listBody } from '@libs/http/list-response';
 import { hasFilterParams, parseFilterBody, parseQueryFilters } from '@libs/http/list-query.parse';
 import { BlnkValidationPipe } from '@libs/http/validation.pipe';
@@ -52,6 +53,7 @@ export class BalanceController {
   }
 
   @Post('filter')
+  @NoIdempotencyKey()
   @HttpCode(200)
   @ApiBody({ type: FilterRequestDto })
   @ApiSummary('filterBalances', 'List balances matching filters')

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { FilterRequestDto } from '@libs/http/filter-request.dto';
 import { ApiErrors, ApiList, ApiSummary, BODY_ERRORS } from '@libs/http/openapi';
+import { NoIdempotencyKey } from '@libs/http/idempotency-route';
 import { hasFilterParams, parseFilterBody, parseQueryFilters } from '@libs/http/list-query.parse';
 import { listBody } from '@libs/http/list-response';
 import { BlnkValidationPipe } from '@libs/http/validation.pipe';
@@ -32,6 +33,7 @@ export class IdentityController {
   }
 
   @Post('filter')
+  @NoIdempotencyKey()
   @HttpCode(200)
   @ApiBody({ type: FilterRequestDto })
   @ApiSummary('filterIdentities', 'List identities matching filters')

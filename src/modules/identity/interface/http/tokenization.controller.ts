@@ -3,6 +3,7 @@ import { ApiBody, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { principalOf } from '@libs/http/principal';
 import { ApiErrors, ApiSummary, BODY_ERRORS } from '@libs/http/openapi';
+import { NoIdempotencyKey } from '@libs/http/idempotency-route';
 import { BlnkValidationPipe } from '@libs/http/validation.pipe';
 import { identityInvalid } from '../../domain/identity.errors';
 import { Actor, TokenizationUseCases } from '../../application/tokenization.use-cases';
@@ -91,6 +92,7 @@ export class TokenizationController {
   }
 
   @Post('detokenize')
+  @NoIdempotencyKey()
   @HttpCode(200)
   @ApiBody({ type: FieldsDto })
   @ApiSummary('detokenizeFields', 'Reveal tokenized fields (audited)')

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiCreatedResponse, ApiTags, ApiQuery } from '@nestjs/swagger';
 import { ApiErrors, ApiList, ApiSummary, BODY_ERRORS } from '@libs/http/openapi';
+import { NoIdempotencyKey } from '@libs/http/idempotency-route';
 import { BlnkValidationPipe } from '@libs/http/validation.pipe';
 import { listBody } from '@libs/http/list-response';
 import { FilterRequestDto } from '@libs/http/filter-request.dto';
@@ -26,6 +27,7 @@ export class LedgerController {
   }
 
   @Post('filter')
+  @NoIdempotencyKey()
   @HttpCode(200)
   @ApiBody({ type: FilterRequestDto })
   @ApiSummary('filterLedgers', 'List ledgers matching filters')
