@@ -42,10 +42,15 @@ class MemoryOutbox extends OutboxRepository {
   private find(seq: string) {
     return this.events.find((e) => e.seq === seq)!;
   }
-  async markDelivered(seq: string, status: number, at: Date): Promise<void> {
-    Object.assign(this.find(seq), { status: 'delivered', lastStatus: status, deliveredAt: at });
-    this.find(seq).attempts++;
-    this.find(seq).leaseUntil = undefined;
+  /** Statements the relay ran to record deliveries (it batches them per round). */
+  deliveredCalls = 0;
+  async markDelivered(delivered: { seq: string; status: number }[], at: Date): Promise<void> {
+    this.deliveredCalls++;
+    for (const { seq, status } of delivered) {
+      Object.assign(this.find(seq), { status: 'delivered', lastStatus: status, deliveredAt: at });
+      this.find(seq).attempts++;
+      this.find(seq).leaseUntil = undefined;
+    }
   }
   async markAttemptFailed(
     seq: string,
@@ -175,6 +180,18 @@ describe('WebhookRelay', () => {
     );
     expect(call.headers).toMatchObject({ 'x-blnk-event-id': 'evt_1', 'x-extra': '1' });
     expect(s.outbox.events[0]).toMatchObject({ status: 'delivered', attempts: 1, lastStatus: 204 });
+  });
+
+  it('records a round of deliveries in one statement, and a failed one of them on its own', async () => {
+    const s = setup([{ status: 200 }, { status: 500 }, { status: 201 }]);
+    for (const n of [1, 2, 3]) s.outbox.add('ledger.created', { n }, s.clock.now());
+    expect(await s.relay.deliverDue()).toBe(3);
+    expect(s.outbox.deliveredCalls).toBe(1);
+    expect(s.outbox.events.map((e) => [e.status, e.lastStatus, e.attempts])).toEqual([
+      ['delivered', 200, 1],
+      ['pending', 500, 1],
+      ['delivered', 201, 1],
+    ]);
   });
 
   it('retries after 5 s, then 10 s; the same event id each time; not before it is due', async () => {

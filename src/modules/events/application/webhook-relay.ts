@@ -63,7 +63,11 @@ export class WebhookRelay {
       if (outgoing.length) await this.outbox.markSkipped(outgoing.map((e) => e.seq));
       return events.length;
     }
-    await Promise.all(outgoing.map((e) => this.deliver(e)));
+    const delivered = (await Promise.all(outgoing.map((e) => this.deliver(e)))).filter(
+      (d) => d !== undefined,
+    );
+    // One statement for the round's successes (a crash before it redelivers them, same ids).
+    await this.outbox.markDelivered(delivered, this.clock.now());
     return events.length;
   }
 
@@ -113,7 +117,8 @@ export class WebhookRelay {
     return { body, headers: { ...headers, ...this.settings.headers } };
   }
 
-  private async deliver(e: OutboxEvent): Promise<void> {
+  /** One attempt; a success is returned to be recorded with the round's, a failure is recorded. */
+  private async deliver(e: OutboxEvent): Promise<{ seq: string; status: number } | undefined> {
     const s = this.settings;
     let result;
     try {
@@ -128,10 +133,7 @@ export class WebhookRelay {
       result = { error: err instanceof Error ? err.message : String(err) };
     }
     const now = this.clock.now();
-    if (succeeded(result)) {
-      await this.outbox.markDelivered(e.seq, (result as { status: number }).status, now);
-      return;
-    }
+    if (succeeded(result)) return { seq: e.seq, status: (result as { status: number }).status };
     const attempts = e.attempts + 1;
     const error = 'error' in result ? result.error : `HTTP ${result.status}`;
     const status = 'status' in result ? result.status : null;
@@ -141,7 +143,7 @@ export class WebhookRelay {
       this.logger.error(message);
       // A system.error event that cannot be delivered is not reported as another one.
       this.notifier.notify(message, 'webhook delivery', { asEvent: e.event !== 'system.error' });
-      return;
+      return undefined;
     }
     const delay = retryDelayMs(attempts, s.firstRetryMs, s.maxDelayMs, this.random());
     await this.outbox.markAttemptFailed(e.seq, error, status, {
@@ -150,5 +152,6 @@ export class WebhookRelay {
     this.logger.warn(
       `webhook ${e.event} ${e.eventId} attempt ${attempts} failed (${error}); retry in ${delay} ms`,
     );
+    return undefined;
   }
 }

@@ -13,7 +13,8 @@ export abstract class OutboxRepository {
    * it expires).
    */
   abstract claim(limit: number, now: Date, leaseUntil: Date): Promise<OutboxEvent[]>;
-  abstract markDelivered(seq: string, status: number, at: Date): Promise<void>;
+  /** Delivered events (each with the receiver's status), recorded in one statement. */
+  abstract markDelivered(delivered: { seq: string; status: number }[], at: Date): Promise<void>;
   /** A failed attempt: count it and, unless `failed`, schedule the next at `nextAttemptAt`. */
   abstract markAttemptFailed(
     seq: string,

@@ -72,12 +72,14 @@ export class OutboxPgRepository extends OutboxRepository {
     return rows.map(toEvent);
   }
 
-  async markDelivered(seq: string, status: number, at: Date): Promise<void> {
+  async markDelivered(delivered: { seq: string; status: number }[], at: Date): Promise<void> {
+    if (!delivered.length) return;
     await this.db.query(
-      `UPDATE event_outbox SET status = 'delivered', attempts = attempts + 1, last_status = $2,
-         delivered_at = $3, lease_until = NULL, last_error = NULL
-       WHERE seq = $1`,
-      [seq, status, at],
+      `UPDATE event_outbox o SET status = 'delivered', attempts = o.attempts + 1,
+         last_status = d.status, delivered_at = $3, lease_until = NULL, last_error = NULL
+       FROM unnest($1::bigint[], $2::int[]) AS d(seq, status)
+       WHERE o.seq = d.seq`,
+      [delivered.map((d) => d.seq), delivered.map((d) => d.status), at],
     );
   }
 
