@@ -148,6 +148,33 @@ export const CONFIG_KEYS: KeySpec[] = [
     type: 'bool',
     default: false,
   },
+  // The hash chain (reference §5.14): on by default in Neraca, off in Blnk (docs/compatibility.md).
+  {
+    path: 'transaction.hash_chain.enabled',
+    env: 'BLNK_TRANSACTION_HASHCHAIN_ENABLED',
+    type: 'bool',
+    default: true,
+  },
+  {
+    path: 'transaction.hash_chain.poll_interval',
+    env: 'BLNK_TRANSACTION_HASHCHAIN_POLL_INTERVAL',
+    type: 'duration',
+    default: 5000,
+  },
+  {
+    path: 'transaction.hash_chain.batch_size',
+    env: 'BLNK_TRANSACTION_HASHCHAIN_BATCH_SIZE',
+    type: 'int',
+    default: 1000,
+    min: 1,
+  },
+  // Not needed for correctness here (docs/architecture.md, "The hash chain"): 0 by default.
+  {
+    path: 'transaction.hash_chain.trailing_delay',
+    env: 'BLNK_TRANSACTION_HASHCHAIN_TRAILING_DELAY',
+    type: 'duration',
+    default: 0,
+  },
   {
     path: 'queue.number_of_queues',
     env: 'BLNK_QUEUE_NUMBER_OF_QUEUES',
@@ -189,6 +216,34 @@ export const CONFIG_KEYS: KeySpec[] = [
     type: 'duration',
     default: 2000,
   },
+  // Neraca's: how long an Idempotency-Key and its answer are kept (docs/operations.md).
+  {
+    path: 'idempotency.retention',
+    env: 'NERACA_IDEMPOTENCY_RETENTION',
+    type: 'duration',
+    default: 86400000,
+  },
   { path: 'enable_observability', env: 'BLNK_ENABLE_OBSERVABILITY', type: 'bool', default: false },
   { path: 'backup_dir', env: 'BLNK_BACKUP_DIR', type: 'string', default: '' },
+  // Neraca's: the daily balance snapshot run, which Blnk leaves to a cron job (docs/operations.md).
+  {
+    path: 'balance_snapshots.enabled',
+    env: 'NERACA_BALANCE_SNAPSHOTS_ENABLED',
+    type: 'bool',
+    default: true,
+  },
+  // HH:MM in UTC; checked by snapshotScheduleFrom (src/app/config/snapshot-schedule.ts).
+  {
+    path: 'balance_snapshots.time_of_day',
+    env: 'NERACA_BALANCE_SNAPSHOTS_TIME',
+    type: 'string',
+    default: '00:05',
+  },
+  {
+    path: 'balance_snapshots.batch_size',
+    env: 'NERACA_BALANCE_SNAPSHOTS_BATCH_SIZE',
+    type: 'int',
+    default: 1000,
+    min: 1,
+  },
 ];
