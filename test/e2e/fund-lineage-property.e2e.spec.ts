@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { parseBig, startTestApp, TestApp } from '../support/app';
 import { checkInvariants } from '../support/invariants';
+import { waitFor } from '../support/wait';
 
 type Strategy = 'FIFO' | 'LIFO' | 'PROPORTIONAL';
 interface Position {
@@ -100,7 +101,11 @@ describe('fund lineage property: exact allocation under concurrent spending', ()
     strategy: fc.constantFrom<Strategy>('FIFO', 'LIFO', 'PROPORTIONAL'),
     credits: fc.array(fc.record({ provider, amount }), { minLength: 1, maxLength: 8 }),
     spends: fc.array(
-      fc.record({ toTracked: fc.boolean(), fraction: fc.integer({ min: 1, max: 60 }) }),
+      fc.record({
+        toTracked: fc.boolean(),
+        queued: fc.boolean(),
+        fraction: fc.integer({ min: 1, max: 60 }),
+      }),
       { minLength: 1, maxLength: 12 },
     ),
   });
@@ -136,19 +141,35 @@ describe('fund lineage property: exact allocation under concurrent spending', ()
             transfer({
               source: a,
               destination: s.toTracked ? b : sink,
+              // Queued spends are applied by the workers, in batches that share a statement.
+              skip_queue: !s.queued,
               precise_amount: ((funded * BigInt(s.fraction)) / 240n + 1n).toString(),
             }),
           ),
         );
         for (const r of results) expect([201, 400]).toContain(r.status);
+        const queuedIds = results
+          .filter((r) => r.status === 201 && r.json.status === 'QUEUED')
+          .map((r) => r.json.transaction_id as string);
+        await waitFor(async () => {
+          const [{ n: done }] = await t.ds.query(
+            `SELECT count(*)::int AS n FROM transactions WHERE outcome_of = ANY($1)`,
+            [queuedIds],
+          );
+          return done === queuedIds.length ? true : undefined;
+        });
 
         // Replay in the order the balance applied its rows (row ids follow its lock order).
-        const rows: { transaction_id: string; source: string; precise_amount: string }[] =
-          await t.ds.query(
-            `SELECT transaction_id, source, precise_amount::text FROM transactions
+        const rows: {
+          transaction_id: string;
+          source: string;
+          destination: string;
+          precise_amount: string;
+        }[] = await t.ds.query(
+          `SELECT transaction_id, source, destination, precise_amount::text FROM transactions
              WHERE (source = $1 OR destination = $1) AND status = 'APPLIED' ORDER BY id`,
-            [a],
-          );
+          [a],
+        );
         const model: Position[] = [];
         const toB = new Map<string, bigint>();
         const spent = new Map<string, bigint>();
@@ -167,10 +188,8 @@ describe('fund lineage property: exact allocation under concurrent spending', ()
             (await t.http('GET', `/transactions/${row.transaction_id}/lineage`)).text,
           );
           expect(got.fund_allocation ?? []).toEqual(expected);
-          const dest = results.find((r) => r.json.transaction_id === row.transaction_id)!.json
-            .destination;
           for (const e of expected) {
-            const into = dest === b ? toB : spent;
+            const into = row.destination === b ? toB : spent;
             into.set(e.provider, (into.get(e.provider) ?? 0n) + e.amount);
           }
         }
