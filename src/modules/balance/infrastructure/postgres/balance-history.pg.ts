@@ -19,7 +19,7 @@ const side = (column: 'source' | 'destination', balance: string, from: string, t
      AND COALESCE(t.effective_date, t.created_at) > ${from}
      AND COALESCE(t.effective_date, t.created_at) <= ${to}`;
 
-const SETTLED_AT_SQL = `
+export const SETTLED_AT_SQL = `
   SELECT (COALESCE(s.credit_balance, 0) + (${side('destination', '$1', 'COALESCE(s.snapshot_time, $4)', '$2')}))::text AS credit,
          (COALESCE(s.debit_balance, 0) + (${side('source', '$1', 'COALESCE(s.snapshot_time, $4)', '$2')}))::text AS debit
     FROM (SELECT 1) one
