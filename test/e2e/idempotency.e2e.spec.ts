@@ -329,6 +329,89 @@ describe('Idempotency-Key', () => {
     expect(await rowsWithReference(body.reference)).toBe(1);
   });
 
+  it('commits of a hold and refunds with one key each are carried out once under concurrency', async () => {
+    const { body } = await transfer(40);
+    const hold = await t.http('POST', '/transactions', { ...body, inflight: true });
+    expect(hold.status).toBe(201);
+    const holdId = hold.json.transaction_id as string;
+    const commitKey = newKey();
+    const commit = { status: 'commit', precise_amount: 10, skip_queue: true };
+    const commits = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        t.http('PUT', `/transactions/inflight/${holdId}`, commit, keyed(commitKey)),
+      ),
+    );
+    for (const r of commits) expect([200, 201, 409]).toContain(r.status);
+    const [{ n }] = await t.ds.query(
+      `SELECT count(*)::int AS n FROM transactions WHERE settles = $1`,
+      [holdId],
+    );
+    expect(n).toBe(1);
+
+    const paid = await transfer(5);
+    const applied = await t.http('POST', '/transactions', paid.body);
+    const refundKey = newKey();
+    const refunds = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        t.http(
+          'POST',
+          `/refund-transaction/${applied.json.transaction_id}`,
+          { skip_queue: true },
+          keyed(refundKey),
+        ),
+      ),
+    );
+    const ok = refunds.filter((r) => r.status === 201);
+    expect(ok.length).toBeGreaterThanOrEqual(1);
+    for (const r of ok) expect(r.text).toBe(ok[0].text);
+    // One refund, and no GEN_CONFLICT "already refunded" for a retry of the same request.
+    for (const r of refunds.filter((x) => x.status !== 201)) {
+      expect(r.json.error_detail.code).toBe('IDEMPOTENCY_KEY_IN_USE');
+    }
+    const [{ r }] = await t.ds.query(
+      `SELECT count(*)::int AS r FROM transactions WHERE refund_of = $1`,
+      [applied.json.transaction_id],
+    );
+    expect(r).toBe(1);
+  });
+
+  it('a dry run with a key replays its preview and writes nothing but the key', async () => {
+    const { body } = await transfer();
+    const key = newKey();
+    const before = await fingerprint(t.ds);
+    const preview = await t.http('POST', '/transactions', { ...body, dry_run: true }, keyed(key));
+    expect(preview.status).toBe(200);
+    expectReplayOf(
+      preview,
+      await t.http('POST', '/transactions', { ...body, dry_run: true }, keyed(key)),
+    );
+    const after = await fingerprint(t.ds);
+    delete before.idempotency_keys;
+    delete after.idempotency_keys;
+    expect(after).toEqual(before);
+    // The real request is another request: 422, not a silent preview.
+    expect((await t.http('POST', '/transactions', body, keyed(key))).status).toBe(422);
+  });
+
+  it('one key raced through two routes: one of them is carried out', async () => {
+    const key = newKey();
+    const name = ref('raced');
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        i % 2
+          ? t.http('POST', '/ledgers', { name }, keyed(key))
+          : t.http('POST', '/identities', { first_name: name, category: 'individual' }, keyed(key)),
+      ),
+    );
+    const [{ n }] = await t.ds.query(
+      `SELECT (SELECT count(*) FROM ledgers WHERE name = $1) +
+              (SELECT count(*) FROM identity WHERE first_name = $1) AS n`,
+      [name],
+    );
+    expect(Number(n)).toBe(1);
+    for (const r of answers) expect([201, 409, 422]).toContain(r.status);
+  });
+
   it('documents the optional header on the routes that take it', async () => {
     const doc = (await t.http('GET', '/openapi.json')).json;
     const names = (op: { parameters?: { name: string }[] }) =>
