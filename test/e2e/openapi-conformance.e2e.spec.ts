@@ -174,6 +174,41 @@ describe('responses conform to the OpenAPI document', () => {
       await http('PUT', '/balances/bln_missing/identity', { identity_id: idt }),
     );
     check('GET /balances/{id}', await http('GET', `/balances/${a}?include=identity`));
+
+    // Fund lineage
+    const lin = check(
+      'POST /balances',
+      await bal({ identity_id: idt, track_fund_lineage: true, allocation_strategy: 'lifo' }),
+    ).json.balance_id as string;
+    const tagged = await http('POST', '/transactions', {
+      source: '@conform-world',
+      destination: lin,
+      precise_amount: 500,
+      currency: 'USD',
+      reference: 'conform-lineage-in',
+      description: 'lineage',
+      skip_queue: true,
+      allow_overdraft: true,
+      meta_data: { BLNK_LINEAGE_PROVIDER: 'stripe' },
+    });
+    const spentTx = await http('POST', '/transactions', {
+      source: lin,
+      destination: a,
+      precise_amount: 200,
+      currency: 'USD',
+      reference: 'conform-lineage-out',
+      description: 'lineage',
+      skip_queue: true,
+    });
+    check('GET /balances/{id}/lineage', await http('GET', `/balances/${lin}/lineage`));
+    check('GET /balances/{id}/lineage', await http('GET', `/balances/${a}/lineage`));
+    check('GET /balances/{id}/lineage', await http('GET', '/balances/bln_missing/lineage'));
+    for (const txn of [tagged, spentTx])
+      check(
+        'GET /transactions/{id}/lineage',
+        await http('GET', `/transactions/${txn.json.transaction_id}/lineage`),
+      );
+    check('GET /transactions/{id}/lineage', await http('GET', '/transactions/txn_missing/lineage'));
     check(
       'POST /identities/{id}/tokenize/{field}',
       await http('POST', `/identities/${idt}/tokenize/FirstName`),
