@@ -46,7 +46,8 @@ type Routes<Done, Preview> = {
  * through the same steps: validate → prepare → route to a preview (nothing written), the
  * synchronous posting path (`skip_queue`) or queued acceptance (the default). Controllers call
  * this and nothing else, so what every request passes through is decided here — the place where
- * pre-transaction hooks and idempotency keys will plug in, between prepare and route.
+ * pre-transaction hooks plug in, between prepare and route. (An Idempotency-Key is recorded by
+ * the unit of work of whatever the request writes, not here: docs/architecture.md.)
  */
 @Injectable()
 export class TransactionSubmissions {
