@@ -115,6 +115,14 @@ describe('responses conform to the OpenAPI document', () => {
     );
     check('GET /balances/{id}', await http('GET', `/balances/${a}?with_queued=true`));
     check('GET /balances/{id}', await http('GET', '/balances/bln_missing'));
+    // Historical balances and snapshots
+    const atRoute = 'GET /balances/{id}/at';
+    check(atRoute, await http('GET', `/balances/${a}/at?timestamp=2024-01-01T00:00:00Z`));
+    check(atRoute, await http('GET', `/balances/${a}/at?from_source=true`));
+    check(atRoute, await http('GET', `/balances/${a}/at?timestamp=yesterday`));
+    check(atRoute, await http('GET', '/balances/bln_missing/at'));
+    check('POST /balances-snapshots', await http('POST', '/balances-snapshots?batch_size=10'));
+    check('POST /balances-snapshots', await http('POST', '/balances-snapshots?batch_size=0'));
 
     // Balance monitors
     const monitor = (extra: Record<string, unknown> = {}) => ({
