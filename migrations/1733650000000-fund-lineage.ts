@@ -217,10 +217,13 @@ export class FundLineage1733650000000 implements MigrationInterface {
           SELECT n.transaction_id, n.meta_data->>'BLNK_LINEAGE_PROVIDER' FROM new_rows n
           WHERE n.outcome_of IS NULL AND n.settles IS NULL AND n.refund_of IS NULL
             AND jsonb_typeof(n.meta_data->'BLNK_LINEAGE_PROVIDER') = 'string'
-            AND n.meta_data->>'BLNK_LINEAGE_PROVIDER' <> ''
-          UNION ALL
-          SELECT n.transaction_id, t.provider FROM new_rows n
-          JOIN lineage_tags t ON t.transaction_id = COALESCE(n.outcome_of, n.settles);
+            AND n.meta_data->>'BLNK_LINEAGE_PROVIDER' <> '';
+        -- Inheriting costs a probe per outcome or settlement row: only once any tag exists.
+        IF EXISTS (SELECT 1 FROM lineage_tags) THEN
+          INSERT INTO lineage_tags (transaction_id, provider)
+            SELECT n.transaction_id, t.provider FROM new_rows n
+            JOIN lineage_tags t ON t.transaction_id = COALESCE(n.outcome_of, n.settles);
+        END IF;
         -- Without any tracking balance there is nothing more to do (one probe of a partial index).
         IF NOT EXISTS (SELECT 1 FROM balances WHERE track_fund_lineage) THEN
           RETURN NULL;
