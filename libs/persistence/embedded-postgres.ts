@@ -1,7 +1,15 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import { Extension, PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { SEARCH_PATH } from './schema';
+
+// A subpath export, which the project's `moduleResolution: node` cannot type: loaded by require.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { pg_trgm } = require('@electric-sql/pglite/contrib/pg_trgm') as { pg_trgm: Extension };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { fuzzystrmatch } = require('@electric-sql/pglite/contrib/fuzzystrmatch') as {
+  fuzzystrmatch: Extension;
+};
 
 export interface EmbeddedPostgres {
   dsn: string;
@@ -25,6 +33,9 @@ export async function startEmbeddedPostgres(dataDir?: string): Promise<EmbeddedP
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const db = await PGlite.create({
     dataDir,
+    // PGlite ships contrib extensions as separate bundles; search uses these two (trigram
+    // indexes, Levenshtein typo checks).
+    extensions: { pg_trgm, fuzzystrmatch },
     startParams: [...PGlite.defaultStartParams, '-c', `search_path=${SEARCH_PATH}`],
   });
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 4 });

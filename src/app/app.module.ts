@@ -22,6 +22,7 @@ import { MonitorCoreModule, MonitorModule } from '../modules/monitor/monitor.mod
 import { SlackSettings } from '../modules/notification/application/slack-settings';
 import { NotificationModule } from '../modules/notification/notification.module';
 import { SystemModule } from '../modules/system/system.module';
+import { SearchModule } from '../modules/search/search.module';
 import {
   TransactionCoreModule,
   TransactionModule,
@@ -146,6 +147,7 @@ export class AppModule {
         IdentityModule,
         AuthModule,
         HookModule,
+        SearchModule,
         EventsModule.with(events(deps)),
         IdempotencyModule.with(deps.idempotency),
       ],

@@ -1,0 +1,16 @@
+import type { CollectionName, SearchDocument } from '../../domain/collections';
+
+/** The documents of reference §12, read from the tables (what the API would show). */
+export abstract class SearchDocuments {
+  /** The current documents of these entity ids; a missing id has no entry. */
+  abstract load(collection: CollectionName, ids: string[]): Promise<Map<string, SearchDocument>>;
+
+  /** Up to `limit` documents after internal position `after`, in order, with the last position. */
+  abstract scan(
+    collection: CollectionName,
+    after: string,
+    limit: number,
+  ): Promise<{ docs: SearchDocument[]; last: string | undefined }>;
+
+  abstract count(collection: CollectionName): Promise<number>;
+}
