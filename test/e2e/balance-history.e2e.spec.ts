@@ -335,6 +335,67 @@ describe('historical balances and snapshots', () => {
     expect(await snapshotRows(a)).toHaveLength(1);
   });
 
+  it('keeps every snapshot equal to its rows while transfers race the snapshot runs', async () => {
+    const ids = [await c.balance(), await c.balance(), await c.balance(), await c.balance()];
+    for (const [i, id] of ids.entries()) await c.fund(id, 100_000, `storm-fund-${i}`);
+    const now = Date.now();
+    const transfers = Array.from({ length: 120 }, (_, i) => async () => {
+      const from = ids[i % 4];
+      const to = ids[(i * 7 + 1) % 4] === from ? ids[(i + 2) % 4] : ids[(i * 7 + 1) % 4];
+      const r = await c.txn({
+        source: from,
+        destination: to,
+        precise_amount: 1 + (i % 13),
+        reference: `storm-${i}`,
+        skip_queue: i % 2 === 0,
+        ...(i % 3 === 0
+          ? { effective_date: new Date(now - (i % 5) * 43_200_000).toISOString() }
+          : {}),
+      });
+      expect(r.status).toBe(201);
+    });
+    const runs = [0, 0.6, 1.3, 2.1, 0.2].map(
+      (days) => () => snapshots().run(2, new Date(now - days * 86_400_000)),
+    );
+    const pending = [...transfers];
+    await Promise.all([
+      ...Array.from({ length: 8 }, async () => {
+        for (let next = pending.shift(); next; next = pending.shift()) await next();
+      }),
+      (async () => {
+        for (const run of runs) await run();
+      })(),
+    ]);
+    await waitFor(async () => {
+      const [w] = await t.ds.query(`SELECT count(*)::int AS n FROM queued_work`);
+      return w.n === 0 ? true : undefined;
+    });
+    const wrong = await t.ds.query(
+      `SELECT s.balance_id, s.snapshot_time FROM balance_snapshots s
+        WHERE (s.credit_balance, s.debit_balance) IS DISTINCT FROM (
+          (SELECT COALESCE(sum(precise_amount), 0) FROM transactions t
+            WHERE t.destination = s.balance_id AND t.status = 'APPLIED'
+              AND COALESCE(t.effective_date, t.created_at) <= s.snapshot_time),
+          (SELECT COALESCE(sum(precise_amount), 0) FROM transactions t
+            WHERE t.source = s.balance_id AND t.status = 'APPLIED'
+              AND COALESCE(t.effective_date, t.created_at) <= s.snapshot_time))`,
+    );
+    expect(wrong).toEqual([]);
+    const [{ n }] = await t.ds.query(
+      `SELECT count(*)::int AS n FROM balance_snapshots WHERE balance_id = ANY($1)`,
+      [ids],
+    );
+    expect(n).toBeGreaterThanOrEqual(4);
+    for (const id of ids) {
+      for (const days of [0, 0.5, 1, 1.5, 2.5]) {
+        const instant = new Date(now - days * 86_400_000).toISOString();
+        expect((await at(id, q(instant))).big.balance).toEqual(
+          (await at(id, q(instant, true))).big.balance,
+        );
+      }
+    }
+  });
+
   it('lets a balances:read key read history; snapshots need balances:write', async () => {
     const a = await c.balance();
     const reader = await createScopedKey(t, ['balances:read']);
