@@ -307,7 +307,7 @@ describe('Idempotency-Key', () => {
     expect(retry.status).toBe(409);
     expect(retry.json.error_detail.code).toBe('IDEMPOTENCY_KEY_IN_USE');
     await t.ds.query(
-      `UPDATE idempotency_keys SET created_at = now() - interval '1 minute' WHERE key = $1`,
+      `UPDATE idempotency_keys SET created_at = now() - interval '10 minutes' WHERE key = $1`,
       [key],
     );
     const later = await t.http('POST', '/transactions', body, keyed(key));
@@ -410,6 +410,48 @@ describe('Idempotency-Key', () => {
     );
     expect(Number(n)).toBe(1);
     for (const r of answers) expect([201, 409, 422]).toContain(r.status);
+  });
+
+  it('keeps answers sealed: no API key secret or PII in clear, and a moved answer does not open', async () => {
+    const keyKey = newKey();
+    const newApiKey = () =>
+      t.http(
+        'POST',
+        '/api-keys',
+        {
+          name: 'sealed',
+          owner: 'sealed',
+          scopes: ['ledgers:read'],
+          expires_at: '2099-01-01T00:00:00Z',
+        },
+        keyed(keyKey),
+      );
+    const created = await newApiKey();
+    expect(created.status).toBe(201);
+    const secret = created.json.key as string;
+    const pii = `Zebedee${randomBytes(6).toString('hex')}`;
+    const personKey = newKey();
+    const person = { first_name: pii, category: 'individual' };
+    const identity = await t.http('POST', '/identities', person, keyed(personKey));
+    expect(identity.status).toBe(201);
+    const rows: { r: string }[] = await t.ds.query(
+      `SELECT t::text || encode(body, 'escape') AS r FROM idempotency_keys t`,
+    );
+    const text = rows.map((x) => x.r).join('\n');
+    expect(text).not.toContain(secret);
+    expect(text).not.toContain(pii);
+    // Yet both replay exactly, secret included.
+    expectReplayOf(created, await newApiKey());
+    expectReplayOf(identity, await t.http('POST', '/identities', person, keyed(personKey)));
+    // The identity's sealed answer copied onto the API key's record: it does not open there.
+    await t.ds.query(
+      `UPDATE idempotency_keys SET body = (SELECT body FROM idempotency_keys WHERE key = $2)
+        WHERE key = $1`,
+      [keyKey, personKey],
+    );
+    const moved = await newApiKey();
+    expect(moved.status).toBe(409);
+    expect(moved.json.error_detail.code).toBe('IDEMPOTENCY_ANSWER_LOST');
   });
 
   it('documents the optional header on the routes that take it', async () => {

@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { DynamicModule, Module } from '@nestjs/common';
+import { AuthSettings } from '../auth/auth-settings';
+import { AnswerSeal } from './application/answer-seal';
 import { IdempotencyService } from './application/idempotency.service';
 import { IdempotencySettings } from './application/idempotency-settings';
 import { IdempotencyStore } from './application/ports/idempotency-store';
@@ -18,6 +21,13 @@ export class IdempotencyModule {
       providers: [
         { provide: IdempotencySettings, useValue: settings ?? new IdempotencySettings() },
         { provide: IdempotencyStore, useClass: IdempotencyPgStore },
+        {
+          provide: AnswerSeal,
+          // Under the master key in API processes; a worker only prunes, and seals nothing.
+          useFactory: (auth?: AuthSettings) =>
+            new AnswerSeal(auth?.masterKey ?? randomBytes(32).toString('hex')),
+          inject: [{ token: AuthSettings, optional: true }],
+        },
         IdempotencyService,
         IdempotencyHooks,
         IdempotencyPruneJob,

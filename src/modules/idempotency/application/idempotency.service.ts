@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { RequestClaim } from '@libs/core/request-claim';
 import type { Tx } from '@libs/core/unit-of-work';
-import { keepsAnswer, StoredAnswer, Verdict, verdictOn } from '../domain/idempotency-key';
-import { idempotencyKeyInUse } from '../domain/idempotency.errors';
+import {
+  keepsAnswer,
+  StoredAnswer,
+  StoredKey,
+  Verdict,
+  verdictOn,
+} from '../domain/idempotency-key';
+import { idempotencyAnswerLost, idempotencyKeyInUse } from '../domain/idempotency.errors';
+import { AnswerSeal } from './answer-seal';
 import { IdempotencySettings } from './idempotency-settings';
 import { IdempotencyStore } from './ports/idempotency-store';
 
@@ -78,13 +85,22 @@ export class IdempotencyService {
   constructor(
     private readonly store: IdempotencyStore,
     private readonly settings: IdempotencySettings,
+    private readonly seal: AnswerSeal,
   ) {}
 
   /** Before the request runs: the answer for a key already recorded, or the claim to run with. */
   async begin(request: KeyedRequest): Promise<{ verdict: Verdict } | { claim: KeyClaim }> {
     const found = await this.store.find(request.scope, request.key, this.settings.retentionMs);
-    if (found) return { verdict: verdictOn(found, request.requestHash) };
+    if (found) return { verdict: this.verdict(found, request) };
     return { claim: new KeyClaim(request, this.store, this.settings.retentionMs) };
+  }
+
+  /** The verdict on a record, its answer unsealed (one that does not open is lost). */
+  private verdict(found: StoredKey, request: KeyedRequest): Verdict {
+    const verdict = verdictOn(found, request.requestHash);
+    if (!('replay' in verdict)) return verdict;
+    const body = this.seal.open(verdict.replay.body, request.scope, request.key);
+    return body ? { replay: { ...verdict.replay, body } } : { refuse: idempotencyAnswerLost() };
   }
 
   /**
@@ -97,13 +113,12 @@ export class IdempotencyService {
     const retention = this.settings.retentionMs;
     if (claim.lostToAnother) {
       const found = await this.store.find(scope, key, retention);
-      return found ? verdictOn(found, requestHash) : { refuse: idempotencyKeyInUse() };
+      return found ? this.verdict(found, claim.request) : { refuse: idempotencyKeyInUse() };
     }
-    if (claim.withEffect) {
-      await this.store.answer(scope, key, answer);
-    } else if (keepsAnswer(answer.status, false)) {
-      await this.store.recordAnswer(scope, key, requestHash, answer, retention);
-    }
+    if (!claim.withEffect && !keepsAnswer(answer.status, false)) return undefined;
+    const sealed = { ...answer, body: this.seal.seal(answer.body, scope, key) };
+    if (claim.withEffect) await this.store.answer(scope, key, sealed);
+    else await this.store.recordAnswer(scope, key, requestHash, sealed, retention);
     return undefined;
   }
 

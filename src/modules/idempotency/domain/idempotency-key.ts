@@ -10,10 +10,12 @@ import {
 export const MAX_KEY_LENGTH = 255;
 
 /**
- * A committed key without an answer is "in use" this long after it was recorded (its request is
- * storing the answer right after the commit); after that the answer is taken as lost.
+ * A committed key without an answer is "in use" this long after it was recorded: its request is
+ * storing the answer right after the commit, or still running the next database transactions of
+ * a request that commits in several (a non-atomic bulk, one per item). After that the answer is
+ * taken as lost.
  */
-export const ANSWER_GRACE_MS = 30_000;
+export const ANSWER_GRACE_MS = 120_000;
 
 /** The exact answer a request got: status, Content-Type, and the bytes of the body. */
 export interface StoredAnswer {
