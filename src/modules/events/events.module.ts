@@ -8,6 +8,7 @@ import { WebhookSettings } from './application/webhook-settings';
 import { FetchWebhookSender } from './infrastructure/http/fetch-webhook-sender';
 import { OutboxPgRepository } from './infrastructure/postgres/outbox.pg-repository';
 import { WebhookDeliveriesController } from './interface/http/webhook-deliveries.controller';
+import { WebhookRelayJob } from './interface/jobs/webhook-relay.job';
 
 export interface EventsDependencies {
   settings: WebhookSettings;
@@ -32,9 +33,10 @@ export class EventsCoreModule {
         { provide: OutboxRepository, useClass: OutboxPgRepository },
         { provide: WebhookSender, useClass: FetchWebhookSender },
         WebhookRelay,
+        WebhookRelayJob,
         WebhookDeliveries,
       ],
-      exports: [WebhookRelay, WebhookDeliveries, WebhookSettings],
+      exports: [WebhookRelay, WebhookRelayJob, WebhookDeliveries, WebhookSettings],
     };
   }
 }

@@ -13,6 +13,8 @@ import { RefundTransactionUseCase } from './application/pipeline/refund-transact
 import { BulkTransactionsUseCase } from './application/pipeline/bulk-transactions.use-case';
 import { DrainLaneUseCase } from './application/queued/drain-lane.use-case';
 import { QueueRecoveryUseCase } from './application/queued/queue-recovery.use-case';
+import { LaneDrainJob } from './interface/jobs/lane-drain.job';
+import { QueueSweepJob } from './interface/jobs/queue-sweep.job';
 import { QueueTransactionUseCase } from './application/pipeline/queue-transaction.use-case';
 import { QueuedWorkRepository } from './application/queued/ports/queued-work.repository';
 import { QueuedWorkPgRepository } from './infrastructure/postgres/queued-work.pg-repository';
@@ -39,11 +41,20 @@ import { LaneEngine } from './application/queued/lane-engine';
     { provide: HoldSettler, useExisting: UpdateInflightUseCase },
     DrainLaneUseCase,
     QueueRecoveryUseCase,
+    LaneDrainJob,
+    QueueSweepJob,
     TransactionQueries,
     { provide: QueuedWorkRepository, useClass: QueuedWorkPgRepository },
     { provide: TransactionRepository, useClass: TransactionPgRepository },
   ],
-  exports: [TransactionSubmissions, TransactionQueries, DrainLaneUseCase, QueueRecoveryUseCase],
+  exports: [
+    TransactionSubmissions,
+    TransactionQueries,
+    DrainLaneUseCase,
+    QueueRecoveryUseCase,
+    LaneDrainJob,
+    QueueSweepJob,
+  ],
 })
 export class TransactionCoreModule {}
 
