@@ -11,22 +11,16 @@
  * (`from_source`), and EXPLAIN ANALYZE shows the plan of both. The scratch database is dropped at
  * the end.
  */
-import { createDataSource } from '@libs/persistence/data-source';
-import { migrateUp } from '@libs/persistence/migrate';
+import type { DataSource } from 'typeorm';
 import { TypeOrmUnitOfWork } from '@libs/persistence/typeorm-unit-of-work';
 import {
   BalanceHistoryPg,
   SETTLED_AT_SQL,
 } from '../src/modules/balance/infrastructure/postgres/balance-history.pg';
-import { createDatabase, dropDatabase } from './lib/services';
+import { cliArg, withScratchLedger } from './lib/scratch';
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const DAY = 86_400_000;
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 
 async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
   const t0 = process.hrtime.bigint();
@@ -34,36 +28,22 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
   return [out, Number(process.hrtime.bigint() - t0) / 1e6];
 }
 
-async function main(): Promise<void> {
-  const rows = Number(arg('rows', '1000000'));
-  const server = new URL(
-    arg('pg', process.env.BLNK_DATA_SOURCE_DNS ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
-  );
-  const name = `neraca_bench_at_${process.pid}`;
-  const url = await createDatabase(server, name);
-  const ds = createDataSource({ dsn: url.toString(), poolSize: 2 });
-  await ds.initialize();
-  try {
-    await migrateUp(ds);
-    await ds.query(
-      `INSERT INTO balances (balance_id, ledger_id, currency)
-       VALUES ('bln_a', 'general_ledger_id', 'USD'), ('bln_b', 'general_ledger_id', 'USD')`,
-    );
-    const [, loadMs] = await timed(() =>
-      ds.transaction(async (m) => {
-        await m.query(`SET LOCAL session_replication_role = replica`);
-        // Mostly a → b, every tenth row back, so both sides of each balance have rows.
-        await m.query(
-          `INSERT INTO transactions (transaction_id, source, destination, reference, amount,
+async function measure(ds: DataSource, rows: number): Promise<void> {
+  const [, loadMs] = await timed(() =>
+    ds.transaction(async (m) => {
+      await m.query(`SET LOCAL session_replication_role = replica`);
+      // Mostly a → b, every tenth row back, so both sides of each balance have rows.
+      await m.query(
+        `INSERT INTO transactions (transaction_id, source, destination, reference, amount,
              precise_amount, precision, currency, status, hash, created_at, effective_date)
            SELECT 'txn_at_' || g, CASE WHEN g % 10 = 0 THEN 'bln_b' ELSE 'bln_a' END,
                   CASE WHEN g % 10 = 0 THEN 'bln_a' ELSE 'bln_b' END, 'at-' || g, 1, (g % 1000) + 1,
                   1, 'USD', 'APPLIED', 'h', now(),
                   now() - make_interval(secs => 365 * 86400 * (1 - g::float8 / $1))
            FROM generate_series(1, $1) g`,
-          [rows],
-        );
-        await m.query(`
+        [rows],
+      );
+      await m.query(`
           UPDATE balances b SET credit_balance = s.credit, debit_balance = s.debit,
                  balance = s.credit - s.debit
             FROM (SELECT v.bid,
@@ -71,62 +51,60 @@ async function main(): Promise<void> {
                     COALESCE((SELECT sum(t.precise_amount) FROM transactions t WHERE t.source = v.bid), 0) AS debit
                   FROM (VALUES ('bln_a'), ('bln_b')) v(bid)) s
            WHERE b.balance_id = s.bid`);
-      }),
-    );
-    await ds.query('VACUUM ANALYZE transactions');
-    log(`loaded ${rows} rows in ${(loadMs / 1000).toFixed(1)} s`);
+    }),
+  );
+  await ds.query('VACUUM ANALYZE transactions');
+  log(`loaded ${rows} rows in ${(loadMs / 1000).toFixed(1)} s`);
 
-    const history = new BalanceHistoryPg(ds);
-    const uow = new TypeOrmUnitOfWork(ds);
-    const now = Date.now();
-    const [, snapMs] = await timed(async () => {
-      for (let d = 30; d >= 1; d--) {
-        await uow.run((tx) => history.snapshotBatch(tx, '', 1000, new Date(now - d * DAY)));
-      }
-    });
-    await ds.query('VACUUM ANALYZE balance_snapshots');
-    log(`30 daily snapshots of 2 balances in ${snapMs.toFixed(0)} ms`);
-
-    for (const [label, ago] of [
-      ['12 h back (newest snapshot 12 h before)', 0.5 * DAY],
-      ['10 days back (a snapshot of that day)', 10.3 * DAY],
-      ['300 days back (before every snapshot)', 300 * DAY],
-    ] as const) {
-      const at = new Date(now - ago).toISOString();
-      for (const fromSource of [false, true]) {
-        await history.settledAt('bln_b', at, fromSource); // warm
-        const times: number[] = [];
-        let result = { credit: 0n, debit: 0n };
-        for (let i = 0; i < 5; i++) {
-          const [r, ms] = await timed(() => history.settledAt('bln_b', at, fromSource));
-          times.push(ms);
-          result = r;
-        }
-        times.sort((x, y) => x - y);
-        log(
-          `${label}, from_source=${fromSource}: median ${times[2].toFixed(2)} ms ` +
-            `(credit ${result.credit}, debit ${result.debit})`,
-        );
-      }
+  const history = new BalanceHistoryPg(ds);
+  const uow = new TypeOrmUnitOfWork(ds);
+  const now = Date.now();
+  const [, snapMs] = await timed(async () => {
+    for (let d = 30; d >= 1; d--) {
+      await uow.run((tx) => history.snapshotBatch(tx, '', 1000, new Date(now - d * DAY)));
     }
+  });
+  await ds.query('VACUUM ANALYZE balance_snapshots');
+  log(`30 daily snapshots of 2 balances in ${snapMs.toFixed(0)} ms`);
+
+  for (const [label, ago] of [
+    ['12 h back (newest snapshot 12 h before)', 0.5 * DAY],
+    ['10 days back (a snapshot of that day)', 10.3 * DAY],
+    ['300 days back (before every snapshot)', 300 * DAY],
+  ] as const) {
+    const at = new Date(now - ago).toISOString();
     for (const fromSource of [false, true]) {
-      const at = new Date(now - 0.5 * DAY).toISOString();
-      const plan = (await ds.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${SETTLED_AT_SQL}`, [
-        'bln_b',
-        at,
-        fromSource,
-        '-infinity',
-      ])) as { 'QUERY PLAN': string }[];
-      log(`\nEXPLAIN ANALYZE, 12 h back, from_source=${fromSource}:`);
-      for (const line of plan) log(`  ${line['QUERY PLAN']}`);
+      await history.settledAt('bln_b', at, fromSource); // warm
+      const times: number[] = [];
+      let result = { credit: 0n, debit: 0n };
+      for (let i = 0; i < 5; i++) {
+        const [r, ms] = await timed(() => history.settledAt('bln_b', at, fromSource));
+        times.push(ms);
+        result = r;
+      }
+      times.sort((x, y) => x - y);
+      log(
+        `${label}, from_source=${fromSource}: median ${times[2].toFixed(2)} ms ` +
+          `(credit ${result.credit}, debit ${result.debit})`,
+      );
     }
-  } finally {
-    await ds.destroy();
-    await dropDatabase(server, name);
+  }
+  for (const fromSource of [false, true]) {
+    const at = new Date(now - 0.5 * DAY).toISOString();
+    const plan = (await ds.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${SETTLED_AT_SQL}`, [
+      'bln_b',
+      at,
+      fromSource,
+      '-infinity',
+    ])) as { 'QUERY PLAN': string }[];
+    log(`\nEXPLAIN ANALYZE, 12 h back, from_source=${fromSource}:`);
+    for (const line of plan) log(`  ${line['QUERY PLAN']}`);
   }
 }
 
-main().catch((e) => {
-  process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
-  process.exit(1);
-});
+withScratchLedger('neraca_bench_at', (ds) => measure(ds, Number(cliArg('rows', '1000000')))).catch(
+  (e) => {
+    process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+    process.exit(1);
+  },
+);
