@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { IdempotencyService } from '../../src/modules/idempotency/application/idempotency.service';
+import { IdempotencySettings } from '../../src/modules/idempotency/application/idempotency-settings';
 import { createScopedKey, HttpResult, startTestApp, TestApp } from '../support/app';
 import { fingerprint } from '../support/fingerprint';
 import { checkInvariants } from '../support/invariants';
@@ -192,6 +193,35 @@ describe('Idempotency-Key', () => {
       other,
     ]);
     expect(left).toEqual([{ key }]);
+  });
+
+  it('a short configured retention: keys expire, and the background job prunes them', async () => {
+    const short = await startTestApp({
+      shareDatabaseOf: t,
+      idempotency: new IdempotencySettings(300, 100),
+    });
+    try {
+      const key = newKey();
+      expect((await short.http('POST', '/ledgers', { name: 'short' }, keyed(key))).status).toBe(
+        201,
+      );
+      const count = async () =>
+        Number(
+          (
+            await t.ds.query(`SELECT count(*)::int AS n FROM idempotency_keys WHERE key = $1`, [
+              key,
+            ])
+          )[0].n,
+        );
+      expect(await count()).toBe(1);
+      await waitFor(async () => ((await count()) === 0 ? true : undefined), 10_000, 'the prune');
+      // Forgotten: another request with the key is carried out.
+      expect((await short.http('POST', '/ledgers', { name: 'other' }, keyed(key))).status).toBe(
+        201,
+      );
+    } finally {
+      await short.close();
+    }
   });
 
   it('replays after a restart: another process over the same database answers from the record', async () => {
