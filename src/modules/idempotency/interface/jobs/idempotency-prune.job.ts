@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { BackgroundJob, pollingLoop } from '@libs/core/background-job';
 import { IdempotencyService } from '../../application/idempotency.service';
 import { IdempotencySettings } from '../../application/idempotency-settings';
 
@@ -8,35 +9,26 @@ import { IdempotencySettings } from '../../application/idempotency-settings';
  * processes may run it: each deletes rows the others have not locked (SKIP LOCKED).
  */
 @Injectable()
-export class IdempotencyPruneJob {
+export class IdempotencyPruneJob extends BackgroundJob {
   private readonly logger = new Logger('Idempotency');
 
   constructor(
     private readonly service: IdempotencyService,
     private readonly settings: IdempotencySettings,
-  ) {}
+  ) {
+    super();
+  }
 
-  /** Starts the job; the function returned stops it after the round under way. */
   async start(): Promise<() => Promise<void>> {
-    let stopped = false;
-    let current: Promise<void> = Promise.resolve();
-    const round = async () => {
-      try {
+    return pollingLoop(
+      async () => {
         const n = await this.service.prune();
         if (n) this.logger.log(`expired idempotency keys deleted: ${n}`);
-      } catch (e) {
-        this.logger.warn(`pruning idempotency keys failed: ${e instanceof Error ? e.message : e}`);
-      }
-    };
-    const timer = setInterval(() => {
-      if (!stopped) current = current.then(round);
-    }, this.settings.pruneIntervalMs);
-    timer.unref();
-    current = round();
-    return async () => {
-      stopped = true;
-      clearInterval(timer);
-      await current;
-    };
+        return false;
+      },
+      () => this.settings.pruneIntervalMs,
+      (e) =>
+        this.logger.warn(`pruning idempotency keys failed: ${e instanceof Error ? e.message : e}`),
+    );
   }
 }
