@@ -5,7 +5,7 @@ import type { Tx } from '@libs/core/unit-of-work';
 import { laneOf } from '../../domain/lane';
 import { queueBackpressure } from '../../domain/transaction.errors';
 import { holdDateWork } from './hold-dates';
-import { NewWorkItem, QueuedWorkRepository, TrackedBatch } from './ports/queued-work.repository';
+import { NewWorkItem, QueuedWorkRepository } from './ports/queued-work.repository';
 import { WorkQueue } from './ports/work-queue';
 import {
   AppliedHold,
@@ -13,6 +13,7 @@ import {
   QueuedEngine,
   QueuedRequest,
   QueuedSettlement,
+  TrackedBatch,
   Wakeups,
 } from './queued-engine';
 import { QueueSettings } from './queue-settings';

@@ -1,8 +1,5 @@
 import type { Tx } from '@libs/core/unit-of-work';
 import type { Transaction, TransactionFlags } from '../../domain/transaction';
-import type { TrackedBatch } from './ports/queued-work.repository';
-
-export type { TrackedBatch };
 
 /**
  * The queued engine as the submission pipeline sees it: the pipeline hands over what it accepted
@@ -131,4 +128,13 @@ export interface DueSettlement {
   amount?: string;
   /** The work's id, which makes the children's references deterministic. */
   actId: string;
+}
+
+/** A queued bulk batch that is `run_async` or atomic (reference §5.11). */
+export interface TrackedBatch {
+  batchId: string;
+  count: number;
+  inflight: boolean;
+  atomic: boolean;
+  runAsync: boolean;
 }

@@ -1,8 +1,8 @@
 import type { Tx } from '@libs/core/unit-of-work';
 import type { Transaction } from '../../../domain/transaction';
-import type { QueuedOptions } from '../queued-engine';
+import type { QueuedOptions, TrackedBatch } from '../queued-engine';
 
-export type { QueuedOptions };
+export type { QueuedOptions, TrackedBatch };
 
 export type WorkKind = 'transaction' | 'commit' | 'void';
 
@@ -118,13 +118,4 @@ export abstract class QueuedWorkRepository {
    * batch, whichever process runs it.
    */
   abstract finishBatches(): Promise<number>;
-}
-
-/** A queued bulk batch that is `run_async` or atomic (reference §5.11). */
-export interface TrackedBatch {
-  batchId: string;
-  count: number;
-  inflight: boolean;
-  atomic: boolean;
-  runAsync: boolean;
 }
