@@ -16,6 +16,7 @@ import { BalanceSnapshots1733600000000 } from './1733600000000-balance-snapshots
 import { FundLineage1733650000000 } from './1733650000000-fund-lineage';
 import { BulkBatches1733700000000 } from './1733700000000-bulk-batches';
 import { Search1733750000000 } from './1733750000000-search';
+import { Reconciliation1733800000000 } from './1733800000000-reconciliation';
 
 /** Every migration, oldest first. Listed explicitly so source (tests) and dist run the same set. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   FundLineage1733650000000,
   BulkBatches1733700000000,
   Search1733750000000,
+  Reconciliation1733800000000,
 ];
