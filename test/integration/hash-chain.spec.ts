@@ -243,7 +243,7 @@ describe.each(BACKENDS)('transaction hash chain on %s', (kind) => {
           d,
           'transaction_chain',
           'transaction_chain_append_only',
-          `CREATE TEMP TABLE saved_link AS SELECT * FROM transaction_chain WHERE seq = 5`,
+          `CREATE TABLE saved_link AS SELECT * FROM transaction_chain WHERE seq = 5`,
           `UPDATE transaction_chain SET chain_hash = repeat('a', 64) WHERE seq = 5`,
         ),
       (d: DataSource) =>
@@ -270,8 +270,8 @@ describe.each(BACKENDS)('transaction hash chain on %s', (kind) => {
   it('verify reports a deleted link, a deleted row and a truncated tail', async () => {
     await asReplica(
       ds,
-      `CREATE TEMP TABLE saved_links AS SELECT * FROM transaction_chain WHERE seq IN (7, 20)`,
-      `CREATE TEMP TABLE saved_rows AS SELECT * FROM transactions WHERE transaction_id = '${row(3).transactionId}'`,
+      `CREATE TABLE saved_links AS SELECT * FROM transaction_chain WHERE seq IN (7, 20)`,
+      `CREATE TABLE saved_rows AS SELECT * FROM transactions WHERE transaction_id = '${row(3).transactionId}'`,
       `DELETE FROM transaction_chain WHERE seq IN (7, 20)`,
       `DELETE FROM transactions WHERE transaction_id = '${row(3).transactionId}'`,
     );

@@ -13,8 +13,6 @@ import { RefundTransactionUseCase } from './application/pipeline/refund-transact
 import { BulkTransactionsUseCase } from './application/pipeline/bulk-transactions.use-case';
 import { DrainLaneUseCase } from './application/queued/drain-lane.use-case';
 import { QueueRecoveryUseCase } from './application/queued/queue-recovery.use-case';
-import { LaneDrainJob } from './interface/jobs/lane-drain.job';
-import { QueueSweepJob } from './interface/jobs/queue-sweep.job';
 import { QueueTransactionUseCase } from './application/pipeline/queue-transaction.use-case';
 import { QueuedWorkRepository } from './application/queued/ports/queued-work.repository';
 import { QueuedWorkPgRepository } from './infrastructure/postgres/queued-work.pg-repository';
@@ -22,6 +20,13 @@ import { TransactionSubmissions } from './application/submissions';
 import { PostingSessions } from './application/posting-session';
 import { HoldSettler, QueuedEngine } from './application/queued/queued-engine';
 import { LaneEngine } from './application/queued/lane-engine';
+import { ChainRepository } from './application/ports/chain.repository';
+import { ChainPgRepository } from './infrastructure/postgres/chain.pg-repository';
+import { SealChainUseCase } from './application/chain/seal-chain.use-case';
+import { VerifyChainUseCase } from './application/chain/verify-chain.use-case';
+import { ChainSealerJob } from './interface/jobs/chain-sealer.job';
+import { LaneDrainJob } from './interface/jobs/lane-drain.job';
+import { QueueSweepJob } from './interface/jobs/queue-sweep.job';
 
 /** The engine without HTTP: the submission pipeline, the queued engine, reads. Workers run this. */
 @Module({
@@ -41,19 +46,25 @@ import { LaneEngine } from './application/queued/lane-engine';
     { provide: HoldSettler, useExisting: UpdateInflightUseCase },
     DrainLaneUseCase,
     QueueRecoveryUseCase,
-    LaneDrainJob,
-    QueueSweepJob,
     TransactionQueries,
     { provide: QueuedWorkRepository, useClass: QueuedWorkPgRepository },
     { provide: TransactionRepository, useClass: TransactionPgRepository },
+    { provide: ChainRepository, useClass: ChainPgRepository },
+    SealChainUseCase,
+    VerifyChainUseCase,
+    ChainSealerJob,
+    LaneDrainJob,
+    QueueSweepJob,
   ],
   exports: [
     TransactionSubmissions,
     TransactionQueries,
     DrainLaneUseCase,
     QueueRecoveryUseCase,
+    ChainSealerJob,
     LaneDrainJob,
     QueueSweepJob,
+    VerifyChainUseCase,
   ],
 })
 export class TransactionCoreModule {}

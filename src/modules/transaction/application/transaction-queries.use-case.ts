@@ -4,6 +4,8 @@ import { UnitOfWork } from '@libs/core/unit-of-work';
 import type { MetaData, Transaction } from '../domain/transaction';
 import { transactionNotFound } from '../domain/transaction.errors';
 import { TransactionRepository } from './ports/transaction.repository';
+import type { ChainSeal } from '../domain/chain';
+import { ChainRepository } from './ports/chain.repository';
 
 /** Reads of the transaction log, and the one permitted change: merging metadata. */
 @Injectable()
@@ -11,7 +13,13 @@ export class TransactionQueries {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly transactions: TransactionRepository,
+    private readonly chain: ChainRepository,
   ) {}
+
+  /** Where these rows are in the hash chain; a row not sealed yet has no entry. */
+  seals(ids: string[]): Promise<Map<string, ChainSeal>> {
+    return this.chain.sealsOf(ids);
+  }
 
   async get(id: string): Promise<Transaction> {
     const t = await this.transactions.findById(id);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ChainBreak, checkLink, ChainHead, GENESIS_HASH } from '../../domain/chain';
+import { ChainBreak, checkLink, ChainHead, GENESIS_HASH, StoredLink } from '../../domain/chain';
 import { ChainRepository } from '../ports/chain.repository';
 
 export interface VerifyProgress {
@@ -32,6 +32,12 @@ export interface VerifyReport {
 export class VerifyChainUseCase {
   constructor(private readonly chain: ChainRepository) {}
 
+  /** The break of `link` again, with its field digests read, so the changed fields are named. */
+  private async named(prev: ChainHead, link: StoredLink): Promise<ChainBreak | null> {
+    const [full] = await this.chain.links(link.seq - 1n, 1, true);
+    return checkLink(prev, full ?? link);
+  }
+
   async verify(
     opts: { pageSize?: number; onProgress?: (p: VerifyProgress) => void } = {},
   ): Promise<VerifyReport> {
@@ -41,13 +47,16 @@ export class VerifyChainUseCase {
     let firstBreak: ChainBreak | null = null;
     let breaks = 0;
     let checked = 0n;
+    // The next page is read while this one is checked.
+    let next = this.chain.links(0n, pageSize);
     for (;;) {
-      const page = await this.chain.links(head.seq, pageSize);
+      const page = await next;
+      if (page.length === pageSize) next = this.chain.links(page[page.length - 1].seq, pageSize);
       for (const link of page) {
         const broken = checkLink(head, link);
         if (broken) {
           breaks += 1;
-          firstBreak ??= broken;
+          firstBreak ??= await this.named(head, link);
         }
         // Go on from the link as stored, so one changed row is one break, not all after it.
         head = { seq: link.seq, hash: link.chainHash };

@@ -24,8 +24,11 @@ export abstract class ChainRepository {
   /** Rows waiting to be sealed. */
   abstract backlog(): Promise<number>;
 
-  /** Stored links with seq > `afterSeq`, in seq order, each with its row as it is now. */
-  abstract links(afterSeq: bigint, limit: number): Promise<StoredLink[]>;
+  /**
+   * Stored links with seq > `afterSeq`, in seq order, each with its row as it is now; their
+   * field digests only `withDigests` (they are needed only to name what changed).
+   */
+  abstract links(afterSeq: bigint, limit: number, withDigests?: boolean): Promise<StoredLink[]>;
 
   /** Transaction rows neither sealed nor waiting to be: how many, and the first by id. */
   abstract unaccounted(): Promise<{ count: number; first: string | null }>;

@@ -42,7 +42,7 @@ interface LinkRow extends FieldColumns {
   prev_hash: string;
   chain_hash: string;
   fields_hash: string;
-  field_digests: Buffer;
+  field_digests: Buffer | null;
   row_hash_ok: boolean;
   /** The row's id when it still exists (LEFT JOIN). */
   row_id: string | null;
@@ -121,10 +121,10 @@ export class ChainPgRepository extends ChainRepository {
     return Number(r.n);
   }
 
-  async links(afterSeq: bigint, limit: number): Promise<StoredLink[]> {
+  async links(afterSeq: bigint, limit: number, withDigests = false): Promise<StoredLink[]> {
     const rows: LinkRow[] = await this.db.query(
       `SELECT c.seq::text, c.transaction_id, c.prev_hash, c.chain_hash, c.fields_hash,
-              c.field_digests, c.row_hash_ok, t.id::text AS row_id,
+              ${withDigests ? 'c.field_digests' : 'NULL::bytea AS field_digests'}, c.row_hash_ok, t.id::text AS row_id,
               ${FIELDS_SQL}
        FROM transaction_chain c LEFT JOIN transactions t ON t.transaction_id = c.transaction_id
        WHERE c.seq > $1::bigint ORDER BY c.seq LIMIT $2`,

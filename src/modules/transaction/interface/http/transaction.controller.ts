@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { bulkItemInvalid } from '../../domain/transaction.errors';
 import { FilterRequestDto } from '@libs/http/filter-request.dto';
 import { listBody } from '@libs/http/list-response';
+import type { ListQuery } from '@libs/core/list-query';
 import { hasFilterParams, parseFilterBody, parseQueryFilters } from '@libs/http/list-query.parse';
 import { BlnkValidationPipe, validateDto } from '@libs/http/validation.pipe';
 import { toBigInt } from '@libs/http/validators';
@@ -22,8 +23,9 @@ import {
   TransactionView,
 } from './transaction.views';
 import { ApiErrors, ApiList, ApiOneOf, ApiSummary, BODY_ERRORS } from '@libs/http/openapi';
+import { NoIdempotencyKey } from '@libs/http/idempotency-route';
 import { presentBulkPreview, presentPreview } from './preview.presenter';
-import { presentRecorded, presentTransaction } from './transaction.presenter';
+import { presentRecorded, presentStored, presentTransaction } from './transaction.presenter';
 
 export function toRecordInput(dto: RecordTransactionDto): RecordTransactionInput {
   const dist = (list?: RecordTransactionDto['sources']) =>
@@ -100,6 +102,7 @@ export class TransactionController {
   }
 
   @Post('recover')
+  @NoIdempotencyKey()
   @HttpCode(200)
   @ApiQuery({
     name: 'threshold',
@@ -180,6 +183,7 @@ export class TransactionController {
   }
 
   @Post('filter')
+  @NoIdempotencyKey()
   @HttpCode(200)
   @ApiBody({ type: FilterRequestDto })
   @ApiSummary('filterTransactions', 'List transactions matching filters')
@@ -187,7 +191,7 @@ export class TransactionController {
   @ApiErrors(...BODY_ERRORS)
   async filter(@Body() body: unknown): Promise<unknown> {
     const q = parseFilterBody(body);
-    return listBody(await this.queries.list(q), (t) => presentTransaction(t), q.includeCount);
+    return this.listWithSeals(q, q.includeCount);
   }
 
   @Get()
@@ -203,7 +207,14 @@ export class TransactionController {
       // Filtered lists are capped at 1000 rows (reference §3.5); the plain list is not.
       maxLimit: hasFilterParams(query) ? 1000 : undefined,
     });
-    return listBody(await this.queries.list(q), (t) => presentTransaction(t), false);
+    return this.listWithSeals(q, false);
+  }
+
+  /** One page, and the seals of its rows in one more indexed query. */
+  private async listWithSeals(q: ListQuery, includeCount: boolean): Promise<unknown> {
+    const page = await this.queries.list(q);
+    const seals = await this.queries.seals(page.items.map((t) => t.transactionId));
+    return listBody(page, (t) => presentStored(t, seals), includeCount);
   }
 
   @Get('reference/:reference')
@@ -211,7 +222,8 @@ export class TransactionController {
   @ApiOkResponse({ type: TransactionView })
   @ApiErrors(404)
   async byReference(@Param('reference') reference: string): Promise<Record<string, unknown>> {
-    return presentTransaction(await this.queries.getByReference(reference));
+    const t = await this.queries.getByReference(reference);
+    return presentStored(t, await this.queries.seals([t.transactionId]));
   }
 
   @Get(':id')
@@ -219,6 +231,7 @@ export class TransactionController {
   @ApiOkResponse({ type: TransactionView })
   @ApiErrors(404)
   async get(@Param('id') id: string): Promise<Record<string, unknown>> {
-    return presentTransaction(await this.queries.get(id));
+    const t = await this.queries.get(id);
+    return presentStored(t, await this.queries.seals([t.transactionId]));
   }
 }

@@ -3,6 +3,7 @@ import { rfc3339, ZERO_TIME } from '@libs/http/time';
 import type { RecordedTransaction } from '../../application/pipeline/record-transaction.use-case';
 import type { DistributionInput } from '../../domain/record-request';
 import type { MetaData, Transaction, TransactionFlags } from '../../domain/transaction';
+import type { ChainSeal } from '../../domain/chain';
 
 const MAY_BE_INFLIGHT = new Set(['INFLIGHT', 'QUEUED', 'SCHEDULED']);
 
@@ -65,6 +66,20 @@ export function presentTransaction(
       : ZERO_TIME,
   });
   if (meta) view.meta_data = meta;
+  return view;
+}
+
+/**
+ * A stored row with its place in the hash chain: `chain_seq` and `chain_hash` once the sealer has
+ * reached it, absent before (as a row that never had them).
+ */
+export function presentStored(
+  t: Transaction,
+  seals: Map<string, ChainSeal>,
+): Record<string, unknown> {
+  const view = presentTransaction(t);
+  const seal = seals.get(t.transactionId);
+  if (seal) Object.assign(view, { chain_seq: seal.seq, chain_hash: seal.hash });
   return view;
 }
 

@@ -23,6 +23,15 @@ export class TransactionView {
   @ApiProperty({ enum: ['QUEUED', 'SCHEDULED', 'APPLIED', 'INFLIGHT', 'VOID', 'REJECTED'] })
   status!: string;
   @ApiProperty() hash!: string;
+  @ApiPropertyOptional({
+    ...BIG_INT,
+    description: 'Position in the transaction hash chain; absent until the sealer reaches the row.',
+  })
+  chain_seq?: bigint;
+  @ApiPropertyOptional({
+    description: "The row's link in the hash chain (hex SHA-256); absent until sealed.",
+  })
+  chain_hash?: string;
   @ApiProperty() allow_overdraft!: boolean;
   @ApiProperty() inflight!: boolean;
   @ApiProperty() skip_queue!: boolean;

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { BackgroundJob, pollingLoop } from '@libs/core/background-job';
 import { ErrorNotifier } from '../../../notification/application/ports/error-notifier';
 import { ChainSettings } from '../../application/chain/chain-settings';
 import { SealChainUseCase } from '../../application/chain/seal-chain.use-case';
@@ -9,40 +10,27 @@ import { SealChainUseCase } from '../../application/chain/seal-chain.use-case';
  * chain head taken by another does nothing. A failed round is logged and tried again later.
  */
 @Injectable()
-export class ChainSealerJob {
+export class ChainSealerJob extends BackgroundJob {
   private readonly logger = new Logger('ChainSealer');
 
   constructor(
     private readonly seal: SealChainUseCase,
     private readonly settings: ChainSettings,
     private readonly notifier: ErrorNotifier,
-  ) {}
+  ) {
+    super();
+  }
 
-  /** Starts the loop; the function returned stops it after the round under way. */
   async start(): Promise<() => Promise<void>> {
     if (!this.settings.enabled) return async () => undefined;
-    let stopped = false;
-    let wake: (() => void) | undefined;
-    const loop = (async () => {
-      while (!stopped) {
-        let full = false;
-        try {
-          full = (await this.seal.sealRound()) === this.settings.batchSize;
-        } catch (e) {
-          this.logger.warn(`sealing failed: ${e instanceof Error ? e.message : String(e)}`);
-          this.notifier.notify(e, 'sealing the hash chain failed');
-        }
-        if (full || stopped) continue;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, this.settings.pollMs).unref();
-        });
-      }
-    })();
-    return async () => {
-      stopped = true;
-      wake?.();
-      await loop;
-    };
+    return pollingLoop(
+      async () => (await this.seal.sealRound()) === this.settings.batchSize,
+      // A poll_interval of 0 would spin on an idle database.
+      () => Math.max(this.settings.pollMs, 50),
+      (e) => {
+        this.logger.warn(`sealing failed: ${e instanceof Error ? e.message : String(e)}`);
+        this.notifier.notify(e, 'sealing the hash chain failed');
+      },
+    );
   }
 }
