@@ -22,7 +22,8 @@ import { MonitorCoreModule, MonitorModule } from '../modules/monitor/monitor.mod
 import { SlackSettings } from '../modules/notification/application/slack-settings';
 import { NotificationModule } from '../modules/notification/notification.module';
 import { SystemModule } from '../modules/system/system.module';
-import { SearchModule } from '../modules/search/search.module';
+import { SearchCoreModule, SearchModule } from '../modules/search/search.module';
+import { SearchSettings } from '../modules/search/application/search-settings';
 import {
   TransactionCoreModule,
   TransactionModule,
@@ -58,12 +59,21 @@ export interface AppDependencies {
   snapshots?: SnapshotSchedule;
   /** The hash-chain sealer (transaction.hash_chain.*); absent = the defaults. */
   chain?: ChainSettings;
+  /** typesense.dns / type_sense_key; absent = search answered by PostgreSQL. */
+  search?: SearchSettings;
 }
 
 /** What a worker process needs: no HTTP, no authentication. */
 export type WorkerDependencies = Pick<
   AppDependencies,
-  'dataSource' | 'workQueue' | 'queueSettings' | 'webhooks' | 'chain' | 'idempotency' | 'snapshots'
+  | 'dataSource'
+  | 'workQueue'
+  | 'queueSettings'
+  | 'webhooks'
+  | 'chain'
+  | 'idempotency'
+  | 'snapshots'
+  | 'search'
 >;
 
 /** The outbox relay's dependencies, the same in API and worker processes. */
@@ -147,7 +157,7 @@ export class AppModule {
         IdentityModule,
         AuthModule,
         HookModule,
-        SearchModule,
+        SearchModule.with(deps.search),
         EventsModule.with(events(deps)),
         IdempotencyModule.with(deps.idempotency),
       ],
@@ -172,6 +182,7 @@ export class WorkerModule {
         TransactionCoreModule,
         EventsCoreModule.with(events(deps)),
         IdempotencyModule.with(deps.idempotency),
+        SearchCoreModule.with(deps.search),
       ],
     };
   }

@@ -10,6 +10,7 @@ import { startBackgroundWork } from '../../src/app/background';
 import { WebhookSettings } from '../../src/modules/events/application/webhook-settings';
 import { IdempotencySettings } from '../../src/modules/idempotency/application/idempotency-settings';
 import { WorkQueue } from '../../src/modules/transaction/application/queued/ports/work-queue';
+import { SearchSettings } from '../../src/modules/search/application/search-settings';
 import type { TokenKeyProvider } from '../../src/modules/identity/application/ports/token-keys';
 import { QueueSettings } from '../../src/modules/transaction/application/queued/queue-settings';
 import { InProcessWorkQueue } from '../../src/modules/transaction/infrastructure/memory/in-process-work-queue';
@@ -65,6 +66,8 @@ export async function startTestApp(
     shareDatabaseOf?: TestApp;
     /** Idempotency-Key retention; absent = the defaults (24 h). */
     idempotency?: IdempotencySettings;
+    /** Typesense (a fake's URL); absent = search answered by PostgreSQL. */
+    search?: SearchSettings;
   } = {},
 ): Promise<TestApp> {
   const shared = opts.shareDatabaseOf?.db;
@@ -87,6 +90,7 @@ export async function startTestApp(
     allowedOrigins: opts.allowedOrigins,
     webhooks: opts.webhooks,
     idempotency: opts.idempotency,
+    search: opts.search,
     logLevels: false,
   });
   const stopWorkers =

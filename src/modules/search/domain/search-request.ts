@@ -31,7 +31,7 @@ export interface SearchRequest {
 }
 
 /** Parameters accepted; anything else is refused by name rather than silently ignored. */
-const KNOWN = new Set([
+export const SEARCH_PARAMETERS: ReadonlySet<string> = new Set([
   'q',
   'query_by',
   'filter_by',
@@ -137,7 +137,7 @@ export function parseSearchRequest(def: CollectionDef, body: unknown): SearchReq
   }
   const b = body as Record<string, unknown>;
   for (const k of Object.keys(b)) {
-    if (!KNOWN.has(k)) throw queryInvalid(k, 'parameter is not supported');
+    if (!SEARCH_PARAMETERS.has(k)) throw queryInvalid(k, 'parameter is not supported');
   }
   const qRaw = b.q ?? '*';
   if (typeof qRaw !== 'string') throw queryInvalid('q', 'must be a string');

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import type { CollectionName } from '../domain/collections';
+import { DocumentSink } from './ports/document-sink';
+import { IndexQueue, QueuedEntity } from './ports/index-queue';
+import { SearchDocuments } from './ports/search-documents';
+import { SearchSettings } from './search-settings';
+
+/**
+ * Ledgers and identities before the balances that name them, balances before the transactions
+ * that reference them (reference §12).
+ */
+const ORDER: CollectionName[] = ['ledgers', 'identities', 'balances', 'transactions'];
+const LEASE_MS = 60_000;
+
+/**
+ * Writes queued changes to Typesense: one round takes the lease, reads the oldest queued
+ * entities' current documents, upserts them in dependency order and only then deletes their
+ * queue rows. A failure leaves the rows for the next round, so nothing is lost.
+ */
+@Injectable()
+export class SearchIndexer {
+  constructor(
+    private readonly queue: IndexQueue,
+    private readonly documents: SearchDocuments,
+    private readonly sink: DocumentSink,
+    private readonly settings: SearchSettings,
+  ) {}
+
+  /** Entities written this round (0: nothing to do, or another process holds the lease). */
+  async round(): Promise<number> {
+    if (!(await this.queue.lease(LEASE_MS))) return 0;
+    try {
+      const batch = await this.queue.peek(this.settings.batchSize);
+      if (!batch.length) return 0;
+      const byCollection = new Map<CollectionName, Set<string>>();
+      for (const e of batch) {
+        if (!byCollection.has(e.collection)) byCollection.set(e.collection, new Set());
+        byCollection.get(e.collection)!.add(e.entityId);
+      }
+      for (const c of ORDER) {
+        const ids = [...(byCollection.get(c) ?? [])];
+        if (!ids.length) continue;
+        const docs = await this.documents.load(c, ids);
+        await this.sink.upsert(c, [...docs.values()]);
+        const gone = ids.filter((id) => !docs.has(id));
+        if (gone.length) await this.sink.remove(c, gone);
+      }
+      await this.queue.done(batch.map((e: QueuedEntity) => e.seq));
+      return batch.length;
+    } finally {
+      await this.queue.release();
+    }
+  }
+}

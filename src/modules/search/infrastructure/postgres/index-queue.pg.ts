@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { IndexQueue, QueuedEntity } from '../../application/ports/index-queue';
+
+/** `search_index_queue` and the lease in `search_feed` (migration 1733750000000). */
+@Injectable()
+export class PgIndexQueue extends IndexQueue {
+  constructor(private readonly db: DataSource) {
+    super();
+  }
+
+  async setEnabled(enabled: boolean): Promise<boolean> {
+    // Only the process that flips the flag sees a row: two starting at once queue things once.
+    const rows: unknown[] = await this.db.query(
+      `WITH u AS (UPDATE search_feed SET enabled = $1 WHERE enabled <> $1 RETURNING 1)
+       SELECT * FROM u`,
+      [enabled],
+    );
+    return enabled && rows.length > 0;
+  }
+
+  async lease(ms: number): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `WITH u AS (UPDATE search_feed SET lease_until = now() + $1 * interval '1 millisecond'
+         WHERE lease_until IS NULL OR lease_until < now() RETURNING 1) SELECT * FROM u`,
+      [ms],
+    );
+    return rows.length > 0;
+  }
+
+  async release(): Promise<void> {
+    await this.db.query(`UPDATE search_feed SET lease_until = NULL`);
+  }
+
+  async peek(limit: number): Promise<QueuedEntity[]> {
+    const rows: { seq: string; collection: string; entity_id: string }[] = await this.db.query(
+      `SELECT seq::text, collection, entity_id FROM search_index_queue ORDER BY seq LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({
+      seq: r.seq,
+      collection: r.collection as QueuedEntity['collection'],
+      entityId: r.entity_id,
+    }));
+  }
+
+  async done(seqs: string[]): Promise<void> {
+    if (seqs.length) {
+      await this.db.query(`DELETE FROM search_index_queue WHERE seq = ANY($1::bigint[])`, [seqs]);
+    }
+  }
+
+  async enqueueAll(): Promise<number> {
+    const rows: unknown[] = await this.db.query(
+      `WITH i AS (INSERT INTO search_index_queue (collection, entity_id)
+         SELECT c, id FROM (
+           SELECT 1 AS o, 'ledgers' AS c, ledger_id AS id, id AS pos FROM ledgers
+           UNION ALL SELECT 2, 'identities', identity_id, id FROM identity
+           UNION ALL SELECT 3, 'balances', balance_id, id FROM balances
+           UNION ALL SELECT 4, 'transactions', transaction_id, id FROM transactions) x
+         ORDER BY o, pos RETURNING 1) SELECT count(*)::int AS n FROM i`,
+    );
+    return (rows[0] as { n: number }).n;
+  }
+
+  async pending(): Promise<number> {
+    const [{ n }] = await this.db.query(`SELECT count(*)::int AS n FROM search_index_queue`);
+    return n;
+  }
+}

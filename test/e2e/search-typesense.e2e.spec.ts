@@ -1,0 +1,103 @@
+import { SearchSettings } from '../../src/modules/search/application/search-settings';
+import { startTestApp, TestApp } from '../support/app';
+import { SCENARIO_QUERIES, SearchScenario, seedSearchScenario } from '../support/search-scenario';
+import { startTypesenseFake, TypesenseFake } from '../support/typesense-fake';
+import { waitFor } from '../support/wait';
+
+const ids = (r: { json: { hits: { document: { id: string } }[] } }) =>
+  r.json.hits.map((h) => h.document.id);
+
+const pending = async (t: TestApp) =>
+  ((await t.ds.query(`SELECT count(*)::int AS n FROM search_index_queue`)) as { n: number }[])[0].n;
+
+/**
+ * Search with `typesense.dns` set, against a loopback fake of Typesense's HTTP API: collections
+ * ensured at start, changes fed through the durable queue and imported with action=upsert
+ * (balances before the transactions that reference them), the same scenario answers as the
+ * PostgreSQL adapter, and nothing lost while Typesense is down.
+ */
+describe('search on Typesense', () => {
+  let fake: TypesenseFake;
+  let t: TestApp;
+  let s: SearchScenario;
+
+  beforeAll(async () => {
+    fake = await startTypesenseFake();
+    t = await startTestApp({ search: new SearchSettings(fake.url, fake.key, 20, 200) });
+    s = await seedSearchScenario(t);
+    await waitFor(async () => ((await pending(t)) === 0 ? true : undefined), 10_000, 'indexed');
+  });
+  afterAll(async () => {
+    await t.close();
+    await fake.close();
+  });
+
+  it('ensures the collections and imports with action=upsert, balances before transactions', () => {
+    expect([...fake.collections.keys()].sort()).toEqual(
+      ['balances', 'identities', 'ledgers', 'reconciliations', 'transactions'].sort(),
+    );
+    const imports = fake.calls.filter((c) => c.endsWith('/documents/import'));
+    expect(imports.length).toBeGreaterThan(0);
+    const firstTx = fake.calls.indexOf('POST /collections/transactions/documents/import');
+    const firstBal = fake.calls.indexOf('POST /collections/balances/documents/import');
+    expect(firstBal).toBeGreaterThanOrEqual(0);
+    expect(firstBal).toBeLessThan(firstTx);
+    const doc = fake.collections.get('transactions')!.get(s.tx.whale)!;
+    expect(doc.precise_amount).toBe('123456789012345678901234567890');
+    expect(typeof doc.created_at).toBe('number');
+  });
+
+  it.each(SCENARIO_QUERIES.map((q) => [q.name, q] as const))(
+    'scenario (same hits as PostgreSQL): %s',
+    async (_, q) => {
+      const r = await t.http('POST', `/search/${q.collection}`, q.body);
+      expect(r.status).toBe(201);
+      const want = q.expect(s);
+      if (q.ordered) expect(ids(r)).toEqual(want);
+      else expect([...ids(r)].sort()).toEqual([...want].sort());
+      expect(r.json.found).toBe(want.length);
+    },
+  );
+
+  it('refuses what the language does not support before asking Typesense', async () => {
+    const before = fake.calls.length;
+    const r = await t.http('POST', '/search/transactions', { filter_by: 'currency:>USD' });
+    expect(r.status).toBe(400);
+    expect(r.json.error_detail.code).toBe('SRCH_QUERY_INVALID');
+    expect(fake.calls.length).toBe(before);
+  });
+
+  it('loses nothing while Typesense is down, and catches up when it is back', async () => {
+    fake.down = true;
+    const refs = ['down-1', 'down-2', 'down-3'];
+    for (const reference of refs) {
+      const r = await t.http('POST', '/transactions', {
+        amount: 2,
+        precision: 100,
+        currency: 'USD',
+        reference,
+        description: 'while typesense was down',
+        source: '@World',
+        destination: s.balances.usd,
+        allow_overdraft: true,
+        skip_queue: true,
+      });
+      expect(r.status).toBe(201);
+    }
+    // A search fails cleanly (no 5xx from a dead backend is turned into a wrong answer).
+    const failed = await t.http('POST', '/search/transactions', { q: '*' });
+    expect(failed.status).not.toBe(201);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await pending(t)).toBeGreaterThan(0);
+    fake.down = false;
+    await waitFor(async () => ((await pending(t)) === 0 ? true : undefined), 15_000, 'caught up');
+    const r = await t.http('POST', '/search/transactions', {
+      q: 'typesense',
+      query_by: 'description',
+    });
+    expect(r.json.found).toBe(3);
+    const usd = fake.collections.get('balances')!.get(s.balances.usd)!;
+    const api = await t.http('GET', `/balances/${s.balances.usd}`);
+    expect(usd.balance).toBe(String(api.json.balance));
+  });
+});
