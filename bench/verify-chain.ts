@@ -1,5 +1,5 @@
 /**
- * `npm run bench:chain [-- --rows N] [--pg URL]`
+ * `node dist/bench/verify-chain.js [--rows N] [--pg URL]` (compiled as `npm run bench` compiles bench/)
  *
  * How long `neraca verify` takes on a large ledger: a scratch database gets N transaction rows
  * (default 1,000,000) written at once with generate_series (triggers off for the load, then each
