@@ -10,6 +10,10 @@ import { BullMqWorkQueue } from '../modules/transaction/infrastructure/redis/bul
 import { NeracaConfig } from './config/neraca-config';
 import { WebhookSettings } from '../modules/events/application/webhook-settings';
 import { IdempotencyPruneJob } from '../modules/idempotency/interface/jobs/idempotency-prune.job';
+import { ChainSettings } from '../modules/transaction/application/chain/chain-settings';
+import { ChainSealerJob } from '../modules/transaction/interface/jobs/chain-sealer.job';
+import { BalanceSnapshotJob } from '../modules/balance/interface/jobs/balance-snapshot.job';
+import { SearchIndexerJob } from '../modules/search/interface/jobs/search-indexer.job';
 
 /** Webhook delivery from configuration; `secret` is the server secret key (the HMAC key). */
 export function webhookSettingsFrom(config: NeracaConfig, secret: string): WebhookSettings {
@@ -22,6 +26,16 @@ export function webhookSettingsFrom(config: NeracaConfig, secret: string): Webho
     config.get<number>('notification.webhook.first_retry'),
     undefined,
     config.get<number>('notification.webhook.retention'),
+  );
+}
+
+/** transaction.hash_chain.* (reference §10.2). */
+export function chainSettingsFrom(config: NeracaConfig): ChainSettings {
+  return new ChainSettings(
+    config.get<boolean>('transaction.hash_chain.enabled'),
+    config.get<number>('transaction.hash_chain.poll_interval'),
+    config.get<number>('transaction.hash_chain.batch_size'),
+    config.get<number>('transaction.hash_chain.trailing_delay'),
   );
 }
 
@@ -58,6 +72,9 @@ const JOBS: Type<BackgroundJob>[] = [
   LaneDrainJob,
   QueueSweepJob,
   IdempotencyPruneJob,
+  ChainSealerJob,
+  BalanceSnapshotJob,
+  SearchIndexerJob,
 ];
 
 /**
