@@ -405,6 +405,35 @@ describe('Idempotency-Key', () => {
     expect(r).toBe(1);
   });
 
+  it('hooks and identities with one key are created once under concurrency', async () => {
+    const key = newKey();
+    const url = `https://hooks.example.com/${randomBytes(4).toString('hex')}`;
+    const hook = { name: 'once', url, type: 'POST_TRANSACTION', active: false };
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => t.http('POST', '/hooks', hook, keyed(key))),
+    );
+    for (const r of answers) expect([201, 409]).toContain(r.status);
+    const [{ n }] = await t.ds.query(`SELECT count(*)::int AS n FROM hooks WHERE url = $1`, [url]);
+    expect(n).toBe(1);
+    const personKey = newKey();
+    const name = ref('person');
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        t.http(
+          'POST',
+          '/identities',
+          { first_name: name, category: 'individual' },
+          keyed(personKey),
+        ),
+      ),
+    );
+    const [{ p }] = await t.ds.query(
+      `SELECT count(*)::int AS p FROM identity WHERE first_name = $1`,
+      [name],
+    );
+    expect(p).toBe(1);
+  });
+
   it('a dry run with a key replays its preview and writes nothing but the key', async () => {
     const { body } = await transfer();
     const key = newKey();

@@ -1,5 +1,6 @@
 import { IdGenerator, IdPrefix } from '@libs/core/ids';
 import { ManualClock, MemoryHookRepository } from '../../../../test/support/fakes/hooks';
+import { PassThroughUnitOfWork } from '../../../../test/support/fakes/api-keys';
 import { MAX_HOOKS_PER_TYPE } from '../domain/hook';
 import { HookSettings } from '../hook-settings';
 import { ActiveHooks } from './active-hooks';
@@ -22,7 +23,7 @@ describe('HookUseCases', () => {
     repo = new MemoryHookRepository();
     const clock = new ManualClock();
     active = new ActiveHooks(repo, clock, new HookSettings());
-    hooks = new HookUseCases(repo, active, new CountingIds(), clock);
+    hooks = new HookUseCases(repo, active, new CountingIds(), clock, new PassThroughUnitOfWork());
   });
 
   it('drops the cache of active hooks on every change', async () => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@libs/core/clock';
 import { IdGenerator } from '@libs/core/ids';
+import { UnitOfWork } from '@libs/core/unit-of-work';
 import { Hook, HookType, MAX_HOOKS_PER_TYPE, parseHookInput } from '../domain/hook';
 import { hookInvalid, hookNotFound } from '../domain/hook.errors';
 import { ActiveHooks } from './active-hooks';
@@ -17,6 +18,7 @@ export class HookUseCases {
     private readonly active: ActiveHooks,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
+    private readonly uow: UnitOfWork,
   ) {}
 
   /** @throws DomainError HOOK_INVALID, GEN_CONFLICT (the id is taken) */
@@ -30,7 +32,8 @@ export class HookUseCases {
       lastRun: null,
       lastSuccess: false,
     };
-    await this.hooks.insert(hook);
+    // In a unit of work: a request's Idempotency-Key is recorded with the hook.
+    await this.uow.run((tx) => this.hooks.insert(hook, tx));
     this.active.invalidate();
     return hook;
   }
@@ -52,7 +55,7 @@ export class HookUseCases {
     const { id: _ignored, ...input } = parseHookInput(body, 'update');
     const before = await this.hooks.findById(id);
     if (before && before.type !== input.type) await this.refuseOverLimit(input.type, 'update');
-    const hook = await this.hooks.replace(id, input);
+    const hook = await this.uow.run((tx) => this.hooks.replace(id, input, tx));
     this.active.invalidate();
     if (!hook) throw hookNotFound('update', id);
     return hook;

@@ -7,6 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiErrors, ApiList, ApiSummary } from '@libs/http/openapi';
+import { NoIdempotencyKey } from '@libs/http/idempotency-route';
 import { WebhookDeliveries } from '../../application/webhook-deliveries.use-cases';
 import { DELIVERY_STATUSES, OutboxEvent } from '../../domain/webhook';
 import { invalidDeliveryQuery } from '../../domain/events.errors';
@@ -80,6 +81,8 @@ export class WebhookDeliveriesController {
   }
 
   @Post(':id/redeliver')
+  // Makes an event due again: done twice, it is still one event, delivered under its own id.
+  @NoIdempotencyKey()
   @HttpCode(200)
   @ApiSummary('redeliverWebhook', 'Deliver an event again (same event id), due now')
   @ApiOkResponse({ type: WebhookDeliveryView })

@@ -1,9 +1,14 @@
+import type { Tx } from '@libs/core/unit-of-work';
 import type { Hook, HookType } from '../../domain/hook';
 
-/** Where hooks are kept. Each method is one statement: nothing here needs a transaction. */
+/**
+ * Where hooks are kept. Each method is one statement: nothing here needs a transaction of its
+ * own. A client's write joins the unit of work it is given (`tx`), so a request's
+ * Idempotency-Key is recorded in the same database transaction (docs/architecture.md).
+ */
 export abstract class HookRepository {
   /** @throws DomainError GEN_CONFLICT when the id is taken. */
-  abstract insert(hook: Hook): Promise<void>;
+  abstract insert(hook: Hook, tx?: Tx): Promise<void>;
   abstract findById(id: string): Promise<Hook | null>;
   /** Hooks of one type, or of both; oldest first. */
   abstract list(type?: HookType): Promise<Hook[]>;
@@ -16,6 +21,7 @@ export abstract class HookRepository {
   abstract replace(
     id: string,
     hook: Omit<Hook, 'id' | 'createdAt' | 'lastRun' | 'lastSuccess'>,
+    tx?: Tx,
   ): Promise<Hook | null>;
   /** False when the hook did not exist. */
   abstract delete(id: string): Promise<boolean>;

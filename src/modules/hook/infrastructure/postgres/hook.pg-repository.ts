@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { isUniqueViolation } from '@libs/persistence/tx';
+import type { Tx } from '@libs/core/unit-of-work';
+import { isUniqueViolation, sql } from '@libs/persistence/tx';
 import type { Hook, HookType } from '../../domain/hook';
 import { hookExists } from '../../domain/hook.errors';
 import { HookRepository } from '../../application/ports/hook.repository';
@@ -13,9 +14,9 @@ export class HookPgRepository extends HookRepository {
     super();
   }
 
-  async insert(h: Hook): Promise<void> {
+  async insert(h: Hook, tx?: Tx): Promise<void> {
     try {
-      await this.db.query(
+      await (tx ? sql(tx) : this.db).query(
         `INSERT INTO hooks (${HOOK_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
         [
           h.id,
@@ -63,8 +64,9 @@ export class HookPgRepository extends HookRepository {
   async replace(
     id: string,
     h: Omit<Hook, 'id' | 'createdAt' | 'lastRun' | 'lastSuccess'>,
+    tx?: Tx,
   ): Promise<Hook | null> {
-    const rows: HookRow[] = await this.db.query(
+    const rows: HookRow[] = await (tx ? sql(tx) : this.db).query(
       `WITH u AS (UPDATE hooks SET name = $2, url = $3, type = $4, active = $5,
          timeout_seconds = $6, retry_count = $7, blocking = $8, fail_open = $9
        WHERE id = $1 RETURNING ${HOOK_COLUMNS}) SELECT * FROM u`,
