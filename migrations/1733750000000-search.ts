@@ -55,7 +55,7 @@ export class Search1733750000000 implements MigrationInterface {
       )`);
     const feed = (name: string, body: string) =>
       q.query(`
-        CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql SET search_path = blnk AS $$
         BEGIN
           IF NOT (SELECT enabled FROM search_feed) THEN RETURN NULL; END IF;
           ${body}
@@ -144,5 +144,16 @@ export class Search1733750000000 implements MigrationInterface {
       await q.query(`DROP INDEX IF EXISTS identity_search_${c}_idx`);
     }
     await q.query(`DROP FUNCTION IF EXISTS search_norm(text)`);
+    // The extensions this migration created live in schema blnk; one that was already installed
+    // elsewhere (an operator's, in public) is not this migration's to remove.
+    for (const ext of ['fuzzystrmatch', 'pg_trgm']) {
+      await q.query(`
+        DO $$ BEGIN
+          IF EXISTS (SELECT 1 FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+                     WHERE e.extname = '${ext}' AND n.nspname = 'blnk') THEN
+            DROP EXTENSION ${ext};
+          END IF;
+        END $$`);
+    }
   }
 }
