@@ -11,6 +11,19 @@ types.setTypeParser(114, (text: string) => parseJson(text, STORED_JSON));
 export interface DataSourceSettings {
   dsn: string;
   poolSize: number;
+  /**
+   * No other process can reach this database (embedded PGlite behind its own socket): the
+   * migration lock is skipped. Never inferred from the pool size: a PostgreSQL deployment with
+   * one connection per process still has other processes.
+   */
+  exclusive?: boolean;
+}
+
+const exclusiveSources = new WeakSet<DataSource>();
+
+/** Whether `ds` was created `exclusive` (embedded mode). */
+export function isExclusive(ds: DataSource): boolean {
+  return exclusiveSources.has(ds);
 }
 
 /**
@@ -19,7 +32,7 @@ export interface DataSourceSettings {
  */
 export function createDataSource(settings: DataSourceSettings): DataSource {
   const session = pgSessionConfig(settings.dsn);
-  return new DataSource({
+  const ds = new DataSource({
     type: 'postgres',
     url: session.connectionString,
     schema: SCHEMA,
@@ -29,4 +42,6 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
     logging: false,
     extra: { max: settings.poolSize, connectionTimeoutMillis: 10000, options: session.options },
   });
+  if (settings.exclusive) exclusiveSources.add(ds);
+  return ds;
 }

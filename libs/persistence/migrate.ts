@@ -1,4 +1,6 @@
+import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
+import { isExclusive } from './data-source';
 import { BlnkSchema1732924800000 } from '../../migrations/1732924800000-blnk-schema';
 
 // Any fixed number: processes starting together take turns instead of racing the same DDL.
@@ -24,15 +26,15 @@ export async function migrateDown(ds: DataSource): Promise<void> {
 
 /**
  * The lock is a session lock, so it is taken and released on one connection held for the whole
- * run: through the pool, the unlock could land on another connection and do nothing, leaving the
- * lock held (and the next process starting waiting on it) for as long as that connection lives.
+ * run, a client of its own outside the pool: through the pool, the unlock could land on another
+ * connection and do nothing (leaving the lock held for as long as that connection lives), and a
+ * pool of one connection would have none left for the migrations.
  */
 async function underMigrationLock<T>(ds: DataSource, work: () => Promise<T>): Promise<T> {
-  // With one connection in the pool (embedded mode) there is no other process to wait for, and
-  // holding the only connection would leave the migrations none.
-  const max = (ds.options as { extra?: { max?: number } }).extra?.max;
-  if (max === 1) return work();
-  const lock = ds.createQueryRunner();
+  // Embedded PGlite: no other process can reach the database, and its socket serves one client.
+  if (isExclusive(ds)) return work();
+  const options = ds.options as { url?: string; extra?: { options?: string } };
+  const lock = new Client({ connectionString: options.url, options: options.extra?.options });
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
@@ -42,7 +44,7 @@ async function underMigrationLock<T>(ds: DataSource, work: () => Promise<T>): Pr
       await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
     }
   } finally {
-    await lock.release();
+    await lock.end();
   }
 }
 

@@ -8,16 +8,20 @@ import { migrateUp } from '@libs/persistence/migrate';
 import { AuthSettings, RateLimitSettings } from '../modules/auth/auth-settings';
 import { limitsFrom } from '../modules/auth/domain/token-bucket';
 import { SlackSettings } from '../modules/notification/application/slack-settings';
+import { IdempotencySettings } from '../modules/idempotency/application/idempotency-settings';
+import { SearchSettings } from '../modules/search/application/search-settings';
 import { NeracaConfig } from './config/neraca-config';
 import { createHttpApp } from './http-app';
 import { MasterKey, resolveMasterKey } from './master-key';
 import { resolveTokenizationKeys, TokenizationKeys } from './tokenization-keys';
 import {
+  chainSettingsFrom,
   createWorkQueue,
   queueSettingsFrom,
   startBackgroundWork,
   webhookSettingsFrom,
 } from './background';
+import { snapshotScheduleFrom } from './config/snapshot-schedule';
 import { InProcessWorkQueue } from '../modules/transaction/infrastructure/memory/in-process-work-queue';
 import { WorkQueue } from '../modules/transaction/application/queued/ports/work-queue';
 import { QueuedWorkPgRepository } from '../modules/transaction/infrastructure/postgres/queued-work.pg-repository';
@@ -43,7 +47,7 @@ export async function openDatabase(config: NeracaConfig): Promise<Database> {
     dsn = embedded.dsn;
     poolSize = 1;
   }
-  const dataSource = createDataSource({ dsn, poolSize });
+  const dataSource = createDataSource({ dsn, poolSize, exclusive: !!embedded });
   try {
     await dataSource.initialize();
   } catch (e) {
@@ -82,6 +86,19 @@ export function slackSettingsFrom(config: NeracaConfig): SlackSettings {
   );
 }
 
+/** `typesense.dns` and `type_sense_key` (reference §10): Typesense, or search on PostgreSQL. */
+export function searchSettingsFrom(config: NeracaConfig): SearchSettings {
+  return new SearchSettings(
+    config.get<string>('typesense.dns'),
+    config.get<string>('type_sense_key'),
+  );
+}
+
+/** `idempotency.retention`: how long an Idempotency-Key and its answer are kept. */
+export function idempotencySettingsFrom(config: NeracaConfig): IdempotencySettings {
+  return new IdempotencySettings(config.get<number>('idempotency.retention'));
+}
+
 export interface RunningServer {
   app: NestFastifyApplication;
   /** Whether this process also applies queued work (no Redis: signals stay in-process). */
@@ -98,6 +115,7 @@ export async function startServer(
   config: NeracaConfig,
   logLevels?: LogLevel[] | false,
 ): Promise<RunningServer> {
+  const snapshots = snapshotScheduleFrom(config); // a bad time of day stops the start here
   const db = await openDatabase(config);
   let opened: { app?: NestFastifyApplication; workQueue?: WorkQueue; stop?: () => Promise<void> } =
     {};
@@ -123,7 +141,11 @@ export async function startServer(
       slack: slackSettingsFrom(config),
       workQueue,
       queueSettings: queueSettingsFrom(config),
+      chain: chainSettingsFrom(config),
+      snapshots,
       webhooks: webhookSettingsFrom(config, auth.secure ? masterKey.key : ''),
+      idempotency: idempotencySettingsFrom(config),
+      search: searchSettingsFrom(config),
       bodyLimitMb: config.get<number>('server.max_request_body_size_mb'),
       allowedOrigins: config.get<string[]>('server.allowed_origins'),
       logLevels,
@@ -182,6 +204,7 @@ export async function startWorkers(
   config: NeracaConfig,
   logLevels?: LogLevel[] | false,
 ): Promise<RunningWorkers> {
+  const snapshots = snapshotScheduleFrom(config);
   if (!config.get<string>('redis.dns')) {
     throw new Error(
       'neraca workers needs redis.dns (BLNK_REDIS_DNS); without Redis, neraca start applies queued work itself',
@@ -204,8 +227,12 @@ export async function startWorkers(
         slack: slackSettingsFrom(config),
         workQueue,
         queueSettings: queueSettingsFrom(config),
+        chain: chainSettingsFrom(config),
+        snapshots,
         // Signed with server.secret_key as the API processes are ('' = unsigned, as Blnk).
         webhooks: webhookSettingsFrom(config, config.get<string>('server.secret_key')),
+        idempotency: idempotencySettingsFrom(config),
+        search: searchSettingsFrom(config),
       }),
       { logger: logLevels ?? ['error', 'warn'] },
     );

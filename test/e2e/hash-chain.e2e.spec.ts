@@ -63,7 +63,7 @@ describe('chain_seq and chain_hash over HTTP', () => {
     const filtered = await t.http('POST', '/transactions/filter', {
       filters: [{ field: 'transaction_id', operator: 'eq', value: id }],
     });
-    expect(filtered.json.data[0]).toMatchObject({ chain_seq: link.seq });
+    expect(filtered.json[0]).toMatchObject({ chain_seq: link.seq });
   });
 });
 
@@ -160,7 +160,7 @@ describe('neraca verify', () => {
     try {
       const open = async () => {
         const pg = await startEmbeddedPostgres(join(dir, 'pgdata'));
-        const ds = createDataSource({ dsn: pg.dsn, poolSize: 1 });
+        const ds = createDataSource({ dsn: pg.dsn, poolSize: 1, exclusive: true });
         await ds.initialize();
         return {
           ds,

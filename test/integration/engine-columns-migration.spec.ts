@@ -61,7 +61,7 @@ describe.each(BACKENDS)('migrating existing rows into the engine columns on %s',
       blnk_rejection_reason: 'insufficient funds',
     });
     await old.destroy();
-    ds = createDataSource({ dsn: db.dsn, poolSize: 1 });
+    ds = createDataSource({ dsn: db.dsn, poolSize: 1, exclusive: db.kind === 'pglite' });
     await ds.initialize();
     await migrateUp(ds);
   });

@@ -50,7 +50,7 @@ export async function createTestDatabase(
     db = { dsn: pg.dsn, poolSize: 1, kind: 'pglite', drop: () => pg.stop() };
   }
   if (opts.migrate === false) return db;
-  const ds = createDataSource({ dsn: db.dsn, poolSize: 1 });
+  const ds = createDataSource({ dsn: db.dsn, poolSize: 1, exclusive: db.kind === 'pglite' });
   await ds.initialize();
   await migrateUp(ds); // as `neraca start` does: it prepares schema blnk first
   await ds.destroy();
@@ -59,7 +59,11 @@ export async function createTestDatabase(
 
 /** An initialised DataSource on a test database (caller destroys it). */
 export async function openDataSource(db: TestDatabase): Promise<DataSource> {
-  const ds = createDataSource({ dsn: db.dsn, poolSize: db.poolSize });
+  const ds = createDataSource({
+    dsn: db.dsn,
+    poolSize: db.poolSize,
+    exclusive: db.kind === 'pglite',
+  });
   await ds.initialize();
   return ds;
 }
