@@ -364,3 +364,23 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
     });
   });
 });
+
+// Processes of a PostgreSQL deployment started together, each with a one-connection pool
+// (data_source.max_open_conns = 1): they take turns under the migration lock instead of racing
+// the same DDL, and the lock does not take the pool's only connection from the migrations.
+if (BACKENDS.includes('postgres')) {
+  describe('concurrent migrations on postgres', () => {
+    it('two one-connection processes migrating one new database both succeed, one applying everything', async () => {
+      const db = await createTestDatabase('postgres', { migrate: false });
+      const sources = [0, 1].map(() => createDataSource({ dsn: db.dsn, poolSize: 1 }));
+      try {
+        await Promise.all(sources.map((s) => s.initialize()));
+        const applied = await Promise.all(sources.map((s) => migrateUp(s)));
+        expect(applied.map((a) => a.length).sort((x, y) => x - y)).toEqual([0, MIGRATIONS.length]);
+      } finally {
+        await Promise.all(sources.map((s) => s.destroy()));
+        await db.drop();
+      }
+    });
+  });
+}
