@@ -238,6 +238,31 @@ describe('Idempotency-Key', () => {
     expect(await rowsWithReference(body.reference)).toBe(1);
   });
 
+  // Two API processes over one PostgreSQL (embedded mode is one process by design).
+  if (process.env.BLNK_DATA_SOURCE_DNS) {
+    it('two API processes racing one key: one effect, and both replay it', async () => {
+      const { body } = await transfer(2);
+      const key = newKey();
+      const t2 = await startTestApp({ shareDatabaseOf: t, workers: false });
+      try {
+        const answers = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            (i % 2 ? t2 : t).http('POST', '/transactions', body, keyed(key)),
+          ),
+        );
+        expect(await rowsWithReference(body.reference)).toBe(1);
+        const created = answers.filter((r) => r.status === 201);
+        expect(created.length).toBeGreaterThanOrEqual(1);
+        for (const r of created) expect(r.text).toBe(created[0].text);
+        for (const r of answers) expect([201, 409]).toContain(r.status);
+        expectReplayOf(created[0], await t2.http('POST', '/transactions', body, keyed(key)));
+        expectReplayOf(created[0], await t.http('POST', '/transactions', body, keyed(key)));
+      } finally {
+        await t2.close();
+      }
+    });
+  }
+
   it('queued transfers and bulk batches replay too, applied once', async () => {
     const { body } = await transfer(3);
     const queued = { ...body, skip_queue: false };
