@@ -14,7 +14,6 @@ import { ChainSettings } from '../modules/transaction/application/chain/chain-se
 import { ChainSealerJob } from '../modules/transaction/interface/jobs/chain-sealer.job';
 import { BalanceSnapshotJob } from '../modules/balance/interface/jobs/balance-snapshot.job';
 import { SearchIndexerJob } from '../modules/search/interface/jobs/search-indexer.job';
-import { LineageShadowJob } from '../modules/lineage/interface/jobs/lineage-shadow.job';
 
 /** Webhook delivery from configuration; `secret` is the server secret key (the HMAC key). */
 export function webhookSettingsFrom(config: NeracaConfig, secret: string): WebhookSettings {
@@ -76,7 +75,6 @@ const JOBS: Type<BackgroundJob>[] = [
   ChainSealerJob,
   BalanceSnapshotJob,
   SearchIndexerJob,
-  LineageShadowJob,
 ];
 
 /**
