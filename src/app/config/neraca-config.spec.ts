@@ -29,6 +29,14 @@ describe('loadConfig', () => {
     expect(pg.bindAddress).toBe('0.0.0.0');
   });
 
+  it('reads idempotency.retention as a duration, 24 h by default', () => {
+    expect(loadConfig({ cwd: dirWith(), env: {} }).get('idempotency.retention')).toBe(86_400_000);
+    const env = { NERACA_IDEMPOTENCY_RETENTION: '48h' };
+    expect(loadConfig({ cwd: dirWith(), env }).get('idempotency.retention')).toBe(172_800_000);
+    const file = dirWith({ idempotency: { retention: '90m' } });
+    expect(loadConfig({ cwd: file, env: {} }).get('idempotency.retention')).toBe(5_400_000);
+  });
+
   it('reads server.allowed_origins as a list', () => {
     const env = { NERACA_ALLOWED_ORIGINS: 'https://a.example, https://b.example' };
     expect(loadConfig({ cwd: dirWith(), env }).get('server.allowed_origins')).toEqual([
