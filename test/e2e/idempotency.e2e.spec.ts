@@ -538,6 +538,21 @@ describe('Idempotency-Key', () => {
     expect(moved.json.error_detail.code).toBe('IDEMPOTENCY_ANSWER_LOST');
   });
 
+  it('when keys cannot be looked up, a keyed request is refused (500) and not carried out', async () => {
+    const { body } = await transfer();
+    await t.ds.query(`ALTER TABLE idempotency_keys RENAME TO idempotency_keys_away`);
+    try {
+      const r = await t.http('POST', '/transactions', body, keyed(newKey()));
+      expect(r.status).toBe(500);
+      expect(r.json.error_detail.code).toBe('GEN_INTERNAL');
+      expect(await rowsWithReference(body.reference)).toBe(0);
+      // Requests without the header do not depend on the table.
+      expect((await t.http('POST', '/transactions', body)).status).toBe(201);
+    } finally {
+      await t.ds.query(`ALTER TABLE idempotency_keys_away RENAME TO idempotency_keys`);
+    }
+  });
+
   it('documents the optional header on the routes that take it', async () => {
     const doc = (await t.http('GET', '/openapi.json')).json;
     const names = (op: { parameters?: { name: string }[] }) =>

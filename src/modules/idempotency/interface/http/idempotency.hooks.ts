@@ -6,6 +6,7 @@ import type {
   FastifyRequest,
   HookHandlerDoneFunction,
 } from 'fastify';
+import { DomainError } from '@libs/core/domain-error';
 import { stringifyJson } from '@libs/core/json';
 import { RequestClaims } from '@libs/core/request-claim';
 import { toEnvelope } from '@libs/http/error.filter';
@@ -57,7 +58,12 @@ export class IdempotencyHooks {
         // The route runs from here, synchronously: everything it starts carries the claim.
         RequestClaims.run(started.claim, () => done());
       },
-      (e: unknown) => this.sendVerdict(reply, { refuse: e }),
+      (e: unknown) => {
+        if (!(e instanceof DomainError)) {
+          this.logger.error(`looking up an Idempotency-Key failed: ${String(e)}`);
+        }
+        this.sendVerdict(reply, { refuse: e });
+      },
     );
   }
 
