@@ -624,10 +624,13 @@ export class MemoryQueuedWork extends QueuedWorkRepository {
     for (const b of this.store.batches.filter((x) => !x.finished)) {
       const rows = new Set(
         this.store.transactions
-          .filter((t) => t.batchId === b.batch.batchId && ['QUEUED', 'SCHEDULED'].includes(t.status))
+          .filter(
+            (t) => t.batchId === b.batch.batchId && ['QUEUED', 'SCHEDULED'].includes(t.status),
+          )
           .map((t) => t.transactionId),
       );
-      if (this.store.work.some((w) => w.kind === 'transaction' && rows.has(w.transactionId))) continue;
+      if (this.store.work.some((w) => w.kind === 'transaction' && rows.has(w.transactionId)))
+        continue;
       b.finished = true;
       n++;
     }
