@@ -3,6 +3,9 @@ import { principalOf } from '@libs/http/principal';
 import { insufficientPermissions } from '../../domain/auth.errors';
 import { Action, covers, Resource } from '../../domain/scope';
 
+/** The scope vocabulary other modules name when they ask for a scope. */
+export type { Action, Resource };
+
 /**
  * A response that embeds another resource (`GET /balances/:id?include=identity`) shows what a read
  * of that resource would: the caller needs its read scope too, or the route's own scope would be

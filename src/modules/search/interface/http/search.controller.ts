@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { ApiErrors, ApiSummary, BODY_ERRORS } from '@libs/http/openapi';
 import { NoIdempotencyKey } from '@libs/http/idempotency-route';
 import { requireScopes } from '../../../auth/interface/http/embed-scope';
-import type { Resource } from '../../../auth/domain/scope';
+import type { Resource } from '../../../auth/interface/http/embed-scope';
 import { SearchUseCases } from '../../application/search.use-cases';
 import { isCollection } from '../../domain/collections';
 import {
