@@ -20,13 +20,22 @@ describe('historical balance inputs (reference §2.3)', () => {
     );
   });
 
-  it('keeps the text as sent, cut to microseconds for the database', () => {
+  it('shows the text as sent; gives the database the instant in UTC, cut to microseconds', () => {
     expect(parseHistoryTimestamp('2024-01-01T15:04:05+02:00', now)).toEqual({
       shown: '2024-01-01T15:04:05+02:00',
-      text: '2024-01-01T15:04:05+02:00',
+      text: '2024-01-01T13:04:05.000000Z',
     });
     expect(parseHistoryTimestamp('2024-01-01T15:04:05.123456789Z', now).text).toBe(
       '2024-01-01T15:04:05.123456Z',
+    );
+    // Offsets Go takes and PostgreSQL refuses (past ±15:59), and what they move out of 1-9999.
+    expect(parseHistoryTimestamp('2024-01-01T00:00:00.9999999+23:59', now).text).toBe(
+      '2023-12-31T00:01:00.999999Z',
+    );
+    expect(parseHistoryTimestamp('0001-01-01T00:00:00+00:01', now).text).toBe('-infinity');
+    expect(parseHistoryTimestamp('9999-12-31T23:59:59-00:01', now).text).toBe('infinity');
+    expect(parseHistoryTimestamp('0001-01-01T00:00:00Z', now).text).toBe(
+      '0001-01-01T00:00:00.000000Z',
     );
   });
 

@@ -47,9 +47,23 @@ export function parseHistoryTimestamp(raw: unknown, now: Date): HistoryInstant {
     const iso = now.toISOString();
     return { shown: iso.replace('.000Z', 'Z'), text: iso };
   }
-  if (typeof raw !== 'string' || !parseRfc3339(raw)) throw invalidTimestamp(raw);
-  // PostgreSQL rounds digits past the microsecond; Go and this comparison truncate them.
-  return { shown: raw, text: raw.replace(/\.(\d{6})\d+/, '.$1') };
+  const instant = typeof raw === 'string' ? parseRfc3339(raw) : undefined;
+  if (!instant) throw invalidTimestamp(raw);
+  return { shown: raw as string, text: databaseInstant(instant, raw as string) };
+}
+
+/**
+ * The instant as the database is given it: in UTC, since PostgreSQL refuses zone offsets past
+ * ±15:59 that Go takes (up to ±23:59), and an instant that such an offset moves out of years
+ * 1-9999 is ±infinity (no row is dated there); the fraction cut, not rounded, to microseconds as
+ * Go's comparison does (PostgreSQL would round the digits past them).
+ */
+function databaseInstant(instant: Date, raw: string): string {
+  const year = instant.getUTCFullYear();
+  if (year < 1) return '-infinity';
+  if (year > 9999) return 'infinity';
+  const micros = (/\.(\d+)/.exec(raw)?.[1] ?? '').padEnd(6, '0').slice(0, 6);
+  return `${instant.toISOString().slice(0, 19)}.${micros}Z`;
 }
 
 /** `from_source`: `true` or `1` recompute from the first row, ignoring snapshots (reference §2.3). */
