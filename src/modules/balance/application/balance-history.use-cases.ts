@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Clock } from '@libs/core/clock';
+import { RequestClaims } from '@libs/core/request-claim';
 import { UnitOfWork } from '@libs/core/unit-of-work';
 import { ErrorNotifier } from '../../notification/application/ports/error-notifier';
 import { balanceNotFound } from '../domain/balance.errors';
@@ -94,7 +95,10 @@ export class BalanceSnapshotsUseCase implements OnApplicationShutdown {
    */
   startInBackground(batchSize: number): void {
     if (this.running || this.stopping) return;
-    this.running = this.run(batchSize)
+    // The run belongs to no request: started from one sent with an Idempotency-Key, it would
+    // otherwise take that key in its first batch (the answer then has no place, a retry meets
+    // 409) or find it taken by the answer and fail.
+    this.running = RequestClaims.run(undefined, () => this.run(batchSize))
       .catch((e: unknown) => {
         this.logger.error(`balance snapshots failed: ${e instanceof Error ? e.message : e}`);
         this.notifier.notify(e, 'balance snapshots failed');
