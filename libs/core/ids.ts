@@ -2,7 +2,20 @@ import { randomUUID } from 'node:crypto';
 
 /** Entity id prefixes of reference §1.4. */
 export type IdPrefix =
-  'ldg' | 'bln' | 'txn' | 'bulk' | 'idt' | 'ref' | 'act' | 'api_key' | 'mon' | 'hook';
+  | 'ldg'
+  | 'bln'
+  | 'txn'
+  | 'bulk'
+  | 'idt'
+  | 'ref'
+  | 'act'
+  | 'api_key'
+  | 'mon'
+  | 'hook'
+  | 'recon'
+  | 'rule'
+  | 'upload'
+  | 'instant';
 
 /** Port: where ids come from (random in production, predictable in tests). */
 export abstract class IdGenerator {

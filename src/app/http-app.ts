@@ -13,6 +13,7 @@ import { PUBLIC_ROUTE_CONFIG } from '../modules/auth/interface/http/public.decor
 import { refuseNulInUrl } from '@libs/http/url-text';
 import { AppDependencies, AppModule } from './app.module';
 import { applySecurityHeaders, clientErrorHandler, originGuard } from './http-edge';
+import { registerUploadParsing } from '../modules/reconciliation/interface/http/upload-parsing';
 
 export interface HttpAppOptions extends AppDependencies {
   bodyLimitMb: number;
@@ -86,7 +87,9 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
   // loads only at ready(), after the setup call returned.
   fastify.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) routes.push({ method, url: r.url });
-    if (isDocsRoute(r.url)) r.config = { ...(r.config as object), [PUBLIC_ROUTE_CONFIG]: true };
+    if (isDocsRoute(r.url)) {
+      r.config = { ...(r.config as object), [PUBLIC_ROUTE_CONFIG]: true } as typeof r.config;
+    }
     if ((r.config as Record<string, unknown> | undefined)?.[PUBLIC_ROUTE_CONFIG] === true) {
       r.bodyLimit = Math.min(r.bodyLimit ?? bodyLimit, PUBLIC_BODY_LIMIT);
     }
@@ -114,6 +117,8 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
       }
     },
   );
+  // Multipart for the statement upload alone (the route streams it; anywhere else 415).
+  await registerUploadParsing(app);
   fastify.setReplySerializer((payload) => stringifyJson(payload));
   // Errors fastify raises itself (body too large, bad JSON) reach Nest's error handler, which
   // passes them through ErrorEnvelopeFilter like any other: one envelope for everything.

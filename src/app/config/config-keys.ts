@@ -35,6 +35,35 @@ export const CONFIG_KEYS: KeySpec[] = [
     default: 256,
     min: 1,
   },
+  // Hosts a statement may be downloaded from (exact names; empty = none) and the fetch timeout.
+  {
+    path: 'server.upload_whitelist',
+    env: 'BLNK_UPLOAD_DOMAIN_WHITELIST',
+    type: 'list',
+    default: [],
+  },
+  {
+    path: 'server.upload_url_timeout_sec',
+    env: 'BLNK_UPLOAD_URL_TIMEOUT_SEC',
+    type: 'int',
+    default: 30,
+    min: 1,
+  },
+  // Rows per batch of a run: each batch commits with its checkpoint (docs/reconciliation.md).
+  {
+    path: 'reconciliation.progress_interval',
+    env: 'BLNK_RECONCILIATION_PROGRESS_INTERVAL',
+    type: 'int',
+    default: 1000,
+    min: 1,
+  },
+  {
+    path: 'reconciliation.max_retries',
+    env: 'BLNK_RECONCILIATION_MAX_RETRIES',
+    type: 'int',
+    default: 3,
+    min: 1,
+  },
   {
     path: 'server.metrics_bearer_token',
     env: 'BLNK_METRICS_BEARER_TOKEN',

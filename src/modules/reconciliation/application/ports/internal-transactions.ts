@@ -1,0 +1,26 @@
+import type { Tx } from '@libs/core/unit-of-work';
+import type { CandidateBounds, Comparable } from '../../domain/matching';
+
+export interface InternalCandidate extends Comparable {
+  transactionId: string;
+}
+
+/** One external row's candidate search: its currency, bounds, and where the last page ended. */
+export interface CandidateQuery {
+  currency: string;
+  bounds: CandidateBounds;
+  after?: { dateMicros: bigint; transactionId: string };
+}
+
+/** The ledger's transactions as reconciliation reads them (reference §8.3). */
+export abstract class InternalTransactions {
+  /**
+   * For each query, up to `limit` internal transactions of its currency within its bounds,
+   * after its `after`, ordered by created_at then id, any status: one statement for the batch.
+   */
+  abstract candidates(
+    tx: Tx,
+    queries: CandidateQuery[],
+    limit: number,
+  ): Promise<InternalCandidate[][]>;
+}

@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import type { Tx } from '@libs/core/unit-of-work';
+import { sql } from '@libs/persistence/tx';
+import {
+  CandidateQuery,
+  InternalCandidate,
+  InternalTransactions,
+} from '../../application/ports/internal-transactions';
+import { microsToIso } from './reconciliation.mapper';
+
+interface CandidateRow {
+  k: number;
+  transaction_id: string;
+  amount: string;
+  us: string;
+  description: string | null;
+  reference: string;
+  currency: string;
+}
+
+/**
+ * Candidates of a whole batch in one statement: the batch's bounds as arrays, each row's
+ * candidates by a LATERAL range scan of `transactions_reconciliation_idx` (currency, created_at,
+ * amount included). Conditions are written only for the bounds the batch has, so the planner
+ * sees plain ranges.
+ */
+@Injectable()
+export class InternalTransactionsPg extends InternalTransactions {
+  async candidates(
+    tx: Tx,
+    queries: CandidateQuery[],
+    limit: number,
+  ): Promise<InternalCandidate[][]> {
+    if (!queries.length) return [];
+    const first = queries[0];
+    const where = ['t.currency = q.cur'];
+    if (first.bounds.amountLow !== undefined) where.push('t.amount BETWEEN q.alo AND q.ahi');
+    if (first.bounds.dateLowMicros !== undefined)
+      where.push('t.created_at BETWEEN q.dlo AND q.dhi');
+    if (first.after) where.push('(t.created_at, t.transaction_id) > (q.aat, q.aid)');
+    const rows: CandidateRow[] = await sql(tx).query(
+      `SELECT q.k, c.transaction_id, c.amount::text AS amount,
+              (extract(epoch FROM c.created_at) * 1000000)::bigint::text AS us,
+              c.description, c.reference, c.currency
+         FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::timestamptz[], $5::timestamptz[],
+                     $6::timestamptz[], $7::text[]) WITH ORDINALITY AS q(cur, alo, ahi, dlo, dhi, aat, aid, k)
+         CROSS JOIN LATERAL (
+           SELECT t.transaction_id, t.amount, t.created_at, t.description, t.reference, t.currency
+             FROM transactions t WHERE ${where.join(' AND ')}
+            ORDER BY t.created_at, t.transaction_id LIMIT $8) c
+        ORDER BY q.k, c.created_at, c.transaction_id`,
+      [
+        queries.map((q) => q.currency),
+        queries.map((q) => q.bounds.amountLow ?? null),
+        queries.map((q) => q.bounds.amountHigh ?? null),
+        queries.map((q) =>
+          q.bounds.dateLowMicros !== undefined ? microsToIso(q.bounds.dateLowMicros) : null,
+        ),
+        queries.map((q) =>
+          q.bounds.dateHighMicros !== undefined ? microsToIso(q.bounds.dateHighMicros) : null,
+        ),
+        queries.map((q) => (q.after ? microsToIso(q.after.dateMicros) : null)),
+        queries.map((q) => q.after?.transactionId ?? null),
+        limit,
+      ],
+    );
+    const out: InternalCandidate[][] = queries.map(() => []);
+    for (const r of rows) {
+      out[Number(r.k) - 1].push({
+        transactionId: r.transaction_id,
+        amount: r.amount,
+        dateMicros: BigInt(r.us),
+        description: r.description ?? '',
+        reference: r.reference,
+        currency: r.currency,
+      });
+    }
+    return out;
+  }
+}
