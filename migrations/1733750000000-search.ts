@@ -16,7 +16,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * with a later seq, and the outbox is pruned on the relay's schedule, not the indexer's.
  * A transaction row queues its balances too (their amounts moved), ahead of itself.
  *
- * `search_reindex`: the one reindex run's progress and resume point.
+ * `search_reindex`: the one reindex run's progress and resume point (one row: the latest run).
+ * Its batches take the indexer's lease in `search_feed`, so one process writes to Typesense at a
+ * time and a document read earlier is never written over one read later.
  */
 export class Search1733750000000 implements MigrationInterface {
   name = 'Search1733750000000';
@@ -121,7 +123,10 @@ export class Search1733750000000 implements MigrationInterface {
         -- Resume point: the internal id of the last row of the phase written.
         position TEXT NOT NULL DEFAULT '0',
         started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-        completed_at TIMESTAMPTZ
+        completed_at TIMESTAMPTZ,
+        -- Set while Typesense is unreachable: the run waits and goes on from position.
+        paused_at TIMESTAMPTZ,
+        pause_reason TEXT
       )`);
   }
 

@@ -108,7 +108,14 @@ set(500, [
   'SRCH_FAILED',
   'ADMIN_BACKUP_FAILED',
 ]);
-set(503, ['QUEUE_BACKPRESSURE']);
+set(503, [
+  'QUEUE_BACKPRESSURE',
+  // Neraca's (issue 15): Typesense is down or not ready; the same search may work later.
+  'SRCH_UNAVAILABLE',
+  // Neraca's (issue 17): the database cannot be reached, is shutting down or starting, or no
+  // pooled connection came free in time; sent with Retry-After.
+  'GEN_SERVICE_UNAVAILABLE',
+]);
 
 export function statusOf(code: string): number {
   return STATUS[code] ?? 500;

@@ -258,6 +258,46 @@ describe('search on PostgreSQL', () => {
     expect(byLast.text).not.toContain('Zebulon');
   });
 
+  it('reindex without Typesense: 404 before any run, then a run with nothing to rebuild', async () => {
+    const before = await t.http('GET', '/search/reindex');
+    expect(before.status).toBe(404);
+    expect(before.json.error_detail.code).toBe('SRCH_REINDEX_NOT_STARTED');
+    const reader = await createScopedKey(t, ['search:read']);
+    const writer = await createScopedKey(t, ['search:write']);
+    const refused = await t.http('POST', '/search/reindex', {}, { 'x-blnk-key': reader.key });
+    expect(refused.status).toBe(403);
+    expect(refused.text).toContain('search:write');
+    expect((await t.http('GET', '/search/reindex')).status).toBe(404);
+    // Searches read the tables live: the run is complete when it starts, with no records.
+    const r = await t.http(
+      'POST',
+      '/search/reindex',
+      { batch_size: 10 },
+      { 'x-blnk-key': writer.key },
+    );
+    expect(r.status).toBe(202);
+    expect(r.json).toEqual({
+      message: 'Reindex operation started',
+      progress: {
+        status: 'completed',
+        phase: 'completed',
+        total_records: 0,
+        processed_records: 0,
+        started_at: expect.any(String),
+        completed_at: expect.any(String),
+        paused: false,
+      },
+    });
+    expect(
+      (await t.http('GET', '/search/reindex', undefined, { 'x-blnk-key': writer.key })).status,
+    ).toBe(403);
+    const get = await t.http('GET', '/search/reindex', undefined, { 'x-blnk-key': reader.key });
+    expect(get.status).toBe(200);
+    expect(get.json).toEqual(r.json.progress);
+    // Nothing in progress, so another start is another completed run, never a 409.
+    expect((await t.http('POST', '/search/reindex', {})).status).toBe(202);
+  });
+
   it('needs search:write and the collection’s read scope', async () => {
     const reader = await createScopedKey(t, ['search:read']);
     const writer = await createScopedKey(t, ['search:write', 'ledgers:read']);

@@ -23,7 +23,7 @@ import {
 /**
  * A loopback stand-in for Typesense's HTTP API (no Typesense binary exists here): API key,
  * /health, collection creation (201, 409), JSONL upsert import answered as text/plain, search,
- * multi_search, document delete. Filters are evaluated here over the stored documents, in
+ * multi_search, document and collection delete. Filters are evaluated here over the stored documents, in
  * JavaScript, the way Typesense reads the supported subset; `down` makes every call fail 503.
  */
 export interface TypesenseFake {
@@ -31,6 +31,8 @@ export interface TypesenseFake {
   key: string;
   collections: Map<string, Map<string, SearchDocument>>;
   calls: string[];
+  /** Every import, in order: the collection and the ids of its documents. */
+  imports: { collection: string; ids: string[] }[];
   down: boolean;
   close(): Promise<void>;
 }
@@ -158,7 +160,8 @@ export async function startTypesenseFake(key = 'fake-typesense-key'): Promise<Ty
   const collections = new Map<string, Map<string, SearchDocument>>();
   const order = new Map<string, string[]>();
   const calls: string[] = [];
-  const fake = { collections, calls, down: false } as TypesenseFake;
+  const imports: TypesenseFake['imports'] = [];
+  const fake = { collections, calls, imports, down: false } as TypesenseFake;
   const send = (res: ServerResponse, status: number, body: unknown, type = 'application/json') => {
     res.writeHead(status, { 'content-type': type });
     res.end(typeof body === 'string' ? body : JSON.stringify(body));
@@ -204,6 +207,11 @@ export async function startTypesenseFake(key = 'fake-typesense-key'): Promise<Ty
       order.set(schema.name, []);
       return send(res, 201, schema);
     }
+    if (parts[0] === 'collections' && parts.length === 2 && req.method === 'DELETE') {
+      if (!collections.delete(parts[1])) return send(res, 404, { message: 'Not Found' });
+      order.delete(parts[1]);
+      return send(res, 200, { name: parts[1] });
+    }
     if (parts[0] === 'collections' && parts.length === 2 && req.method === 'GET') {
       return collections.has(parts[1])
         ? send(res, 200, { name: parts[1] })
@@ -214,6 +222,10 @@ export async function startTypesenseFake(key = 'fake-typesense-key'): Promise<Ty
       if (!store) return send(res, 404, { message: 'Not Found' });
       if (parts[3] === 'import' && req.method === 'POST') {
         const lines = body.split('\n').filter(Boolean);
+        imports.push({
+          collection: parts[1],
+          ids: lines.map((l) => (JSON.parse(l) as SearchDocument).id),
+        });
         for (const l of lines) {
           const d = JSON.parse(l) as SearchDocument;
           if (!store.has(d.id)) order.get(parts[1])!.push(d.id);

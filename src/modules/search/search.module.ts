@@ -6,11 +6,14 @@ import { DocumentSink } from './application/ports/document-sink';
 import { IndexQueue } from './application/ports/index-queue';
 import { SearchDocuments } from './application/ports/search-documents';
 import { SearchIndexer } from './application/search-indexer';
+import { Reindexer } from './application/reindexer';
+import { ReindexStore } from './application/ports/reindex-store';
 import { SearchSettings } from './application/search-settings';
 import { NoopSink } from './infrastructure/memory/noop-sink';
 import { PgIndexQueue } from './infrastructure/postgres/index-queue.pg';
 import { PgSearchDocuments } from './infrastructure/postgres/search-documents.pg';
 import { PgSearchIndex } from './infrastructure/postgres/pg-search-index';
+import { PgReindexStore } from './infrastructure/postgres/reindex-store.pg';
 import { typesenseClient } from './infrastructure/typesense/typesense-client';
 import {
   TypesenseSearchIndex,
@@ -18,6 +21,7 @@ import {
 } from './infrastructure/typesense/typesense-search-index';
 import { SearchController } from './interface/http/search.controller';
 import { SearchIndexerJob } from './interface/jobs/search-indexer.job';
+import { SearchReindexJob } from './interface/jobs/search-reindex.job';
 
 /** Binds the ports: Typesense when `typesense.dns` is set, PostgreSQL otherwise. */
 function providers(settings: SearchSettings): Provider[] {
@@ -34,8 +38,11 @@ function providers(settings: SearchSettings): Provider[] {
     { provide: DocumentSink, useValue: typesense ? new TypesenseSink(typesense) : new NoopSink() },
     { provide: SearchDocuments, useClass: PgSearchDocuments },
     { provide: IndexQueue, useClass: PgIndexQueue },
+    { provide: ReindexStore, useClass: PgReindexStore },
     SearchIndexer,
     SearchIndexerJob,
+    Reindexer,
+    SearchReindexJob,
   ];
 }
 
@@ -46,7 +53,7 @@ export class SearchCoreModule {
     return {
       module: SearchCoreModule,
       providers: providers(settings),
-      exports: [SearchIndexerJob],
+      exports: [SearchIndexerJob, SearchReindexJob],
     };
   }
 }
@@ -59,7 +66,7 @@ export class SearchModule {
       module: SearchModule,
       controllers: [SearchController],
       providers: [...providers(settings), SearchUseCases],
-      exports: [SearchIndexerJob],
+      exports: [SearchIndexerJob, SearchReindexJob],
     };
   }
 }

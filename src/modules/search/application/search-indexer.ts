@@ -10,7 +10,8 @@ import { SearchSettings } from './search-settings';
  * that reference them (reference §12).
  */
 const ORDER: CollectionName[] = ['ledgers', 'identities', 'balances', 'transactions'];
-const LEASE_MS = 60_000;
+/** How long a round (or a reindex batch) may hold the lease before another process takes it. */
+export const INDEXER_LEASE_MS = 60_000;
 
 /**
  * Writes queued changes to Typesense: one round takes the lease, reads the oldest queued
@@ -28,7 +29,7 @@ export class SearchIndexer {
 
   /** Entities written this round (0: nothing to do, or another process holds the lease). */
   async round(): Promise<number> {
-    if (!(await this.queue.lease(LEASE_MS))) return 0;
+    if (!(await this.queue.lease(INDEXER_LEASE_MS))) return 0;
     try {
       const batch = await this.queue.peek(this.settings.batchSize);
       if (!batch.length) return 0;

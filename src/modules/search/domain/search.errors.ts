@@ -19,3 +19,10 @@ export const reindexNotStarted = () =>
 /** The search backend failed (Typesense down or answering an error it should not). */
 export const searchFailed = (why: string) =>
   new DomainError('SRCH_FAILED', `search failed: ${why}`);
+
+/**
+ * Typesense cannot be reached or is not ready (down, overloaded, a collection being rebuilt):
+ * the request was fine and may be sent again, so 503 rather than a 500 (Neraca's code).
+ */
+export const searchUnavailable = (why: string) =>
+  new DomainError('SRCH_UNAVAILABLE', `search is unavailable, retry later: ${why}`);

@@ -11,6 +11,9 @@ export abstract class DocumentSink {
   /** Creates missing collections (schemas of reference §12). @throws DomainError SRCH_FAILED */
   abstract ensureCollections(): Promise<void>;
 
+  /** Drops a collection and its documents (absent already: nothing to do). @throws DomainError SRCH_UNAVAILABLE, SRCH_FAILED */
+  abstract drop(collection: CollectionName): Promise<void>;
+
   /** Upserts the documents of one collection. @throws DomainError SRCH_FAILED */
   abstract upsert(collection: CollectionName, docs: SearchDocument[]): Promise<void>;
 

@@ -4,6 +4,7 @@ import { DocumentSink } from '../../application/ports/document-sink';
 export class NoopSink extends DocumentSink {
   readonly stores = false;
   async ensureCollections(): Promise<void> {}
+  async drop(): Promise<void> {}
   async upsert(): Promise<void> {}
   async remove(): Promise<void> {}
 }

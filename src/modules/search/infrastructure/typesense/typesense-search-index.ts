@@ -3,7 +3,7 @@ import type { Client } from 'typesense';
 import { stringifyJson } from '@libs/core/json';
 import { COLLECTION_NAMES, CollectionName, SearchDocument } from '../../domain/collections';
 import type { SearchRequest } from '../../domain/search-request';
-import { queryInvalid, searchFailed } from '../../domain/search.errors';
+import { queryInvalid, searchFailed, searchUnavailable } from '../../domain/search.errors';
 import { DocumentSink } from '../../application/ports/document-sink';
 import { SearchIndex, SearchResult } from '../../application/ports/search-index';
 import { shapeResult } from '../../application/result-shape';
@@ -11,6 +11,15 @@ import { typesenseSchema } from './typesense-schemas';
 
 const status = (e: unknown) => (e as { httpStatus?: number })?.httpStatus;
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * No answer (refused, timed out) or a 5xx (Typesense's 503 "Not Ready or Lagging"): Typesense is
+ * away and the same call may work later. Anything else (401: a wrong type_sense_key) is a fault.
+ */
+function failure(e: unknown) {
+  const s = status(e);
+  return s === undefined || s >= 500 ? searchUnavailable(message(e)) : searchFailed(message(e));
+}
 
 /** The parameters Typesense gets: the validated request, written back in its own terms. */
 function params(req: SearchRequest): Record<string, unknown> {
@@ -53,7 +62,9 @@ export class TypesenseSearchIndex extends SearchIndex {
       return r as unknown as SearchResult;
     } catch (e) {
       if (status(e) === 400) throw queryInvalid('search', message(e));
-      throw searchFailed(message(e));
+      // A collection missing is one being rebuilt (reindex) or not yet ensured at start.
+      if (status(e) === 404) throw searchUnavailable(`collection ${req.collection.name} not ready`);
+      throw failure(e);
     }
   }
 }
@@ -71,11 +82,11 @@ export class TypesenseSink extends DocumentSink {
       try {
         await this.client.collections(name).retrieve();
       } catch (e) {
-        if (status(e) !== 404) throw searchFailed(message(e));
+        if (status(e) !== 404) throw failure(e);
         try {
           await this.client.collections().create(typesenseSchema(name) as never);
         } catch (c) {
-          if (status(c) !== 409) throw searchFailed(message(c)); // another process made it
+          if (status(c) !== 409) throw failure(c); // 409: another process made it
         }
       }
     }
@@ -92,7 +103,7 @@ export class TypesenseSink extends DocumentSink {
         .documents()
         .import(body, { action: 'upsert' });
     } catch (e) {
-      throw searchFailed(message(e));
+      throw failure(e);
     }
     const failed = reply
       .split('\n')
@@ -107,8 +118,16 @@ export class TypesenseSink extends DocumentSink {
       try {
         await this.client.collections(collection).documents(id).delete();
       } catch (e) {
-        if (status(e) !== 404) throw searchFailed(message(e));
+        if (status(e) !== 404) throw failure(e);
       }
+    }
+  }
+
+  async drop(collection: CollectionName): Promise<void> {
+    try {
+      await this.client.collections(collection).delete();
+    } catch (e) {
+      if (status(e) !== 404) throw failure(e);
     }
   }
 }

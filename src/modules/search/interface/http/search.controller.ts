@@ -1,15 +1,25 @@
-import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ApiErrors, ApiSummary, BODY_ERRORS } from '@libs/http/openapi';
 import { NoIdempotencyKey } from '@libs/http/idempotency-route';
 import { requireScopes } from '../../../auth/interface/http/embed-scope';
 import type { Resource } from '../../../auth/interface/http/embed-scope';
 import { SearchUseCases } from '../../application/search.use-cases';
+import { Reindexer } from '../../application/reindexer';
 import { isCollection } from '../../domain/collections';
 import {
   MultiSearchDto,
   MultiSearchResultView,
+  ReindexProgressView,
+  ReindexRequestDto,
+  ReindexStartedView,
   SearchParamsDto,
   SearchResultView,
 } from './search.dto';
@@ -32,7 +42,31 @@ function requireCollectionRead(req: FastifyRequest, collection: unknown): void {
 @ApiTags('search')
 @Controller()
 export class SearchController {
-  constructor(private readonly searches: SearchUseCases) {}
+  constructor(
+    private readonly searches: SearchUseCases,
+    private readonly reindexer: Reindexer,
+  ) {}
+
+  // Static routes: the router tries them before search/:collection. Scopes come from the path
+  // and method like every route's: POST needs search:write, GET search:read.
+  @Post('search/reindex')
+  @NoIdempotencyKey()
+  @HttpCode(202)
+  @ApiBody({ type: ReindexRequestDto, required: false })
+  @ApiSummary('startReindex', 'Rebuild the Typesense collections from PostgreSQL')
+  @ApiAcceptedResponse({ type: ReindexStartedView })
+  @ApiErrors(...BODY_ERRORS, 409)
+  async startReindex(@Body() body: unknown): Promise<unknown> {
+    return { message: 'Reindex operation started', progress: await this.reindexer.start(body) };
+  }
+
+  @Get('search/reindex')
+  @ApiSummary('getReindexStatus', 'Progress of the latest reindex run')
+  @ApiOkResponse({ type: ReindexProgressView })
+  @ApiErrors(404)
+  async reindexProgress(): Promise<unknown> {
+    return this.reindexer.progress();
+  }
 
   @Post('search/:collection')
   @NoIdempotencyKey()

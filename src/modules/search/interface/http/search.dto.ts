@@ -95,3 +95,36 @@ export class MultiSearchResultView {
   })
   results!: unknown[];
 }
+
+export class ReindexRequestDto {
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 10000,
+    description: 'Documents read and imported per batch. Default 1000.',
+  })
+  batch_size?: number;
+}
+
+export class ReindexProgressView {
+  @ApiProperty({ enum: ['in_progress', 'completed', 'failed'] }) status!: string;
+  @ApiProperty({
+    description:
+      'dropping_collections, indexing_<collection> (ledgers, identities, balances, transactions, reconciliations), completed',
+  })
+  phase!: string;
+  @ApiProperty({ type: 'integer' }) total_records!: number;
+  @ApiProperty({ type: 'integer' }) processed_records!: number;
+  @ApiPropertyOptional({ type: [String] }) errors?: string[];
+  @ApiProperty({ format: 'date-time' }) started_at!: string;
+  @ApiPropertyOptional({ format: 'date-time' }) completed_at?: string;
+  @ApiProperty({ description: 'True while Typesense is unreachable; the run resumes by itself.' })
+  paused!: boolean;
+  @ApiPropertyOptional() pause_reason?: string;
+  @ApiPropertyOptional({ format: 'date-time' }) paused_at?: string;
+}
+
+export class ReindexStartedView {
+  @ApiProperty({ example: 'Reindex operation started' }) message!: string;
+  @ApiProperty({ type: ReindexProgressView }) progress!: ReindexProgressView;
+}
