@@ -12,6 +12,7 @@ import { WebhooksCommand, WebhooksListCommand, WebhooksRedeliverCommand } from '
 import { StartCommand } from './start.command';
 import { WorkersCommand } from './workers.command';
 import { VerifyCommand } from './verify.command';
+import { SearchCommand, SearchReindexCommand } from './search.command';
 
 @Module({
   providers: [
@@ -31,6 +32,8 @@ import { VerifyCommand } from './verify.command';
     WebhooksListCommand,
     WebhooksRedeliverCommand,
     VerifyCommand,
+    SearchCommand,
+    SearchReindexCommand,
   ],
 })
 export class CliModule {}

@@ -46,6 +46,17 @@ function providers(settings: SearchSettings): Provider[] {
   ];
 }
 
+/** The reindexer outside Nest, for `neraca search reindex` (the same adapters as the module's). */
+export function standaloneReindexer(db: DataSource, settings: SearchSettings): Reindexer {
+  const typesense = settings.typesense ? typesenseClient(settings) : undefined;
+  return new Reindexer(
+    new PgReindexStore(db),
+    new PgSearchDocuments(db),
+    typesense ? new TypesenseSink(typesense) : new NoopSink(),
+    new PgIndexQueue(db),
+  );
+}
+
 /** The indexing side alone, for `neraca workers`. */
 @Module({})
 export class SearchCoreModule {
