@@ -25,6 +25,11 @@ import { SystemModule } from '../modules/system/system.module';
 import { SearchCoreModule, SearchModule } from '../modules/search/search.module';
 import { SearchSettings } from '../modules/search/application/search-settings';
 import {
+  ReconciliationCoreModule,
+  ReconciliationModule,
+} from '../modules/reconciliation/reconciliation.module';
+import { ReconciliationSettings } from '../modules/reconciliation/application/reconciliation-settings';
+import {
   TransactionCoreModule,
   TransactionModule,
 } from '../modules/transaction/transaction.module';
@@ -61,6 +66,8 @@ export interface AppDependencies {
   chain?: ChainSettings;
   /** typesense.dns / type_sense_key; absent = search answered by PostgreSQL. */
   search?: SearchSettings;
+  /** Uploads and runs (server.max_upload_size_mb, upload_whitelist, reconciliation.*). */
+  reconciliation?: ReconciliationSettings;
 }
 
 /** What a worker process needs: no HTTP, no authentication. */
@@ -74,6 +81,7 @@ export type WorkerDependencies = Pick<
   | 'idempotency'
   | 'snapshots'
   | 'search'
+  | 'reconciliation'
 >;
 
 /** The outbox relay's dependencies, the same in API and worker processes. */
@@ -158,6 +166,7 @@ export class AppModule {
         AuthModule,
         HookModule,
         SearchModule.with(deps.search),
+        ReconciliationModule.with(deps.reconciliation),
         EventsModule.with(events(deps)),
         IdempotencyModule.with(deps.idempotency),
       ],
@@ -183,6 +192,7 @@ export class WorkerModule {
         EventsCoreModule.with(events(deps)),
         IdempotencyModule.with(deps.idempotency),
         SearchCoreModule.with(deps.search),
+        ReconciliationCoreModule.with(deps.reconciliation),
       ],
     };
   }

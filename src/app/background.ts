@@ -14,6 +14,7 @@ import { ChainSettings } from '../modules/transaction/application/chain/chain-se
 import { ChainSealerJob } from '../modules/transaction/interface/jobs/chain-sealer.job';
 import { BalanceSnapshotJob } from '../modules/balance/interface/jobs/balance-snapshot.job';
 import { SearchIndexerJob } from '../modules/search/interface/jobs/search-indexer.job';
+import { ReconciliationRunJob } from '../modules/reconciliation/interface/jobs/reconciliation-run.job';
 
 /** Webhook delivery from configuration; `secret` is the server secret key (the HMAC key). */
 export function webhookSettingsFrom(config: NeracaConfig, secret: string): WebhookSettings {
@@ -75,6 +76,7 @@ const JOBS: Type<BackgroundJob>[] = [
   ChainSealerJob,
   BalanceSnapshotJob,
   SearchIndexerJob,
+  ReconciliationRunJob,
 ];
 
 /**

@@ -10,6 +10,7 @@ import { limitsFrom } from '../modules/auth/domain/token-bucket';
 import { SlackSettings } from '../modules/notification/application/slack-settings';
 import { IdempotencySettings } from '../modules/idempotency/application/idempotency-settings';
 import { SearchSettings } from '../modules/search/application/search-settings';
+import { ReconciliationSettings } from '../modules/reconciliation/application/reconciliation-settings';
 import { NeracaConfig } from './config/neraca-config';
 import { createHttpApp } from './http-app';
 import { MasterKey, resolveMasterKey } from './master-key';
@@ -99,6 +100,19 @@ export function idempotencySettingsFrom(config: NeracaConfig): IdempotencySettin
   return new IdempotencySettings(config.get<number>('idempotency.retention'));
 }
 
+/** server.max_upload_size_mb, upload_whitelist, upload_url_timeout_sec, reconciliation.*. */
+export function reconciliationSettingsFrom(config: NeracaConfig): ReconciliationSettings {
+  return new ReconciliationSettings(
+    config.get<number>('server.max_upload_size_mb'),
+    config.get<string[]>('server.upload_whitelist'),
+    config.get<number>('server.upload_url_timeout_sec') * 1000,
+    Math.min(config.get<number>('reconciliation.progress_interval'), 10_000),
+    undefined,
+    undefined,
+    config.get<number>('reconciliation.max_retries'),
+  );
+}
+
 export interface RunningServer {
   app: NestFastifyApplication;
   /** Whether this process also applies queued work (no Redis: signals stay in-process). */
@@ -146,6 +160,7 @@ export async function startServer(
       webhooks: webhookSettingsFrom(config, auth.secure ? masterKey.key : ''),
       idempotency: idempotencySettingsFrom(config),
       search: searchSettingsFrom(config),
+      reconciliation: reconciliationSettingsFrom(config),
       bodyLimitMb: config.get<number>('server.max_request_body_size_mb'),
       allowedOrigins: config.get<string[]>('server.allowed_origins'),
       logLevels,
@@ -233,6 +248,7 @@ export async function startWorkers(
         webhooks: webhookSettingsFrom(config, config.get<string>('server.secret_key')),
         idempotency: idempotencySettingsFrom(config),
         search: searchSettingsFrom(config),
+        reconciliation: reconciliationSettingsFrom(config),
       }),
       { logger: logLevels ?? ['error', 'warn'] },
     );

@@ -11,6 +11,7 @@ import { WebhookSettings } from '../../src/modules/events/application/webhook-se
 import { IdempotencySettings } from '../../src/modules/idempotency/application/idempotency-settings';
 import { WorkQueue } from '../../src/modules/transaction/application/queued/ports/work-queue';
 import { SearchSettings } from '../../src/modules/search/application/search-settings';
+import { ReconciliationSettings } from '../../src/modules/reconciliation/application/reconciliation-settings';
 import type { TokenKeyProvider } from '../../src/modules/identity/application/ports/token-keys';
 import { QueueSettings } from '../../src/modules/transaction/application/queued/queue-settings';
 import { InProcessWorkQueue } from '../../src/modules/transaction/infrastructure/memory/in-process-work-queue';
@@ -68,6 +69,8 @@ export async function startTestApp(
     idempotency?: IdempotencySettings;
     /** Typesense (a fake's URL); absent = search answered by PostgreSQL. */
     search?: SearchSettings;
+    /** Uploads and reconciliation runs; absent = the defaults. */
+    reconciliation?: ReconciliationSettings;
   } = {},
 ): Promise<TestApp> {
   const shared = opts.shareDatabaseOf?.db;
@@ -91,6 +94,7 @@ export async function startTestApp(
     webhooks: opts.webhooks,
     idempotency: opts.idempotency,
     search: opts.search,
+    reconciliation: opts.reconciliation,
     logLevels: false,
   });
   const stopWorkers =
