@@ -30,6 +30,8 @@ function fieldExpr(f: SealedField): string {
 
 const FIELDS_SQL = SEALED_FIELDS.map(fieldExpr).join(',\n  ');
 
+const NOT_SEALED = `NOT EXISTS (SELECT 1 FROM transaction_chain c WHERE c.transaction_id = t.transaction_id)`;
+
 type FieldColumns = Record<`f_${SealedField}`, string | null>;
 
 function toSealedRow(r: FieldColumns): SealedRow {
@@ -63,11 +65,14 @@ export class ChainPgRepository extends ChainRepository {
   }
 
   async unsealed(tx: Tx, limit: number, olderThanMs: number): Promise<SealedRow[]> {
-    // The pending ids' primary key gives id order without sorting the backlog.
+    // The pending ids' primary key gives id order without sorting the backlog. A pending id of
+    // a row already sealed (written there by hand) is passed over: sealing it again would fail
+    // every round from then on, and no row after it would ever be sealed.
     const rows: FieldColumns[] = await sql(tx).query(
       `SELECT ${FIELDS_SQL}
        FROM transaction_chain_pending p JOIN transactions t ON t.id = p.id
-       WHERE $2::int = 0 OR t.created_at <= now() - make_interval(secs => $2::int / 1000.0)
+       WHERE ${NOT_SEALED}
+         AND ($2::int = 0 OR t.created_at <= now() - make_interval(secs => $2::int / 1000.0))
        ORDER BY p.id LIMIT $1`,
       [limit, Math.round(olderThanMs)],
     );
@@ -116,7 +121,8 @@ export class ChainPgRepository extends ChainRepository {
 
   async backlog(): Promise<number> {
     const [r]: { n: string }[] = await this.db.query(
-      `SELECT count(*)::text AS n FROM transaction_chain_pending`,
+      `SELECT count(*)::text AS n
+         FROM transaction_chain_pending p JOIN transactions t ON t.id = p.id WHERE ${NOT_SEALED}`,
     );
     return Number(r.n);
   }
