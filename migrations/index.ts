@@ -17,6 +17,7 @@ import { FundLineage1733650000000 } from './1733650000000-fund-lineage';
 import { BulkBatches1733700000000 } from './1733700000000-bulk-batches';
 import { Search1733750000000 } from './1733750000000-search';
 import { Reconciliation1733800000000 } from './1733800000000-reconciliation';
+import { Accounts1733850000000 } from './1733850000000-accounts';
 
 /** Every migration, oldest first. Listed explicitly so source (tests) and dist run the same set. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   BulkBatches1733700000000,
   Search1733750000000,
   Reconciliation1733800000000,
+  Accounts1733850000000,
 ];

@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--experimental-vm-modules"
 
-EMBEDDED_SUITES='test/e2e/(queued(?!-crash)[^/]*|races|concurrency|fuzz|webhooks|transaction-hooks|balance-history[^/]*|fund-lineage[^/]*|idempotency[^/]*|search[^/]*)\.e2e\.spec\.ts$'
+EMBEDDED_SUITES='test/e2e/(queued(?!-crash)[^/]*|races|concurrency|fuzz|webhooks|transaction-hooks|balance-history[^/]*|fund-lineage[^/]*|idempotency[^/]*|search[^/]*|accounts|backup[^/]*)\.e2e\.spec\.ts$'
 
 npx jest --runInBand "$@"
 

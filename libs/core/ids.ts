@@ -15,7 +15,8 @@ export type IdPrefix =
   | 'recon'
   | 'rule'
   | 'upload'
-  | 'instant';
+  | 'instant'
+  | 'acc';
 
 /** Port: where ids come from (random in production, predictable in tests). */
 export abstract class IdGenerator {

@@ -209,6 +209,21 @@ export function parseQueryFilters(query: QueryParams, opts: QueryListOptions): L
   return { filters, logicalOperator, limit, offset, sortOrder: 'desc', includeCount: false };
 }
 
+/**
+ * The query of GET /identities and GET /accounts (reference §3.5): without filters every row (a
+ * limit given is honoured); with filters 20 by default and at most 100, a bad limit silently
+ * becoming 20.
+ */
+export function parseAllOrFilteredQuery(query: QueryParams): ListQuery {
+  const filtered = hasFilterParams(query);
+  return parseQueryFilters(query, {
+    defaultLimit: filtered ? 20 : Number.MAX_SAFE_INTEGER,
+    invalidLimit: 'default',
+    maxLimit: filtered ? 100 : undefined,
+    overMaxLimit: 20,
+  });
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -3,7 +3,7 @@ import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiQuery, ApiTags } from '@
 import { FilterRequestDto } from '@libs/http/filter-request.dto';
 import { ApiErrors, ApiList, ApiSummary, BODY_ERRORS } from '@libs/http/openapi';
 import { NoIdempotencyKey } from '@libs/http/idempotency-route';
-import { hasFilterParams, parseFilterBody, parseQueryFilters } from '@libs/http/list-query.parse';
+import { parseAllOrFilteredQuery, parseFilterBody } from '@libs/http/list-query.parse';
 import { listBody } from '@libs/http/list-response';
 import { BlnkValidationPipe } from '@libs/http/validation.pipe';
 import { IdentityUseCases } from '../../application/identity.use-cases';
@@ -51,15 +51,7 @@ export class IdentityController {
   @ApiList(IdentityView)
   @ApiErrors()
   async list(@Query() query: Record<string, string>): Promise<unknown> {
-    // Reference §3.5: without filters Blnk lists every identity; with filters 20 by default and
-    // at most 100, a bad limit silently becoming 20. A limit given without filters is honoured.
-    const filtered = hasFilterParams(query);
-    const q = parseQueryFilters(query, {
-      defaultLimit: filtered ? 20 : Number.MAX_SAFE_INTEGER,
-      invalidLimit: 'default',
-      maxLimit: filtered ? 100 : undefined,
-      overMaxLimit: 20,
-    });
+    const q = parseAllOrFilteredQuery(query);
     return listBody(await this.identities.list(q), presentIdentity, false);
   }
 
