@@ -431,6 +431,55 @@ describe('responses conform to the OpenAPI document', () => {
       await http('POST', '/webhook-deliveries/evt_missing/redeliver'),
     );
 
+    // Accounts (an identity and balance of their own: the identity above is deleted at the end)
+    const accountHolder = (
+      await http('POST', '/identities', { first_name: 'Acc', last_name: 'Holder' })
+    ).json.identity_id as string;
+    const accountBalance = (await bal({ identity_id: accountHolder })).json.balance_id as string;
+    const account = check(
+      'POST /accounts',
+      await http('POST', '/accounts', { balance_id: accountBalance, bank_name: 'Conform Bank' }),
+    );
+    const accountNo = account.json.number as string;
+    check('POST /accounts', await http('POST', '/accounts', { balance_id: 5 }));
+    check('POST /accounts', await http('POST', '/accounts', { balance_id: 'bln_missing' }));
+    check(
+      'POST /accounts',
+      await http('POST', '/accounts', { balance_id: accountBalance, number: accountNo }),
+    );
+    check('GET /accounts', await http('GET', '/accounts'));
+    check('GET /accounts', await http('GET', '/accounts?currency_eq=USD&limit=5'));
+    check('POST /accounts/filter', await http('POST', '/accounts/filter', { filters: [] }));
+    check(
+      'POST /accounts/filter',
+      await http('POST', '/accounts/filter', { filters: [], include_count: true }),
+    );
+    check(
+      'GET /accounts/{id}',
+      await http(
+        'GET',
+        `/accounts/${account.json.account_id}?include=balance&include=identity&include=ledger`,
+      ),
+    );
+    check('GET /accounts/{id}', await http('GET', '/accounts/acc_missing'));
+    check('GET /mocked-account', await http('GET', '/mocked-account'));
+
+    // Search (PostgreSQL adapter) and reindex
+    check('POST /search/{collection}', await http('POST', '/search/transactions', { q: '*' }));
+    check(
+      'POST /search/{collection}',
+      await http('POST', '/search/transactions', { filter_by: 'currency:>USD' }),
+    );
+    check(
+      'POST /multi-search',
+      await http('POST', '/multi-search', { searches: [{ collection: 'ledgers' }, {}] }),
+    );
+    check('POST /multi-search', await http('POST', '/multi-search', { searches: 1 }));
+    check('GET /search/reindex', await http('GET', '/search/reindex'));
+    check('POST /search/reindex', await http('POST', '/search/reindex', { batch_size: 0 }));
+    check('POST /search/reindex', await http('POST', '/search/reindex', {}));
+    check('GET /search/reindex', await http('GET', '/search/reindex'));
+
     // API keys
     const key = check(
       'POST /api-keys',

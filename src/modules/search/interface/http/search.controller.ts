@@ -74,7 +74,7 @@ export class SearchController {
   @ApiBody({ type: SearchParamsDto })
   @ApiSummary('search', 'Search one collection (Typesense parameters)')
   @ApiCreatedResponse({ type: SearchResultView })
-  @ApiErrors(...BODY_ERRORS)
+  @ApiErrors(...BODY_ERRORS, 503)
   async search(
     @Req() req: FastifyRequest,
     @Param('collection') collection: string,
@@ -90,7 +90,7 @@ export class SearchController {
   @ApiBody({ type: MultiSearchDto })
   @ApiSummary('multiSearch', 'Run several searches at once')
   @ApiOkResponse({ type: MultiSearchResultView })
-  @ApiErrors(...BODY_ERRORS)
+  @ApiErrors(...BODY_ERRORS, 503)
   async multiSearch(@Req() req: FastifyRequest, @Body() body: unknown): Promise<unknown> {
     const searches = (body as { searches?: unknown } | null)?.searches;
     if (Array.isArray(searches)) {
