@@ -324,4 +324,47 @@ describe('search reindex on Typesense, by the background job', () => {
     const all = await t.http('POST', '/search/transactions', { q: '*', per_page: 100 });
     expect(all.json.found).toBe(await count(t, `SELECT count(*)::int AS n FROM transactions`));
   });
+
+  it('loses no change made while a run is going on', async () => {
+    const r = await t.http('POST', '/search/reindex', { batch_size: 1 });
+    expect(r.status).toBe(202);
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const tx = await t.http('POST', '/transactions', {
+        amount: 1 + i,
+        precision: 100,
+        currency: 'USD',
+        reference: `during-reindex-${i}`,
+        description: 'made during a reindex',
+        source: '@World',
+        destination: s.balances.usd,
+        allow_overdraft: true,
+        skip_queue: true,
+      });
+      expect(tx.status).toBe(201);
+      made.push(tx.json.transaction_id);
+    }
+    await completion(t);
+    await waitFor(
+      async () =>
+        (await count(t, `SELECT count(*)::int AS n FROM search_index_queue`)) === 0
+          ? true
+          : undefined,
+      10_000,
+      'queue drained',
+    );
+    const found = await t.http('POST', '/search/transactions', {
+      q: 'during reindex',
+      query_by: 'description',
+      per_page: 10,
+    });
+    expect([...ids(found)].sort()).toEqual([...made].sort());
+    // The balance they moved shows what the API shows, not what a batch read before them.
+    const doc = fake.collections.get('balances')!.get(s.balances.usd)!;
+    const api = await t.http('GET', `/balances/${s.balances.usd}`);
+    expect(doc.balance).toBe(String(api.json.balance));
+    expect(fake.collections.get('transactions')!.size).toBe(
+      await count(t, `SELECT count(*)::int AS n FROM transactions`),
+    );
+  });
 });
