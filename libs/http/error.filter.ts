@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '@libs/core/domain-error';
 import { envelope, ErrorEnvelope } from './error-envelope';
 import { JsonBodyError } from '@libs/core/json';
+import { isServiceUnavailable } from './service-unavailable';
 
 /** What the filter knows of the request an error belongs to. */
 export interface ErrorRequest {
@@ -93,6 +94,15 @@ export function toEnvelope(err: unknown, logger?: Logger, req?: ErrorRequest): E
         'too deeply nested, or with a NUL character or invalid Unicode)',
     );
   }
+  if (isServiceUnavailable(err)) {
+    // An outage, not a fault: the request may have changed nothing or (a broken COMMIT) may have
+    // been carried out; a retry with the same reference or Idempotency-Key tells which.
+    logger?.warn(`database unavailable: ${(err as Error).message ?? String(err)}`);
+    return envelope(
+      'GEN_SERVICE_UNAVAILABLE',
+      'the ledger cannot reach its database right now; retry after the time in Retry-After',
+    );
+  }
   logger?.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
   return envelope('GEN_INTERNAL', 'internal server error');
 }
@@ -105,7 +115,11 @@ export class ErrorEnvelopeFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const req = http.getRequest<FastifyRequest | undefined>();
-    const { status, body } = toEnvelope(err, this.logger, req);
-    void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
+    const { status, body, headers } = toEnvelope(err, this.logger, req);
+    void reply
+      .status(status)
+      .headers(headers ?? {})
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(body);
   }
 }

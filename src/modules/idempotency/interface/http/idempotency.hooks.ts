@@ -17,6 +17,7 @@ import {
 } from '@libs/http/idempotency-route';
 import { principalOf } from '@libs/http/principal';
 import { parseIdempotencyKey, StoredAnswer, Verdict } from '../../domain/idempotency-key';
+import { invalidIdempotencyKey } from '../../domain/idempotency.errors';
 import { IdempotencyService, KeyClaim } from '../../application/idempotency.service';
 
 const CLAIM = Symbol('neraca.idempotencyClaim');
@@ -51,7 +52,7 @@ export class IdempotencyHooks {
   private preHandler(req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
     const raw = req.headers[IDEMPOTENCY_HEADER];
     if (raw === undefined || !takesIdempotencyKey(req)) return done();
-    this.begin(req, Array.isArray(raw) ? raw.join(', ') : raw).then(
+    this.begin(req, req.raw.headersDistinct[IDEMPOTENCY_HEADER] ?? [raw].flat()).then(
       (started) => {
         if ('verdict' in started) return void this.sendVerdict(reply, started.verdict);
         (req as WithClaim)[CLAIM] = started.claim;
@@ -67,8 +68,11 @@ export class IdempotencyHooks {
     );
   }
 
-  private async begin(req: FastifyRequest, raw: string) {
-    const key = parseIdempotencyKey(raw);
+  private async begin(req: FastifyRequest, sent: string[]) {
+    // Two headers would be read as one key "a, b" (as Node joins them): which one the client
+    // meant to retry with is unknown, so neither is guessed.
+    if (sent.length !== 1) throw invalidIdempotencyKey('sent more than once; send one header');
+    const key = parseIdempotencyKey(sent[0]);
     return this.service.begin({
       scope: principalOf(req).keyId,
       key,
@@ -84,8 +88,12 @@ export class IdempotencyHooks {
         .send(Buffer.from(verdict.replay.body));
       return;
     }
-    const { status, body } = toEnvelope(verdict.refuse);
-    void reply.code(status).header('content-type', 'application/json; charset=utf-8').send(body);
+    const { status, body, headers } = toEnvelope(verdict.refuse);
+    void reply
+      .code(status)
+      .headers(headers ?? {})
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(body);
   }
 
   private async onSend(req: FastifyRequest, reply: FastifyReply, payload: unknown) {
