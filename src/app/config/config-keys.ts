@@ -251,6 +251,8 @@ export const CONFIG_KEYS: KeySpec[] = [
     env: 'NERACA_IDEMPOTENCY_RETENTION',
     type: 'duration',
     default: 86400000,
+    // Shorter, a retry of a slow request could find its key forgotten and run again.
+    min: 3600000,
   },
   { path: 'enable_observability', env: 'BLNK_ENABLE_OBSERVABILITY', type: 'bool', default: false },
   { path: 'backup_dir', env: 'BLNK_BACKUP_DIR', type: 'string', default: '' },

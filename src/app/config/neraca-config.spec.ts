@@ -37,6 +37,21 @@ describe('loadConfig', () => {
     expect(loadConfig({ cwd: file, env: {} }).get('idempotency.retention')).toBe(5_400_000);
   });
 
+  it('refuses an idempotency.retention under an hour (0 would silently turn the protection off)', () => {
+    for (const v of ['0s', '2m', '59m']) {
+      expect(() =>
+        loadConfig({ cwd: dirWith(), env: { NERACA_IDEMPOTENCY_RETENTION: v } }).get(
+          'idempotency.retention',
+        ),
+      ).toThrow(/idempotency\.retention|NERACA_IDEMPOTENCY_RETENTION/);
+    }
+    expect(() => loadConfig({ cwd: dirWith({ idempotency: { retention: 0 } }), env: {} })).toThrow(
+      /at least 3600000 ms/,
+    );
+    const hour = { NERACA_IDEMPOTENCY_RETENTION: '1h' };
+    expect(loadConfig({ cwd: dirWith(), env: hour }).get('idempotency.retention')).toBe(3_600_000);
+  });
+
   it('reads server.allowed_origins as a list', () => {
     const env = { NERACA_ALLOWED_ORIGINS: 'https://a.example, https://b.example' };
     expect(loadConfig({ cwd: dirWith(), env }).get('server.allowed_origins')).toEqual([

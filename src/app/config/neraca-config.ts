@@ -63,10 +63,18 @@ function convert(spec: KeySpec, raw: unknown, origin: string): unknown {
       return n;
     }
     case 'duration': {
-      if (typeof raw === 'number' && raw >= 0) return Math.round(raw * 1000); // bare numbers are seconds
+      if (typeof raw === 'number' && raw >= 0) {
+        const ms = Math.round(raw * 1000); // bare numbers are seconds
+        if (spec.min !== undefined && ms < spec.min)
+          throw bad(`a duration of at least ${spec.min} ms`);
+        return ms;
+      }
       const m = typeof raw === 'string' ? DURATION_RE.exec(raw.trim()) : null;
       if (!m) throw bad('a duration such as 500ms, 3s, 5m or 1h');
-      return Math.round(Number(m[1]) * UNIT_MS[m[2]]);
+      const ms = Math.round(Number(m[1]) * UNIT_MS[m[2]]);
+      if (spec.min !== undefined && ms < spec.min)
+        throw bad(`a duration of at least ${spec.min} ms`);
+      return ms;
     }
     case 'map': {
       if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) return raw;
