@@ -282,6 +282,23 @@ describe('search reindex on Typesense, stepped', () => {
     expect(m.status).toBe(503);
     expect(m.json.error_detail.code).toBe('SRCH_UNAVAILABLE');
   });
+
+  it('a holder whose lease ran out does not free the next holder’s', async () => {
+    const queue = t.app.get(IndexQueue);
+    await t.ds.query(`UPDATE search_feed SET lease_until = NULL`);
+    const stale = await queue.lease(30);
+    expect(stale).toBeDefined();
+    expect(await queue.lease(60_000)).toBeUndefined(); // held
+    await new Promise((r) => setTimeout(r, 80));
+    const next = await queue.lease(60_000);
+    expect(next).toBeDefined();
+    await queue.release(stale!); // the slow round ends after its lease ran out
+    expect(await queue.lease(60_000)).toBeUndefined(); // still the next holder's
+    await queue.release(next!);
+    const again = await queue.lease(60_000);
+    expect(again).toBeDefined();
+    await queue.release(again!);
+  });
 });
 
 /**

@@ -78,7 +78,8 @@ export class Reindexer {
       await this.store.finish('failed', 'typesense.dns is no longer set: nothing to rebuild');
       return 'idle';
     }
-    if (!(await this.queue.lease(INDEXER_LEASE_MS))) return 'idle';
+    const lease = await this.queue.lease(INDEXER_LEASE_MS);
+    if (!lease) return 'idle';
     try {
       const run = await this.store.current(); // another process may have moved it meanwhile
       if (run?.status !== 'in_progress') return 'idle';
@@ -92,7 +93,7 @@ export class Reindexer {
       await this.store.finish('failed', message(e));
       return 'idle';
     } finally {
-      await this.queue.release();
+      await this.queue.release(lease);
     }
   }
 

@@ -29,7 +29,8 @@ export class SearchIndexer {
 
   /** Entities written this round (0: nothing to do, or another process holds the lease). */
   async round(): Promise<number> {
-    if (!(await this.queue.lease(INDEXER_LEASE_MS))) return 0;
+    const lease = await this.queue.lease(INDEXER_LEASE_MS);
+    if (!lease) return 0;
     try {
       const batch = await this.queue.peek(this.settings.batchSize);
       if (!batch.length) return 0;
@@ -49,7 +50,7 @@ export class SearchIndexer {
       await this.queue.done(batch.map((e: QueuedEntity) => e.seq));
       return batch.length;
     } finally {
-      await this.queue.release();
+      await this.queue.release(lease);
     }
   }
 }

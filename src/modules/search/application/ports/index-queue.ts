@@ -11,10 +11,14 @@ export abstract class IndexQueue {
   /** Turns the triggers that fill the queue on or off; true when this call turned them on. */
   abstract setEnabled(enabled: boolean): Promise<boolean>;
 
-  /** Takes the indexer lease (one round at a time across processes) until `ms` from now. */
-  abstract lease(ms: number): Promise<boolean>;
+  /**
+   * Takes the indexer lease (one round, or one reindex batch, at a time across processes) until
+   * `ms` from now: its token, or undefined while another holds it.
+   */
+  abstract lease(ms: number): Promise<string | undefined>;
 
-  abstract release(): Promise<void>;
+  /** Frees the lease of this token; a lease taken over by another since is left alone. */
+  abstract release(lease: string): Promise<void>;
 
   /** The oldest queued entities, in change order. */
   abstract peek(limit: number): Promise<QueuedEntity[]>;

@@ -19,17 +19,21 @@ export class PgIndexQueue extends IndexQueue {
     return enabled && rows.length > 0;
   }
 
-  async lease(ms: number): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(
-      `WITH u AS (UPDATE search_feed SET lease_until = now() + $1 * interval '1 millisecond'
-         WHERE lease_until IS NULL OR lease_until < now() RETURNING 1) SELECT * FROM u`,
+  async lease(ms: number): Promise<string | undefined> {
+    const rows: { until: string }[] = await this.db.query(
+      `WITH u AS (UPDATE search_feed SET lease_until = clock_timestamp() + $1 * interval '1 millisecond'
+         WHERE lease_until IS NULL OR lease_until < now() RETURNING lease_until::text AS until)
+       SELECT * FROM u`,
       [ms],
     );
-    return rows.length > 0;
+    return rows[0]?.until;
   }
 
-  async release(): Promise<void> {
-    await this.db.query(`UPDATE search_feed SET lease_until = NULL`);
+  async release(lease: string): Promise<void> {
+    // Only this holder's: a round that outlived its lease must not free the next holder's.
+    await this.db.query(`UPDATE search_feed SET lease_until = NULL WHERE lease_until::text = $1`, [
+      lease,
+    ]);
   }
 
   async peek(limit: number): Promise<QueuedEntity[]> {
