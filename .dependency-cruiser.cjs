@@ -62,6 +62,8 @@ module.exports = {
           '\\.service\\.ts$',
           '/application/ports/',
           '^src/modules/balance/domain/balance\\.ts$',
+          // The queue's ports and settings, which the system module's readiness reads.
+          '^src/modules/transaction/application/queued/(ports/work-queue|queue-settings)\\.ts$',
         ],
       },
     },

@@ -132,6 +132,12 @@ describe('a PostgreSQL restart mid-load', () => {
       const h = await t.http('GET', '/health');
       expect(h.status).toBe(503);
       expect(h.json).toEqual({ status: 'DOWN', reason: 'database ping failed' });
+      const ready = await t.http('GET', '/health/ready');
+      expect(ready.status).toBe(503);
+      expect(ready.json.error.database).toEqual({
+        status: 'down',
+        message: 'database ping failed',
+      });
     } finally {
       await server.start();
     }

@@ -73,6 +73,7 @@ describe('responses conform to the OpenAPI document', () => {
     const noKey = { 'x-blnk-key': '' };
     check('GET /', await http('GET', '/'));
     check('GET /health', await http('GET', '/health'));
+    check('GET /health/ready', await http('GET', '/health/ready'));
 
     // Ledgers
     const ledger = check('POST /ledgers', await http('POST', '/ledgers', { name: 'conform' }));

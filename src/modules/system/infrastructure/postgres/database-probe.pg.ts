@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { SCHEMA } from '@libs/persistence/schema';
 import { DatabaseProbe } from '../../application/ports/database-probe';
 
 @Injectable()
@@ -22,5 +23,22 @@ export class DatabaseProbePg extends DatabaseProbe {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  async pendingMigrations(): Promise<string[]> {
+    const applied: { name: string }[] = await this.db.query(
+      `SELECT name FROM ${SCHEMA}.neraca_migrations`,
+    );
+    const done = new Set(applied.map((m) => m.name));
+    return this.db.migrations
+      .map((m) => m.name ?? m.constructor.name)
+      .filter((name) => !done.has(name));
+  }
+
+  async pendingWork(): Promise<number> {
+    const [{ n }] = (await this.db.query(`SELECT count(*)::int AS n FROM queued_work`)) as {
+      n: number;
+    }[];
+    return n;
   }
 }

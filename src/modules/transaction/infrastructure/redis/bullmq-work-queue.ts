@@ -86,6 +86,25 @@ export class BullMqWorkQueue extends WorkQueue {
     return c;
   }
 
+  override readonly transport = 'redis';
+
+  /** A PING on the producer connection; commands wait for a connection, so it is raced. */
+  override async ping(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, timeoutMs, false)));
+    try {
+      return await Promise.race([
+        this.connection.ping().then(
+          (r) => r === 'PONG',
+          () => false,
+        ),
+        late,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Jobs waiting or delayed across lanes (for monitoring). */
   async depth(): Promise<number> {
     const counts = await Promise.all(

@@ -12,4 +12,14 @@ export abstract class WorkQueue {
    */
   abstract consume(drain: (lane: number) => Promise<void>): Promise<() => Promise<void>>;
   abstract close(): Promise<void>;
+  /**
+   * The service signals travel through (`redis`), or undefined when they stay in this process.
+   * Readiness checks it only when there is one.
+   */
+  readonly transport?: string;
+  /** Resolves when the transport answers within `timeoutMs` (in process: at once); never throws. */
+  ping(timeoutMs: number): Promise<boolean> {
+    void timeoutMs;
+    return Promise.resolve(true);
+  }
 }
