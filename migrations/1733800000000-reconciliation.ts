@@ -80,6 +80,7 @@ export class Reconciliation1733800000000 implements MigrationInterface {
         lease_owner TEXT,
         lease_until TIMESTAMPTZ,
         attempts INTEGER NOT NULL DEFAULT 0,
+        groups_ready BOOLEAN NOT NULL DEFAULT false,
         error TEXT,
         started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
         running_since TIMESTAMPTZ,
@@ -112,6 +113,35 @@ export class Reconciliation1733800000000 implements MigrationInterface {
         external_id TEXT NOT NULL,
         PRIMARY KEY (reconciliation_id, external_seq)
       )`);
+    // one_to_many and many_to_one: the run's groups, summarized once when the run begins (so a
+    // resumed run sees the same groups), searched by range on the summary, consumed when
+    // matched; many_to_one's claims are the internal transactions a group took. Both are scratch
+    // and deleted when the run ends.
+    await q.query(`
+      CREATE TABLE reconciliation_groups (
+        reconciliation_id TEXT NOT NULL REFERENCES reconciliations (reconciliation_id) ON DELETE CASCADE,
+        ordinal BIGINT NOT NULL,
+        amount NUMERIC NOT NULL,
+        first_at TIMESTAMPTZ NOT NULL,
+        currency TEXT NOT NULL,
+        description TEXT NOT NULL,
+        reference TEXT NOT NULL,
+        members TEXT[] NOT NULL,
+        consumed BOOLEAN NOT NULL DEFAULT false,
+        PRIMARY KEY (reconciliation_id, ordinal)
+      )`);
+    await q.query(
+      `CREATE INDEX reconciliation_groups_amount_idx ON reconciliation_groups (reconciliation_id, amount) WHERE NOT consumed`,
+    );
+    await q.query(
+      `CREATE INDEX reconciliation_groups_date_idx ON reconciliation_groups (reconciliation_id, first_at) WHERE NOT consumed`,
+    );
+    await q.query(`
+      CREATE TABLE reconciliation_claims (
+        reconciliation_id TEXT NOT NULL REFERENCES reconciliations (reconciliation_id) ON DELETE CASCADE,
+        internal_transaction_id TEXT NOT NULL,
+        PRIMARY KEY (reconciliation_id, internal_transaction_id)
+      )`);
     // one_to_one's candidate search: a range of created_at within one currency, amount filtered
     // in the index (reference §8.3). Costs the writers one more index entry per row.
     await q.query(
@@ -143,6 +173,8 @@ export class Reconciliation1733800000000 implements MigrationInterface {
     await q.query(`DROP FUNCTION outbox_reconciliations()`);
     await q.query(`DROP INDEX transactions_reconciliation_idx`);
     for (const t of [
+      'reconciliation_claims',
+      'reconciliation_groups',
       'reconciliation_unmatched',
       'reconciliation_matches',
       'reconciliations',

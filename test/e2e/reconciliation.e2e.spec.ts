@@ -2,35 +2,13 @@ import { ReconciliationSettings } from '../../src/modules/reconciliation/applica
 import { RunReconciliationUseCase } from '../../src/modules/reconciliation/application/run-reconciliation.use-case';
 import { startTestApp, TEST_KEY, TestApp } from '../support/app';
 import { fingerprint } from '../support/fingerprint';
-import { waitFor } from '../support/wait';
+import { finishedRun, uploadStatement } from '../support/reconciliation';
 
 /** Small batches and fast polling: a run of a few rows still goes through several checkpoints. */
 const SETTINGS = new ReconciliationSettings(1, ['127.0.0.1'], 5000, 2, 20, 60_000, 3);
 
-/** POST /reconciliation/upload as the SDK sends it: multipart, `file` then `source`. */
-async function upload(t: TestApp, name: string, content: string, source?: string) {
-  const form = new FormData();
-  form.append('file', new Blob([content]), name);
-  if (source !== undefined) form.append('source', source);
-  const res = await fetch(`${t.url}/reconciliation/upload`, {
-    method: 'POST',
-    headers: { 'x-blnk-key': TEST_KEY },
-    body: form,
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined, text };
-}
-
-async function finished(t: TestApp, id: string) {
-  return waitFor(
-    async () => {
-      const r = await t.http('GET', `/reconciliation/${id}`);
-      return r.json.status === 'completed' || r.json.status === 'failed' ? r.json : undefined;
-    },
-    30000,
-    `reconciliation ${id}`,
-  );
-}
+const upload = uploadStatement;
+const finished = finishedRun;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

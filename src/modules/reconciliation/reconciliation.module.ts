@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { MatchingRuleUseCases } from './application/matching-rule.use-cases';
 import { InternalTransactions } from './application/ports/internal-transactions';
+import { MatchGroups } from './application/ports/match-groups';
 import { MatchingRuleRepository } from './application/ports/matching-rule.repository';
 import { ReconciliationRepository } from './application/ports/reconciliation.repository';
 import { StatementFetcher } from './application/ports/statement-fetcher';
@@ -12,6 +13,7 @@ import { StartReconciliationUseCase } from './application/start-reconciliation.u
 import { UploadStatementUseCase } from './application/upload-statement.use-case';
 import { StatementUrlFetcher } from './infrastructure/http/statement-url-fetcher';
 import { InternalTransactionsPg } from './infrastructure/postgres/internal-transactions.pg';
+import { MatchGroupsPg } from './infrastructure/postgres/match-groups.pg';
 import { MatchingRulePgRepository } from './infrastructure/postgres/matching-rule.pg-repository';
 import { ReconciliationPgRepository } from './infrastructure/postgres/reconciliation.pg-repository';
 import { StatementPgStore } from './infrastructure/postgres/statement.pg-store';
@@ -25,6 +27,7 @@ const core = (settings?: ReconciliationSettings) => [
   { provide: ReconciliationRepository, useClass: ReconciliationPgRepository },
   { provide: StatementStore, useClass: StatementPgStore },
   { provide: InternalTransactions, useClass: InternalTransactionsPg },
+  { provide: MatchGroups, useClass: MatchGroupsPg },
   RunReconciliationUseCase,
   ReconciliationRunJob,
 ];

@@ -3,7 +3,9 @@ import { UnitOfWork, Tx } from '@libs/core/unit-of-work';
 import { candidateBounds, matchingRule, widestDrifts } from '../domain/matching';
 import type { MatchingRule } from '../domain/matching-rule';
 import type { MatchRecord, Reconciliation, UnmatchedRecord } from '../domain/reconciliation';
+import { BatchResult, manyToOne, oneToMany } from './group-strategies';
 import { CandidateQuery, InternalTransactions } from './ports/internal-transactions';
+import { MatchGroups } from './ports/match-groups';
 import { ExternalRow, ReconciliationRepository } from './ports/reconciliation.repository';
 import { ReconciliationSettings } from './reconciliation-settings';
 
@@ -12,10 +14,7 @@ export const CANDIDATE_PAGE = 50;
 
 class LeaseLost extends Error {}
 
-export interface BatchResult {
-  matches: MatchRecord[];
-  unmatched: UnmatchedRecord[];
-}
+export type { BatchResult };
 
 /**
  * A run, batch by batch (reference §8.3, §8.4). Each batch is one database transaction: the
@@ -29,6 +28,7 @@ export class RunReconciliationUseCase {
     private readonly uow: UnitOfWork,
     private readonly runs: ReconciliationRepository,
     private readonly internal: InternalTransactions,
+    private readonly groups: MatchGroups,
     private readonly settings: ReconciliationSettings,
   ) {}
 
@@ -61,27 +61,27 @@ export class RunReconciliationUseCase {
   }
 
   private async batch(tx: Tx, run: Reconciliation, owner: string): Promise<Reconciliation | null> {
-    const rows = await this.runs.externalRows(
-      tx,
-      run.uploadId,
-      run.checkpoint,
-      this.settings.batchSize,
-    );
-    if (!rows.length) {
+    if (run.strategy !== 'one_to_one' && !run.groupsReady) {
+      // The groups first, in a step of their own: a resumed run finds them made.
+      if (!(await this.groups.prepareGroups(tx, run, owner))) throw new LeaseLost();
+      return { ...run, groupsReady: true };
+    }
+    const step = await this.match(tx, run);
+    if (!step) {
       if (!(await this.runs.finish(tx, run.reconciliationId, owner))) throw new LeaseLost();
       return null;
     }
-    const result = await this.match(tx, run, rows);
+    const { result, checkpoint } = step;
     if (!run.dryRun) {
       await this.runs.recordMatches(tx, run.reconciliationId, result.matches);
       await this.runs.recordUnmatched(tx, run.reconciliationId, result.unmatched);
     }
     const matched = new Set(result.matches.map((m) => m.externalSeq)).size;
     const by = {
-      checkpoint: rows[rows.length - 1].seq,
-      processed: rows.length,
+      checkpoint,
+      processed: matched + result.unmatched.length,
       matched,
-      unmatched: rows.length - matched,
+      unmatched: result.unmatched.length,
     };
     const ok = await this.runs.advance(
       tx,
@@ -102,14 +102,32 @@ export class RunReconciliationUseCase {
     };
   }
 
-  private match(tx: Tx, run: Reconciliation, rows: ExternalRow[]): Promise<BatchResult> {
-    switch (run.strategy) {
-      case 'one_to_one':
-        return oneToOne(tx, this.internal, run.rules, rows);
-      default:
-        // The group strategies are not built yet: nothing matches (as Blnk's unknown strategy).
-        return Promise.resolve({ matches: [], unmatched: rows.map(unmatchedOf) });
+  /**
+   * The next batch matched, and where it ends: external rows (seq) for one_to_one and
+   * one_to_many, groups of external rows (ordinal) for many_to_one; null when none is left.
+   */
+  private async match(
+    tx: Tx,
+    run: Reconciliation,
+  ): Promise<{ result: BatchResult; checkpoint: bigint } | null> {
+    const { batchSize } = this.settings;
+    const id = run.reconciliationId;
+    if (run.strategy === 'many_to_one') {
+      const groups = await this.groups.groupsAfter(tx, id, run.checkpoint, batchSize);
+      if (!groups.length) return null;
+      const result = await manyToOne(tx, this.internal, id, run.rules, groups, CANDIDATE_PAGE);
+      await this.groups.claim(tx, id, result.claimed);
+      return { result, checkpoint: groups[groups.length - 1].ordinal };
     }
+    const rows = await this.runs.externalRows(tx, run.uploadId, run.checkpoint, batchSize);
+    if (!rows.length) return null;
+    const checkpoint = rows[rows.length - 1].seq;
+    if (run.strategy === 'one_to_many') {
+      const result = await oneToMany(tx, this.groups, id, run.rules, rows, CANDIDATE_PAGE);
+      await this.groups.consumeGroups(tx, id, result.consumed);
+      return { result, checkpoint };
+    }
+    return { result: await oneToOne(tx, this.internal, run.rules, rows), checkpoint };
   }
 }
 

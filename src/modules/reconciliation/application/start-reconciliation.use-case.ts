@@ -72,6 +72,7 @@ export class StartReconciliationUseCase {
       unmatched: 0,
       checkpoint: 0n,
       attempts: 0,
+      groupsReady: false,
       error: null,
       startedAt: this.clock.now(),
       runningSince: null,

@@ -198,3 +198,82 @@ export function summarize(members: readonly Comparable[]): Comparable {
     currency: currencies.size === 1 ? [...currencies][0] : MIXED,
   };
 }
+
+/**
+ * A group of one_to_many (internal transactions) or many_to_one (external rows), summarized, in
+ * the order groups are tried; `members` are internal transaction ids or external row seqs.
+ */
+export interface MatchGroup extends Comparable {
+  ordinal: bigint;
+  members: string[];
+}
+
+/**
+ * The drifts that bound a group search without losing a match: per rule the tightest of its
+ * `equals` criteria on the field (a rule must meet them all), over the rules the widest (any rule
+ * may match), and no bound as soon as one rule has no such criterion. Blnk tries every group,
+ * so a bound here must never leave out a group a rule accepts.
+ */
+export function boundingDrifts(rules: readonly MatchingRule[]): WidestDrifts {
+  let amount: string | undefined | null = undefined;
+  let date: bigint | undefined | null = undefined;
+  for (const r of rules) {
+    let ra: string | undefined;
+    let rd: bigint | undefined;
+    for (const c of r.criteria) {
+      if (c.operator !== 'equals') continue;
+      if (c.field === 'amount' && (ra === undefined || compareDecimals(c.drift, ra) < 0))
+        ra = c.drift;
+      if (c.field === 'date') {
+        const us = secondsToMicros(c.drift);
+        if (rd === undefined || us < rd) rd = us;
+      }
+    }
+    amount =
+      amount === null || ra === undefined
+        ? null
+        : amount === undefined || compareDecimals(ra, amount) > 0
+          ? ra
+          : amount;
+    date = date === null || rd === undefined ? null : date === undefined || rd > date ? rd : date;
+  }
+  const out: WidestDrifts = {};
+  if (amount) out.amount = amount;
+  if (date !== null && date !== undefined) out.dateMicros = date;
+  return out;
+}
+
+const divFloor = (a: bigint, b: bigint) => (a >= 0n ? a / b : -((-a + b - 1n) / b));
+const divCeil = (a: bigint, b: bigint) => -divFloor(-a, b);
+/** Extra decimal places of a group bound: any bound wider than the exact one is safe. */
+const BOUND_SCALE = 12;
+
+/**
+ * one_to_many's search (reference §8.2, E the external amount, S a group's sum): the sums S with
+ * `|E − S| ≤ |S| × drift`, a range around E of [E/(1+d), E/(1−d)] (mirrored when E < 0, open on
+ * one side when d = 1), rounded outwards; the exact test is made on each candidate.
+ */
+export function groupAmountBounds(
+  external: string,
+  drift: string,
+): { amountLow?: string; amountHigh?: string } {
+  const e = parseDecimal(external);
+  const f = parseDecimal(drift);
+  const s = e.scale + BOUND_SCALE;
+  const num = e.units * 10n ** BigInt(BOUND_SCALE + f.scale); // E at scale s + f.scale
+  const one = 10n ** BigInt(f.scale);
+  const near = (den: bigint, up: boolean) =>
+    decimalString({ units: up ? divCeil(num, den) : divFloor(num, den), scale: s });
+  if (e.units === 0n) return f.units >= one ? {} : { amountLow: '0', amountHigh: '0' };
+  const wide = f.units >= one; // d = 1: |E − S| ≤ |S| holds for every S of E's sign past E/2
+  if (e.units > 0n) {
+    return {
+      amountLow: near(one + f.units, false),
+      ...(wide ? {} : { amountHigh: near(one - f.units, true) }),
+    };
+  }
+  return {
+    amountHigh: near(one + f.units, true),
+    ...(wide ? {} : { amountLow: near(one - f.units, false) }),
+  };
+}

@@ -40,6 +40,8 @@ export interface Reconciliation {
   /** seq of the last external row finished (0 = none). */
   checkpoint: bigint;
   attempts: number;
+  /** one_to_many / many_to_one: the groups are summarized (done once, before the first batch). */
+  groupsReady: boolean;
   error: string | null;
   startedAt: Date;
   runningSince: Date | null;

@@ -7,7 +7,8 @@ export interface InternalCandidate extends Comparable {
 
 /** One external row's candidate search: its currency, bounds, and where the last page ended. */
 export interface CandidateQuery {
-  currency: string;
+  /** Only this currency (one_to_one, as Blnk's SQL); absent: any. */
+  currency?: string;
   bounds: CandidateBounds;
   after?: { dateMicros: bigint; transactionId: string };
 }
@@ -22,5 +23,7 @@ export abstract class InternalTransactions {
     tx: Tx,
     queries: CandidateQuery[],
     limit: number,
+    /** many_to_one: leaves out the transactions this run's groups have claimed. */
+    unclaimedBy?: string,
   ): Promise<InternalCandidate[][]>;
 }

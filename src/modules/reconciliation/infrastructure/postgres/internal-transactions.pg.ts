@@ -6,7 +6,7 @@ import {
   InternalCandidate,
   InternalTransactions,
 } from '../../application/ports/internal-transactions';
-import { microsToIso } from './reconciliation.mapper';
+import { dateBoundArrays, microsToIso } from './reconciliation.mapper';
 
 interface CandidateRow {
   k: number;
@@ -30,10 +30,14 @@ export class InternalTransactionsPg extends InternalTransactions {
     tx: Tx,
     queries: CandidateQuery[],
     limit: number,
+    unclaimedBy?: string,
   ): Promise<InternalCandidate[][]> {
     if (!queries.length) return [];
     const first = queries[0];
-    const where = ['t.currency = q.cur'];
+    const where = first.currency !== undefined ? ['t.currency = q.cur'] : ['true'];
+    if (unclaimedBy !== undefined)
+      where.push(`NOT EXISTS (SELECT 1 FROM reconciliation_claims rc
+        WHERE rc.reconciliation_id = $9 AND rc.internal_transaction_id = t.transaction_id)`);
     if (first.bounds.amountLow !== undefined) where.push('t.amount BETWEEN q.alo AND q.ahi');
     if (first.bounds.dateLowMicros !== undefined)
       where.push('t.created_at BETWEEN q.dlo AND q.dhi');
@@ -50,18 +54,14 @@ export class InternalTransactionsPg extends InternalTransactions {
             ORDER BY t.created_at, t.transaction_id LIMIT $8) c
         ORDER BY q.k, c.created_at, c.transaction_id`,
       [
-        queries.map((q) => q.currency),
+        queries.map((q) => q.currency ?? null),
         queries.map((q) => q.bounds.amountLow ?? null),
         queries.map((q) => q.bounds.amountHigh ?? null),
-        queries.map((q) =>
-          q.bounds.dateLowMicros !== undefined ? microsToIso(q.bounds.dateLowMicros) : null,
-        ),
-        queries.map((q) =>
-          q.bounds.dateHighMicros !== undefined ? microsToIso(q.bounds.dateHighMicros) : null,
-        ),
+        ...dateBoundArrays(queries.map((q) => q.bounds)),
         queries.map((q) => (q.after ? microsToIso(q.after.dateMicros) : null)),
         queries.map((q) => q.after?.transactionId ?? null),
         limit,
+        ...(unclaimedBy !== undefined ? [unclaimedBy] : []),
       ],
     );
     const out: InternalCandidate[][] = queries.map(() => []);

@@ -52,6 +52,7 @@ export interface RunRow {
   unmatched: number;
   checkpoint: string;
   attempts: number;
+  groups_ready: boolean;
   error: string | null;
   started_at: Date;
   running_since: Date | null;
@@ -60,8 +61,8 @@ export interface RunRow {
 
 export const RUN_COLUMNS =
   'reconciliation_id, upload_id, strategy, grouping_criteria, rules, dry_run, status, total, ' +
-  'processed, matched, unmatched, checkpoint::text AS checkpoint, attempts, error, started_at, ' +
-  'running_since, completed_at';
+  'processed, matched, unmatched, checkpoint::text AS checkpoint, attempts, groups_ready, error, ' +
+  'started_at, running_since, completed_at';
 
 export const runOf = (r: RunRow): Reconciliation => ({
   reconciliationId: r.reconciliation_id,
@@ -77,6 +78,7 @@ export const runOf = (r: RunRow): Reconciliation => ({
   unmatched: r.unmatched,
   checkpoint: BigInt(r.checkpoint),
   attempts: r.attempts,
+  groupsReady: r.groups_ready,
   error: r.error,
   startedAt: r.started_at,
   runningSince: r.running_since,
@@ -114,4 +116,12 @@ export function microsToIso(us: bigint): string {
   const rest = us - ms * 1000n;
   const iso = new Date(Number(ms)).toISOString(); // ...SS.mmmZ
   return iso.slice(0, -1) + rest.toString().padStart(3, '0') + 'Z';
+}
+
+/** The date bounds of a batch of searches as two arrays of timestamps (null: no bound). */
+export function dateBoundArrays(
+  bounds: { dateLowMicros?: bigint; dateHighMicros?: bigint }[],
+): [(string | null)[], (string | null)[]] {
+  const at = (us?: bigint) => (us !== undefined ? microsToIso(us) : null);
+  return [bounds.map((b) => at(b.dateLowMicros)), bounds.map((b) => at(b.dateHighMicros))];
 }

@@ -84,7 +84,7 @@ export class ReconciliationPgRepository extends ReconciliationRepository {
     }[] = await sql(tx).query(
       `SELECT seq::text AS seq, external_id, amount::text AS amount,
               (extract(epoch FROM date) * 1000000)::bigint::text AS us, description, reference, currency
-         FROM external_transactions WHERE upload_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+         FROM external_transactions e WHERE upload_id = $1 AND seq > $2 ORDER BY e.seq LIMIT $3`,
       [uploadId, afterSeq.toString(), limit],
     );
     return rows.map((r) => ({
@@ -120,8 +120,9 @@ export class ReconciliationPgRepository extends ReconciliationRepository {
     if (!rows.length) return;
     await sql(tx).query(
       `INSERT INTO reconciliation_unmatched (reconciliation_id, external_seq, external_id)
-       SELECT $1, seq, external_id FROM unnest($2::bigint[], $3::text[]) AS u(seq, external_id)`,
-      [id, rows.map((r) => r.externalSeq.toString()), rows.map((r) => r.externalId)],
+       SELECT $1, e.seq, e.external_id FROM unnest($2::bigint[]) AS u(seq)
+         JOIN external_transactions e ON e.seq = u.seq`,
+      [id, rows.map((r) => r.externalSeq.toString())],
     );
   }
 
@@ -165,7 +166,11 @@ export class ReconciliationPgRepository extends ReconciliationRepository {
         RETURNING 1) SELECT * FROM u`,
       [id, owner, error ?? null],
     );
-    return rows.length > 0;
+    if (!rows.length) return false;
+    // The groups and claims of a run are its working state: gone with the run's end.
+    await sql(tx).query(`DELETE FROM reconciliation_groups WHERE reconciliation_id = $1`, [id]);
+    await sql(tx).query(`DELETE FROM reconciliation_claims WHERE reconciliation_id = $1`, [id]);
+    return true;
   }
 
   async giveBack(id: string, owner: string): Promise<void> {
@@ -189,8 +194,8 @@ export class ReconciliationPgRepository extends ReconciliationRepository {
     const rows: MatchRow[] = await this.db.query(
       `SELECT external_seq::text AS external_seq, external_id, internal_transaction_id,
               amount::text AS amount, date, rule_id
-         FROM reconciliation_matches WHERE reconciliation_id = $1
-        ORDER BY external_seq, internal_transaction_id LIMIT $2 OFFSET $3`,
+         FROM reconciliation_matches m WHERE reconciliation_id = $1
+        ORDER BY m.external_seq, m.internal_transaction_id LIMIT $2 OFFSET $3`,
       [id, limit, offset],
     );
     return rows.map(matchOf);
@@ -198,8 +203,8 @@ export class ReconciliationPgRepository extends ReconciliationRepository {
 
   async listUnmatched(id: string, limit: number, offset: number): Promise<UnmatchedRecord[]> {
     const rows: { external_seq: string; external_id: string }[] = await this.db.query(
-      `SELECT external_seq::text AS external_seq, external_id FROM reconciliation_unmatched
-        WHERE reconciliation_id = $1 ORDER BY external_seq LIMIT $2 OFFSET $3`,
+      `SELECT external_seq::text AS external_seq, external_id FROM reconciliation_unmatched u
+        WHERE reconciliation_id = $1 ORDER BY u.external_seq LIMIT $2 OFFSET $3`,
       [id, limit, offset],
     );
     return rows.map(unmatchedOf);
