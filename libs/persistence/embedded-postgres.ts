@@ -13,6 +13,8 @@ const { fuzzystrmatch } = require('@electric-sql/pglite/contrib/fuzzystrmatch') 
 
 export interface EmbeddedPostgres {
   dsn: string;
+  /** The PGlite itself, for what needs it in-process (its pg_dump: backups). */
+  pglite: PGlite;
   stop(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function startEmbeddedPostgres(dataDir?: string): Promise<EmbeddedP
   const port = Number(conn.slice(conn.lastIndexOf(':') + 1));
   return {
     dsn: `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`,
+    pglite: db,
     async stop() {
       await server.stop();
       await db.close();

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import type { PGlite } from '@electric-sql/pglite';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '@libs/persistence/data-source';
 import { startEmbeddedPostgres } from '@libs/persistence/embedded-postgres';
@@ -11,6 +12,8 @@ export interface TestDatabase {
   /** Pool size that is safe for this backend (1 for PGlite). */
   poolSize: number;
   kind: 'postgres' | 'pglite';
+  /** The in-process PGlite of a 'pglite' database (backups dump it directly). */
+  pglite?: PGlite;
   drop(): Promise<void>;
 }
 
@@ -47,7 +50,7 @@ export async function createTestDatabase(
     };
   } else {
     const pg = await startEmbeddedPostgres();
-    db = { dsn: pg.dsn, poolSize: 1, kind: 'pglite', drop: () => pg.stop() };
+    db = { dsn: pg.dsn, poolSize: 1, kind: 'pglite', pglite: pg.pglite, drop: () => pg.stop() };
   }
   if (opts.migrate === false) return db;
   const ds = createDataSource({ dsn: db.dsn, poolSize: 1, exclusive: db.kind === 'pglite' });

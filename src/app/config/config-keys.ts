@@ -256,6 +256,16 @@ export const CONFIG_KEYS: KeySpec[] = [
   },
   { path: 'enable_observability', env: 'BLNK_ENABLE_OBSERVABILITY', type: 'bool', default: false },
   { path: 'backup_dir', env: 'BLNK_BACKUP_DIR', type: 'string', default: '' },
+  { path: 's3_endpoint', env: 'BLNK_S3_ENDPOINT', type: 'string', default: '' },
+  { path: 's3_bucket_name', env: 'BLNK_S3_BUCKET_NAME', type: 'string', default: '' },
+  { path: 's3_region', env: 'BLNK_S3_REGION', type: 'string', default: '' },
+  { path: 'aws_access_key_id', env: 'BLNK_AWS_ACCESS_KEY_ID', type: 'string', default: '' },
+  {
+    path: 'aws_secret_access_key',
+    env: 'BLNK_AWS_SECRET_ACCESS_KEY',
+    type: 'string',
+    default: '',
+  },
   // Neraca's: the daily balance snapshot run, which Blnk leaves to a cron job (docs/operations.md).
   {
     path: 'balance_snapshots.enabled',

@@ -109,8 +109,11 @@ export function requiredScope(method: string, routePattern: string): Scope | nul
   return { resource, action };
 }
 
-/** Route families only the master key may call, whatever a key's scopes (reference §2.11). */
-const MASTER_KEY_ROUTES = new Set(['hooks']);
+/**
+ * Route families only the master key may call, whatever a key's scopes (reference §2.11). Backups
+ * too: a dump holds every identity and key hash, more than any scope reads.
+ */
+const MASTER_KEY_ROUTES = new Set(['hooks', 'backup', 'backup-s3']);
 
 /** Whether the route (its pattern, `/hooks/:id`) answers the master key alone. */
 export function requiresMasterKey(routePattern: string): boolean {
