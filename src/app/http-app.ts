@@ -7,6 +7,7 @@ import { DocumentBuilder, getSchemaPath, OpenAPIObject, SwaggerModule } from '@n
 import { withIdempotencyKeyHeader } from '@libs/http/idempotency-route';
 import { ErrorEnvelopeView } from '@libs/http/openapi';
 import { IdempotencyHooks } from '../modules/idempotency/interface/http/idempotency.hooks';
+import { HttpMetrics } from '../modules/system/interface/http/http-metrics';
 import { parseJson, stringifyJson } from '@libs/core/json';
 import { RequestGate } from '../modules/auth/interface/http/request-gate';
 import { PUBLIC_ROUTE_CONFIG } from '../modules/auth/interface/http/public.decorator';
@@ -101,6 +102,8 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
   fastify.addHook('preParsing', refuseNulInUrl);
   // Idempotency-Key: preHandler (after authentication and parsing) and onSend (the exact answer).
   app.get(IdempotencyHooks).register(fastify);
+  // Request durations by route pattern and status for GET /metrics (onResponse).
+  app.get(HttpMetrics).register(fastify);
   // JSON only (finding 9): a browser sends text/plain, a form or multipart across origins without
   // asking first; any other type is 415 before the body is read.
   fastify.removeAllContentTypeParsers();

@@ -74,6 +74,7 @@ describe('responses conform to the OpenAPI document', () => {
     check('GET /', await http('GET', '/'));
     check('GET /health', await http('GET', '/health'));
     check('GET /health/ready', await http('GET', '/health/ready'));
+    check('GET /metrics', await http('GET', '/metrics'));
 
     // Ledgers
     const ledger = check('POST /ledgers', await http('POST', '/ledgers', { name: 'conform' }));

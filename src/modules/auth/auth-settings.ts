@@ -19,5 +19,7 @@ export class AuthSettings {
     readonly secure: boolean,
     readonly masterKey: string,
     readonly rateLimit: RateLimitSettings = new RateLimitSettings(),
+    /** `server.metrics_bearer_token`: the bearer GET /metrics asks for ('' = none, §2.1). */
+    readonly metricsBearerToken = '',
   ) {}
 }
