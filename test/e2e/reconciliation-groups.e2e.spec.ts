@@ -77,8 +77,8 @@ const sorted = (pairs: [string, string][]) =>
 const HEADER = 'id,amount,currency,reference,description,date\n';
 
 /**
- * The run, then the same as a dry run (its own upload): the same counts, nothing listed. Returns
- * the real run.
+ * A dry run (its own upload), then the run: the same counts; the dry run lists and marks
+ * nothing. Returns the real run.
  */
 async function runAndDryRun(
   t: TestApp,
@@ -94,14 +94,29 @@ async function runAndDryRun(
     unmatched_transactions: want.unmatched.length,
     progress: { processed: total, total },
   };
+  const dry = await run(t, csv, `${source}-dry`, { ...body, dry_run: true });
+  expect(dry.done).toMatchObject({ ...counts, is_dry_run: true });
+  expect([dry.pairs, dry.unmatched]).toEqual([[], []]);
+  // A dry run leaves no mark on the transactions (reference §8.4).
+  for (const [, internal] of want.pairs) {
+    const meta = (await t.http('GET', `/transactions/${internal}`)).json.meta_data ?? {};
+    expect(meta.reconciled).toBeUndefined();
+  }
   const real = await run(t, csv, source, body);
   expect(real.done).toMatchObject(counts);
   expect(real.pairs).toEqual(sorted(want.pairs));
   expect(real.unmatched).toEqual(want.unmatched);
-  const dry = await run(t, csv, `${source}-dry`, { ...body, dry_run: true });
-  expect(dry.done).toMatchObject({ ...counts, is_dry_run: true });
-  expect([dry.pairs, dry.unmatched]).toEqual([[], []]);
   return real;
+}
+
+/** The §8.4 keys GET /transactions/:id shows. */
+async function reconciledKeys(t: TestApp, id: string) {
+  const meta = (await t.http('GET', `/transactions/${id}`)).json.meta_data ?? {};
+  return Object.fromEntries(
+    ['reconciled', 'reconciliation_id', 'external_txn_id', 'reconciliation_amount']
+      .filter((k) => k in meta)
+      .map((k) => [k, meta[k]]),
+  );
 }
 
 /**
@@ -161,7 +176,7 @@ describe('reconciliation one_to_many', () => {
       ['o7', '39.6', 'USD'], // V: 0.4 = 1% of 40
     ];
     const csv = HEADER + rows.map(([id, a, c]) => `${id},${a},${c},r-${id},d,${now}`).join('\n');
-    await runAndDryRun(
+    const real = await runAndDryRun(
       t,
       csv,
       'bank-otm',
@@ -185,6 +200,23 @@ describe('reconciliation one_to_many', () => {
         ],
       },
     );
+    // Each member of a matched group carries the §8.4 keys, derived from the match; others none.
+    for (const k of ['x1', 'x2', 'x3']) {
+      expect(await reconciledKeys(t, i[k].id)).toEqual({
+        reconciled: true,
+        reconciliation_id: real.id,
+        external_txn_id: 'o1',
+        reconciliation_amount: 100,
+      });
+    }
+    expect(await reconciledKeys(t, i.u.id)).toEqual({});
+    // The list shows them too (one lookup for the page).
+    const listed = (await t.http('GET', '/transactions?limit=100')).json;
+    expect(listed.find((r: any) => r.transaction_id === i.z2.id).meta_data).toMatchObject({
+      reconciled: true,
+      external_txn_id: 'o2',
+      reconciliation_amount: 100.5,
+    });
     // The run's groups are working state: gone when it ends.
     const [{ n }] = await t.ds.query(`SELECT count(*)::int AS n FROM reconciliation_groups`);
     expect(n).toBe(0);
@@ -232,6 +264,27 @@ describe('reconciliation one_to_many', () => {
         ['t1', i.z2.id],
       ]),
     );
+  });
+
+  it('a child of a matched transaction carries its keys; the latest match wins', async () => {
+    // V was matched by o7, then (a later run) by m1; committing the hold makes a child row.
+    const commit = await t.http('PUT', `/transactions/inflight/${i.v.id}`, {
+      status: 'commit',
+      skip_queue: true,
+    });
+    expect(commit.status).toBeLessThan(300);
+    const children: { transaction_id: string }[] = await t.ds.query(
+      `SELECT transaction_id FROM transactions WHERE parent_transaction = $1`,
+      [i.v.id],
+    );
+    expect(children).toHaveLength(1);
+    const child = children[0].transaction_id;
+    expect(await reconciledKeys(t, child)).toMatchObject({
+      reconciled: true,
+      external_txn_id: 'm1',
+      reconciliation_amount: 100,
+    });
+    expect(await reconciledKeys(t, i.v.id)).toMatchObject({ external_txn_id: 'm1' });
   });
 });
 

@@ -335,6 +335,11 @@ export class MemoryTransactionRepository extends TransactionRepository {
     }
     return n;
   }
+
+  /** No reconciliation in the in-memory store. */
+  async reconciliationMarks(): Promise<Map<string, never>> {
+    return new Map<string, never>();
+  }
 }
 
 export class SequentialIds extends IdGenerator {

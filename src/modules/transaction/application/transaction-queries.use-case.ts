@@ -3,7 +3,7 @@ import type { ListQuery, Page } from '@libs/core/list-query';
 import { UnitOfWork } from '@libs/core/unit-of-work';
 import type { MetaData, Transaction } from '../domain/transaction';
 import { transactionNotFound } from '../domain/transaction.errors';
-import { TransactionRepository } from './ports/transaction.repository';
+import { ReconciliationMark, TransactionRepository } from './ports/transaction.repository';
 import type { ChainSeal } from '../domain/chain';
 import { ChainRepository } from './ports/chain.repository';
 
@@ -19,6 +19,19 @@ export class TransactionQueries {
   /** Where these rows are in the hash chain; a row not sealed yet has no entry. */
   seals(ids: string[]): Promise<Map<string, ChainSeal>> {
     return this.chain.sealsOf(ids);
+  }
+
+  /**
+   * The reconciliation matches of these rows, by the row's id or, for a child row, its parent's
+   * (reference §8.4: the metadata goes on the matched transaction and its children); one query.
+   */
+  reconciliationMarks(rows: Transaction[]): Promise<Map<string, ReconciliationMark>> {
+    const ids = new Set<string>();
+    for (const t of rows) {
+      ids.add(t.transactionId);
+      if (t.parentTransaction) ids.add(t.parentTransaction);
+    }
+    return this.transactions.reconciliationMarks([...ids]);
   }
 
   async get(id: string): Promise<Transaction> {

@@ -2,6 +2,18 @@ import type { ListQuery, Page } from '@libs/core/list-query';
 import type { Tx } from '@libs/core/unit-of-work';
 import type { MetaData, Transaction } from '../../domain/transaction';
 
+/**
+ * A transaction's most recent reconciliation match (reference §8.4). Matches live in their own
+ * typed table, not in the immutable rows' meta_data, so no client can write them.
+ */
+export interface ReconciliationMark {
+  reconciliationId: string;
+  reconciledAt: Date;
+  externalId: string;
+  /** The matched external row's amount, an exact decimal. */
+  amount: string;
+}
+
 export abstract class TransactionRepository {
   /** Appends rows. @throws DomainError TXN_DUPLICATE_REFERENCE when a reference is taken. */
   abstract insert(tx: Tx, rows: Transaction[]): Promise<void>;
@@ -48,4 +60,6 @@ export abstract class TransactionRepository {
    * §2.8). Returns the number of rows touched.
    */
   abstract mergeMetaData(tx: Tx, id: string, patch: MetaData): Promise<number>;
+  /** The latest reconciliation match of each of these ids that has one, in one query. */
+  abstract reconciliationMarks(ids: string[]): Promise<Map<string, ReconciliationMark>>;
 }

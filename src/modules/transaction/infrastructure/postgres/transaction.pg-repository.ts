@@ -8,7 +8,10 @@ import { runListQuery } from '@libs/persistence/list';
 import { isUniqueViolation, sql } from '@libs/persistence/tx';
 import type { MetaData, Transaction } from '../../domain/transaction';
 import { alreadyRefunded, duplicateReference } from '../../domain/transaction.errors';
-import { TransactionRepository } from '../../application/ports/transaction.repository';
+import {
+  ReconciliationMark,
+  TransactionRepository,
+} from '../../application/ports/transaction.repository';
 import {
   insertParams,
   TRANSACTION_COLUMNS,
@@ -172,5 +175,32 @@ export class TransactionPgRepository extends TransactionRepository {
       [id, stringifyJson(patch)],
     );
     return rows.length;
+  }
+  async reconciliationMarks(ids: string[]): Promise<Map<string, ReconciliationMark>> {
+    const out = new Map<string, ReconciliationMark>();
+    if (!ids.length) return out;
+    // reconciliation_matches_internal_idx (internal_transaction_id, matched_at DESC): one probe per id.
+    const rows: {
+      id: string;
+      reconciliation_id: string;
+      matched_at: Date;
+      external_id: string;
+      amount: string;
+    }[] = await this.db.query(
+      `SELECT DISTINCT ON (m.internal_transaction_id) m.internal_transaction_id AS id,
+              m.reconciliation_id, m.matched_at, m.external_id, m.amount::text AS amount
+         FROM reconciliation_matches m WHERE m.internal_transaction_id = ANY($1::text[])
+        ORDER BY m.internal_transaction_id, m.matched_at DESC, m.reconciliation_id DESC`,
+      [ids],
+    );
+    for (const r of rows) {
+      out.set(r.id, {
+        reconciliationId: r.reconciliation_id,
+        reconciledAt: r.matched_at,
+        externalId: r.external_id,
+        amount: r.amount,
+      });
+    }
+    return out;
   }
 }

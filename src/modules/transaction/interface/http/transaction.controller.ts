@@ -26,6 +26,7 @@ import { ApiErrors, ApiList, ApiOneOf, ApiSummary, BODY_ERRORS } from '@libs/htt
 import { NoIdempotencyKey } from '@libs/http/idempotency-route';
 import { presentBulkPreview, presentPreview } from './preview.presenter';
 import { presentRecorded, presentStored, presentTransaction } from './transaction.presenter';
+import type { Transaction } from '../../domain/transaction';
 
 export function toRecordInput(dto: RecordTransactionDto): RecordTransactionInput {
   const dist = (list?: RecordTransactionDto['sources']) =>
@@ -213,8 +214,20 @@ export class TransactionController {
   /** One page, and the seals of its rows in one more indexed query. */
   private async listWithSeals(q: ListQuery, includeCount: boolean): Promise<unknown> {
     const page = await this.queries.list(q);
-    const seals = await this.queries.seals(page.items.map((t) => t.transactionId));
-    return listBody(page, (t) => presentStored(t, seals), includeCount);
+    const [seals, marks] = await Promise.all([
+      this.queries.seals(page.items.map((t) => t.transactionId)),
+      this.queries.reconciliationMarks(page.items),
+    ]);
+    return listBody(page, (t) => presentStored(t, seals, marks), includeCount);
+  }
+
+  /** One stored row with its seal and its reconciliation (two indexed lookups). */
+  private async presentOne(t: Transaction): Promise<Record<string, unknown>> {
+    const [seals, marks] = await Promise.all([
+      this.queries.seals([t.transactionId]),
+      this.queries.reconciliationMarks([t]),
+    ]);
+    return presentStored(t, seals, marks);
   }
 
   @Get('reference/:reference')
@@ -222,8 +235,7 @@ export class TransactionController {
   @ApiOkResponse({ type: TransactionView })
   @ApiErrors(404)
   async byReference(@Param('reference') reference: string): Promise<Record<string, unknown>> {
-    const t = await this.queries.getByReference(reference);
-    return presentStored(t, await this.queries.seals([t.transactionId]));
+    return this.presentOne(await this.queries.getByReference(reference));
   }
 
   @Get(':id')
@@ -231,7 +243,6 @@ export class TransactionController {
   @ApiOkResponse({ type: TransactionView })
   @ApiErrors(404)
   async get(@Param('id') id: string): Promise<Record<string, unknown>> {
-    const t = await this.queries.get(id);
-    return presentStored(t, await this.queries.seals([t.transactionId]));
+    return this.presentOne(await this.queries.get(id));
   }
 }

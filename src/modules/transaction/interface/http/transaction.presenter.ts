@@ -4,6 +4,7 @@ import type { RecordedTransaction } from '../../application/pipeline/record-tran
 import type { DistributionInput } from '../../domain/record-request';
 import type { MetaData, Transaction, TransactionFlags } from '../../domain/transaction';
 import type { ChainSeal } from '../../domain/chain';
+import type { ReconciliationMark } from '../../application/ports/transaction.repository';
 
 const MAY_BE_INFLIGHT = new Set(['INFLIGHT', 'QUEUED', 'SCHEDULED']);
 
@@ -76,11 +77,30 @@ export function presentTransaction(
 export function presentStored(
   t: Transaction,
   seals: Map<string, ChainSeal>,
+  marks: Map<string, ReconciliationMark> = new Map(),
 ): Record<string, unknown> {
   const view = presentTransaction(t);
   const seal = seals.get(t.transactionId);
   if (seal) Object.assign(view, { chain_seq: seal.seq, chain_hash: seal.hash });
+  const mark =
+    marks.get(t.transactionId) ??
+    (t.parentTransaction ? marks.get(t.parentTransaction) : undefined);
+  if (mark) view.meta_data = { ...((view.meta_data as MetaData) ?? {}), ...reconciledMeta(mark) };
   return view;
+}
+
+/**
+ * The keys Blnk writes into a matched transaction's meta_data (reference §8.4), derived from the
+ * match; reserved, so a client can neither send nor forge them.
+ */
+export function reconciledMeta(m: ReconciliationMark): MetaData {
+  return {
+    reconciled: true,
+    reconciliation_id: m.reconciliationId,
+    reconciled_at: rfc3339(m.reconciledAt),
+    external_txn_id: m.externalId,
+    reconciliation_amount: rawNumber(m.amount),
+  } as unknown as MetaData;
 }
 
 /** The answer to a recorded request: a split echoes its distributions with each leg's id. */
