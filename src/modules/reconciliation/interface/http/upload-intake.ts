@@ -7,7 +7,11 @@ import { StatementFetcher } from '../../application/ports/statement-fetcher';
 import type { StoredUpload } from '../../application/ports/statement.store';
 import { ReconciliationSettings } from '../../application/reconciliation-settings';
 import { UploadSession, UploadStatementUseCase } from '../../application/upload-statement.use-case';
-import { uploadFailed, uploadTooLarge } from '../../domain/reconciliation.errors';
+import {
+  uploadFailed,
+  uploadProcessingFailed,
+  uploadTooLarge,
+} from '../../domain/reconciliation.errors';
 import { UploadUrlDto } from './reconciliation.dto';
 
 /** Text fields of an upload form: short, few. */
@@ -93,7 +97,9 @@ export class UploadIntake {
       );
     } catch (e) {
       await session.abort();
-      throw e;
+      // A body that breaks off or outlasts the timeout mid-file is the download failing.
+      if (e instanceof DomainError) throw e;
+      throw uploadProcessingFailed(`downloading the URL failed: ${(e as Error).message}`);
     }
   }
 }
