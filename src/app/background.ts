@@ -14,6 +14,7 @@ import { ChainSettings } from '../modules/transaction/application/chain/chain-se
 import { ChainSealerJob } from '../modules/transaction/interface/jobs/chain-sealer.job';
 import { BalanceSnapshotJob } from '../modules/balance/interface/jobs/balance-snapshot.job';
 import { SearchIndexerJob } from '../modules/search/interface/jobs/search-indexer.job';
+import { SearchReindexJob } from '../modules/search/interface/jobs/search-reindex.job';
 import { ReconciliationRunJob } from '../modules/reconciliation/interface/jobs/reconciliation-run.job';
 
 /** Webhook delivery from configuration; `secret` is the server secret key (the HMAC key). */
@@ -76,6 +77,7 @@ const JOBS: Type<BackgroundJob>[] = [
   ChainSealerJob,
   BalanceSnapshotJob,
   SearchIndexerJob,
+  SearchReindexJob,
   ReconciliationRunJob,
 ];
 
