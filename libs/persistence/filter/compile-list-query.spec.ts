@@ -89,10 +89,13 @@ describe('compileListQuery', () => {
       ('txn_3', 'bln_3', 'bln_4', 'r3', 30, 30, 1, 'EUR', 'APPLIED', 'h', '2024-04-03', NULL),
       ('txn_4', 'bln_4', 'bln_1', 'r4', 0, 0, 1, 'NGN', 'REJECTED', 'h', '2024-04-04', NULL),
       ('txn_5', NULL, NULL, 'r5', 5, 5, 1, 'USD', 'QUEUED', 'h', '2024-04-05', NULL)`);
-    await ds.query(`UPDATE balances SET track_fund_lineage = true WHERE balance_id = 'bln_1'`);
     await ds.query(`
       INSERT INTO identity (identity_id, dob) VALUES
       ('idt_1', '1990-05-17'), ('idt_2', NULL), ('idt_3', '2000-01-01')`);
+    // A balance that tracks lineage has an identity (balances_lineage_needs_identity).
+    await ds.query(
+      `UPDATE balances SET track_fund_lineage = true, identity_id = 'idt_1' WHERE balance_id = 'bln_1'`,
+    );
   });
 
   afterAll(async () => {
