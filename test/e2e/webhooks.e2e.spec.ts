@@ -158,9 +158,17 @@ describe('webhooks from the outbox', () => {
     expect(attempts.map((r) => r.status)).toEqual([500, 200]);
     expect(attempts[0].headers['x-blnk-event-id']).toBe(attempts[1].headers['x-blnk-event-id']);
     const id = attempts[0].headers['x-blnk-event-id'] as string;
-    const list = await t.http('GET', '/webhook-deliveries?status=delivered&limit=100');
-    expect(list.status).toBe(200);
-    expect(list.json.find((d: { event_id: string }) => d.event_id === id)).toMatchObject({
+    // Recorded once the relay's round ends (a round's deliveries are recorded together).
+    const recorded = await waitFor(
+      async () => {
+        const list = await t.http('GET', '/webhook-deliveries?status=delivered&limit=100');
+        expect(list.status).toBe(200);
+        return list.json.find((d: { event_id: string }) => d.event_id === id);
+      },
+      15_000,
+      'the delivery recorded',
+    );
+    expect(recorded).toMatchObject({
       status: 'delivered',
       attempts: 2,
       last_status: 200,
