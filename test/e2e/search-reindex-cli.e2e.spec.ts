@@ -2,9 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDataSource } from '@libs/persistence/data-source';
-import { startEmbeddedPostgres } from '@libs/persistence/embedded-postgres';
-import { migrateUp } from '@libs/persistence/migrate';
+import { seedEmbedded } from '../support/embedded-seed';
 import { startTypesenseFake, TypesenseFake } from '../support/typesense-fake';
 
 const BIN = join(__dirname, '../../bin/neraca.js');
@@ -29,23 +27,13 @@ describe('neraca search reindex', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'neraca-reindex-'));
     fake = await startTypesenseFake();
-    const pg = await startEmbeddedPostgres(join(dir, 'pgdata'));
-    const ds = createDataSource({ dsn: pg.dsn, poolSize: 1, exclusive: true });
-    await ds.initialize();
-    await migrateUp(ds);
-    await ds.query(
-      `INSERT INTO balances (balance_id, ledger_id, currency)
-       VALUES ('bln_a','general_ledger_id','USD'),('bln_b','general_ledger_id','USD')`,
-    );
-    await ds.query(
+    await seedEmbedded(dir, [
       `INSERT INTO transactions (transaction_id, source, destination, reference, amount,
          precise_amount, precision, currency, status, hash, description)
        SELECT 'txn_cli_' || g, 'bln_a', 'bln_b', 'cli-' || g, 1.5, 150, 100, 'USD', 'APPLIED', '',
          'reindexed by the cli'
        FROM generate_series(1, ${ROWS}) g`,
-    );
-    await ds.destroy();
-    await pg.stop();
+    ]);
   });
   afterAll(async () => {
     await fake.close();

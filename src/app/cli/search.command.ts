@@ -1,11 +1,11 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
-import { Presets, SingleBar } from 'cli-progress';
 import { DomainError } from '@libs/core/domain-error';
 import { migrateUp } from '@libs/persistence/migrate';
 import type { ReindexProgress } from '../../modules/search/domain/reindex';
 import { standaloneReindexer } from '../../modules/search/search.module';
 import { openDatabase, searchSettingsFrom } from '../server';
 import { CommonOptions, configFrom, DataDirCommand } from './config-options';
+import { progressBar } from './progress-bar';
 
 interface ReindexOptions extends CommonOptions {
   batchSize?: string;
@@ -45,16 +45,7 @@ export class SearchReindexCommand extends DataDirCommand {
       }
       // This process steps the run itself (workers, if any, share it batch by batch through the
       // lease), so the command finishes the job even when no worker is running.
-      const bar = new SingleBar(
-        {
-          format: 'reindex {bar} {percentage}% | {value}/{total} records | {phase}',
-          stream: process.stderr,
-          noTTYOutput: !process.stderr.isTTY,
-          notTTYSchedule: 1000,
-          hideCursor: true,
-        },
-        Presets.shades_classic,
-      );
+      const bar = progressBar('reindex {bar} {percentage}% | {value}/{total} records | {phase}');
       last = await reindexer.progress();
       bar.start(last.total_records, last.processed_records, { phase: last.phase });
       let wait = 0;
