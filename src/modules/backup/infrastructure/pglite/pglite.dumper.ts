@@ -2,6 +2,7 @@ import { writeFile, readFile, stat } from 'node:fs/promises';
 import type { PGlite } from '@electric-sql/pglite';
 import { pgDump } from '@electric-sql/pglite-tools';
 import type { DataSource } from 'typeorm';
+import { SEARCH_PATH } from '@libs/persistence/schema';
 import { backupFailed } from '../../domain/backup.errors';
 import { ByteProgress, DatabaseDumper } from '../../application/ports/database-dumper';
 
@@ -26,6 +27,9 @@ export class PgliteDumper extends DatabaseDumper {
   async dumpTo(file: string, onProgress?: ByteProgress): Promise<void> {
     const text = await this.exclusively(async () => {
       try {
+        // pgDump puts search_path back as SHOW gave it and warns when SHOW then reads differently:
+        // the server default `blnk,public` reads back as `blnk, public`. Set in that form first.
+        await this.pg.exec(`SET search_path = ${SEARCH_PATH.split(',').join(', ')}`);
         const dump = await pgDump({ pg: this.pg, args: ['--format=plain'] });
         return await dump.text();
       } finally {

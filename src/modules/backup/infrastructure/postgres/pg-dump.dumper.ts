@@ -40,6 +40,9 @@ export class PgDumpDumper extends DatabaseDumper {
     const exit = this.exitOf(child, 'pg_dump');
     await pipeline(child.stdout, counter(total, onProgress), out);
     await exit;
+    // The total was the database's size on disk, an estimate: the dump's size is the real one.
+    const { size } = await stat(file);
+    onProgress?.(size, size);
   }
 
   async isEmpty(): Promise<boolean> {
