@@ -80,3 +80,27 @@ export async function cloneRows(
     [where.value],
   );
 }
+
+/**
+ * Row count and an md5 of the rows in order for every table of schema blnk, the migrations'
+ * table included, and the value of every sequence: equal for a database and its restored backup.
+ */
+export async function schemaDigest(ds: DataSource): Promise<Record<string, string>> {
+  const tables = (await ds.query(
+    `SELECT table_name FROM information_schema.tables
+      WHERE table_schema = 'blnk' AND table_type = 'BASE TABLE' ORDER BY table_name`,
+  )) as { table_name: string }[];
+  const out: Record<string, string> = {};
+  for (const { table_name: t } of tables) {
+    const [row] = (await ds.query(
+      `SELECT count(*)::text AS n, md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) AS d
+         FROM blnk."${t}" x`,
+    )) as { n: string; d: string }[];
+    out[t] = `${row.n}/${row.d}`;
+  }
+  const seqs = (await ds.query(
+    `SELECT sequencename, last_value::text AS v FROM pg_sequences WHERE schemaname = 'blnk'`,
+  )) as { sequencename: string; v: string | null }[];
+  for (const s of seqs) out[`seq:${s.sequencename}`] = s.v ?? '-';
+  return out;
+}

@@ -13,6 +13,12 @@ import { StartCommand } from './start.command';
 import { WorkersCommand } from './workers.command';
 import { VerifyCommand } from './verify.command';
 import { SearchCommand, SearchReindexCommand } from './search.command';
+import {
+  ReconcileCommand,
+  ReconcileStartCommand,
+  ReconcileUploadCommand,
+} from './reconcile.command';
+import { BackupCommand, RestoreCommand } from './backup.command';
 
 @Module({
   providers: [
@@ -34,6 +40,11 @@ import { SearchCommand, SearchReindexCommand } from './search.command';
     VerifyCommand,
     SearchCommand,
     SearchReindexCommand,
+    ReconcileCommand,
+    ReconcileUploadCommand,
+    ReconcileStartCommand,
+    BackupCommand,
+    RestoreCommand,
   ],
 })
 export class CliModule {}
