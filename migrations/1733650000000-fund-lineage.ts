@@ -249,9 +249,49 @@ export class FundLineage1733650000000 implements MigrationInterface {
       CREATE TRIGGER lineage_on_transactions AFTER INSERT ON transactions
       REFERENCING NEW TABLE AS new_rows
       FOR EACH STATEMENT EXECUTE FUNCTION lineage_on_transactions()`);
+
+    // Shadow balances and shadow transactions (Blnk's wire): a projection of the tables above,
+    // posted after commit by the LineageShadowJob. `lineage_shadow_balances` maps a tracked
+    // balance and provider to its shadow balance (provider '' = the balance's aggregate; a real
+    // provider is never ''). `lineage_shadow_postings` has one row per allocation, written with
+    // it by the trigger below in the money move's transaction: `shadow_transaction_id` NULL
+    // until the job posts the shadow row and sets it in the same database transaction, so each
+    // allocation is projected exactly once, whatever crashes in between.
+    await q.query(`
+      CREATE TABLE lineage_shadow_balances (
+        balance_id TEXT NOT NULL REFERENCES balances (balance_id),
+        provider TEXT NOT NULL,
+        shadow_balance_id TEXT NOT NULL UNIQUE REFERENCES balances (balance_id),
+        PRIMARY KEY (balance_id, provider)
+      )`);
+    await q.query(`
+      CREATE TABLE lineage_shadow_postings (
+        allocation_id BIGINT PRIMARY KEY REFERENCES lineage_allocations (id),
+        shadow_transaction_id TEXT UNIQUE REFERENCES transactions (transaction_id),
+        posted_at TIMESTAMPTZ,
+        CONSTRAINT lineage_shadow_postings_posted CHECK ((shadow_transaction_id IS NULL) = (posted_at IS NULL))
+      )`);
+    await q.query(`
+      CREATE INDEX lineage_shadow_postings_pending ON lineage_shadow_postings (allocation_id)
+        WHERE shadow_transaction_id IS NULL`);
+    await q.query(`
+      CREATE FUNCTION lineage_shadow_enqueue() RETURNS trigger
+      LANGUAGE plpgsql SET search_path = blnk AS $$
+      BEGIN
+        INSERT INTO lineage_shadow_postings (allocation_id) SELECT id FROM new_rows;
+        RETURN NULL;
+      END $$`);
+    await q.query(`
+      CREATE TRIGGER lineage_shadow_enqueue AFTER INSERT ON lineage_allocations
+      REFERENCING NEW TABLE AS new_rows
+      FOR EACH STATEMENT EXECUTE FUNCTION lineage_shadow_enqueue()`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TRIGGER lineage_shadow_enqueue ON lineage_allocations`);
+    await q.query(`DROP FUNCTION lineage_shadow_enqueue()`);
+    await q.query(`DROP TABLE lineage_shadow_postings`);
+    await q.query(`DROP TABLE lineage_shadow_balances`);
     await q.query(`DROP TRIGGER lineage_on_transactions ON transactions`);
     await q.query(`DROP FUNCTION lineage_on_transactions()`);
     await q.query(`DROP FUNCTION lineage_apply_row(TEXT, TEXT, TEXT, NUMERIC, TEXT, TEXT, TEXT,

@@ -29,3 +29,12 @@ export function refuseBadLineageProvider(meta: unknown, where: string): void {
     throw new DomainError('GEN_VALIDATION_ERROR', `${field}: ${problem}`, { field });
   }
 }
+
+/**
+ * Whether an `@indicator` is one of the names fund lineage reserves for its shadow balances
+ * (`@<provider>_<identifier>_lineage`, `@<identifier>_lineage`, reference §5.7). Only the engine
+ * posts to those: client money there would make the shadow totals disagree with the lineage.
+ */
+export function isLineageIndicator(indicator: string | null | undefined): boolean {
+  return typeof indicator === 'string' && /^@[\s\S]*_lineage$/.test(indicator);
+}

@@ -27,6 +27,11 @@ export const RESERVED_META_KEYS: ReadonlySet<string> = new Set([
   'reconciliation_amount',
   'BLNK_FUND_ALLOCATION',
   '_shadow_for',
+  // The rest of fund lineage's shadow-transaction keys (reference §15).
+  '_provider',
+  '_identity_id',
+  '_lineage_type',
+  '_main_balance',
   'tokenized_fields',
   'BLNK_RECONCILIATION_RESULT',
 ]);

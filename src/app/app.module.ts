@@ -7,6 +7,9 @@ import { UnitOfWork } from '@libs/core/unit-of-work';
 import { ErrorEnvelopeFilter } from '@libs/http/error.filter';
 import { TypeOrmUnitOfWork } from '@libs/persistence/typeorm-unit-of-work';
 import { AuthSettings } from '../modules/auth/auth-settings';
+import { AccountModule } from '../modules/account/account.module';
+import { BackupDependencies, BackupModule } from '../modules/backup/backup.module';
+import { BackupSettings } from '../modules/backup/application/backup-settings';
 import { AuthModule } from '../modules/auth/auth.module';
 import { BalanceModule } from '../modules/balance/balance.module';
 import { IdentityModule, TokenizationKeysModule } from '../modules/identity/identity.module';
@@ -16,7 +19,7 @@ import { HookCallerService } from '../modules/hook/application/hook-caller.servi
 import { LedgerModule } from '../modules/ledger/ledger.module';
 import { IdempotencyModule } from '../modules/idempotency/idempotency.module';
 import { IdempotencySettings } from '../modules/idempotency/application/idempotency-settings';
-import { LineageModule } from '../modules/lineage/lineage.module';
+import { LineageCoreModule, LineageModule } from '../modules/lineage/lineage.module';
 import { MetadataModule } from '../modules/metadata/metadata.module';
 import { MonitorCoreModule, MonitorModule } from '../modules/monitor/monitor.module';
 import { SlackSettings } from '../modules/notification/application/slack-settings';
@@ -68,6 +71,8 @@ export interface AppDependencies {
   search?: SearchSettings;
   /** Uploads and runs (server.max_upload_size_mb, upload_whitelist, reconciliation.*). */
   reconciliation?: ReconciliationSettings;
+  /** backup_dir, s3_*, and the embedded PGlite to dump; absent = .neraca/backups, PostgreSQL. */
+  backups?: BackupDependencies;
 }
 
 /** What a worker process needs: no HTTP, no authentication. */
@@ -163,6 +168,8 @@ export class AppModule {
         MetadataModule,
         TokenizationKeysModule.with(deps.tokenKeys),
         IdentityModule,
+        AccountModule,
+        BackupModule.with(deps.backups ?? { settings: new BackupSettings('.neraca/backups') }),
         AuthModule,
         HookModule,
         SearchModule.with(deps.search),
@@ -189,6 +196,7 @@ export class WorkerModule {
         QueuedAmountsModule,
         TransactionHooksModule,
         TransactionCoreModule,
+        LineageCoreModule,
         EventsCoreModule.with(events(deps)),
         IdempotencyModule.with(deps.idempotency),
         SearchCoreModule.with(deps.search),

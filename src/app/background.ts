@@ -16,6 +16,7 @@ import { BalanceSnapshotJob } from '../modules/balance/interface/jobs/balance-sn
 import { SearchIndexerJob } from '../modules/search/interface/jobs/search-indexer.job';
 import { SearchReindexJob } from '../modules/search/interface/jobs/search-reindex.job';
 import { ReconciliationRunJob } from '../modules/reconciliation/interface/jobs/reconciliation-run.job';
+import { LineageShadowJob } from '../modules/lineage/interface/jobs/lineage-shadow.job';
 
 /** Webhook delivery from configuration; `secret` is the server secret key (the HMAC key). */
 export function webhookSettingsFrom(config: NeracaConfig, secret: string): WebhookSettings {
@@ -79,6 +80,7 @@ const JOBS: Type<BackgroundJob>[] = [
   SearchIndexerJob,
   SearchReindexJob,
   ReconciliationRunJob,
+  LineageShadowJob,
 ];
 
 /**

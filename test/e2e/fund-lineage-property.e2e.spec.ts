@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { parseBig, startTestApp, TestApp } from '../support/app';
 import { checkInvariants } from '../support/invariants';
 import { waitFor } from '../support/wait';
+import { shadowMismatches, shadowsCaughtUp } from '../support/lineage-shadows';
 
 type Strategy = 'FIFO' | 'LIFO' | 'PROPORTIONAL';
 interface Position {
@@ -218,6 +219,29 @@ describe('fund lineage property: exact allocation under concurrent spending', ()
         const bal = parseBig((await t.http('GET', `/balances/${a}`)).text).balance as bigint;
         const tracked = Object.values(ofA).reduce((s, p) => s + p.available, 0n);
         expect(tracked <= bal).toBe(true);
+
+        // Once the projection has caught up, each provider's shadow balance (read over HTTP by
+        // the id the breakdown names) has debits = amount and credits = spent.
+        await shadowsCaughtUp(t.ds);
+        for (const [id, before] of [
+          [a, ofA],
+          [b, ofB],
+        ] as const) {
+          const body = parseBig((await t.http('GET', `/balances/${id}/lineage`)).text);
+          for (const p of body.providers) {
+            const { amount, spent, available, held } = before[p.provider];
+            expect(p).toMatchObject({ amount, spent, available, held });
+            const shadow = parseBig((await t.http('GET', `/balances/${p.shadow_balance_id}`)).text);
+            expect([shadow.debit_balance, shadow.credit_balance]).toEqual([p.amount, p.spent]);
+          }
+          if (body.providers.length) {
+            const agg = parseBig(
+              (await t.http('GET', `/balances/${body.aggregate_balance_id}`)).text,
+            );
+            expect(agg.balance).toBe(body.total_with_lineage);
+          }
+        }
+        expect(await shadowMismatches(t.ds)).toEqual([]);
       }),
       { numRuns: 8, endOnFailure: true },
     );

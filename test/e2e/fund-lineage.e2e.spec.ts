@@ -2,6 +2,7 @@ import { fingerprint } from '../support/fingerprint';
 import { checkInvariants } from '../support/invariants';
 import { parseBig, startTestApp, TestApp } from '../support/app';
 import { waitFor } from '../support/wait';
+import { shadowMismatches, shadowsCaughtUp } from '../support/lineage-shadows';
 
 /**
  * Fund lineage (issue 14) through real HTTP: credits tagged with BLNK_LINEAGE_PROVIDER, debits
@@ -79,6 +80,8 @@ describe('fund lineage', () => {
   afterAll(async () => {
     expect(await checkInvariants(t.ds)).toEqual([]);
     expect(await lineageInvariants()).toEqual([]);
+    await shadowsCaughtUp(t.ds);
+    expect(await shadowMismatches(t.ds)).toEqual([]);
     await t.close();
   });
 
@@ -154,11 +157,14 @@ describe('fund lineage', () => {
       paypal: [5000n, 0n, 5000n, 0n],
     });
     const pay = await spend(a, shop, 12000);
+    // Shadow ids appear once the projection has posted (test/e2e/fund-lineage-shadow.e2e.spec.ts).
+    await shadowsCaughtUp(t.ds);
+    const shadowId = expect.stringMatching(/^bln_/);
     const { body, out } = await lineage(a);
     expect(body).toEqual({
       balance_id: a,
       total_with_lineage: 3000n,
-      aggregate_balance_id: '',
+      aggregate_balance_id: shadowId,
       providers: [
         {
           provider: 'stripe',
@@ -166,7 +172,7 @@ describe('fund lineage', () => {
           available: 0n,
           spent: 10000n,
           held: 0n,
-          shadow_balance_id: '',
+          shadow_balance_id: shadowId,
         },
         {
           provider: 'paypal',
@@ -174,7 +180,7 @@ describe('fund lineage', () => {
           available: 3000n,
           spent: 2000n,
           held: 0n,
-          shadow_balance_id: '',
+          shadow_balance_id: shadowId,
         },
       ],
     });
@@ -185,10 +191,14 @@ describe('fund lineage', () => {
         { provider: 'stripe', amount: 10000n },
         { provider: 'paypal', amount: 2000n },
       ],
-      shadow_transactions: [],
+      // Released from each provider's shadow balance.
+      shadow_transactions: [expect.anything(), expect.anything()],
     });
     // A credit spent nothing: fund_allocation is absent, as in Blnk.
-    expect(await allocation(first)).toEqual({ transaction_id: first, shadow_transactions: [] });
+    expect(await allocation(first)).toEqual({
+      transaction_id: first,
+      shadow_transactions: [expect.objectContaining({ precise_amount: 10000n })],
+    });
   });
 
   it('LIFO: the newest provider first', async () => {
@@ -369,6 +379,8 @@ describe('fund lineage', () => {
 
   it('refuses a provider that names nothing, and writes nothing', async () => {
     const a = await tracked();
+    // The shadow projection of earlier tests' allocations is not this request's doing.
+    await shadowsCaughtUp(t.ds);
     const before = await fingerprint(t.ds);
     for (const provider of [42, '', ' stripe', 'a'.repeat(101), 'tab\there', { name: 'x' }]) {
       const r = await send({
@@ -389,6 +401,7 @@ describe('fund lineage', () => {
     const a = await tracked();
     await credit(a, 100, 'stripe');
     await plainCached();
+    await shadowsCaughtUp(t.ds);
     const before = await fingerprint(t.ds);
     const poor = await send({ source: a, destination: await plainCached(), precise_amount: 101 });
     expect(poor.status).toBe(400);

@@ -26,6 +26,7 @@ import { SealChainUseCase } from './application/chain/seal-chain.use-case';
 import { VerifyChainUseCase } from './application/chain/verify-chain.use-case';
 import { ChainSealerJob } from './interface/jobs/chain-sealer.job';
 import { LaneDrainJob } from './interface/jobs/lane-drain.job';
+import { EnginePostingsUseCase } from './application/pipeline/engine-postings.use-case';
 import { QueueSweepJob } from './interface/jobs/queue-sweep.job';
 
 /** The engine without HTTP: the submission pipeline, the queued engine, reads. Workers run this. */
@@ -40,6 +41,7 @@ import { QueueSweepJob } from './interface/jobs/queue-sweep.job';
     RefundTransactionUseCase,
     BulkTransactionsUseCase,
     QueueTransactionUseCase,
+    EnginePostingsUseCase,
     // The queued engine, behind the port the pipeline calls; the drain settles holds through
     // the pipeline's inflight use case.
     { provide: QueuedEngine, useClass: LaneEngine },
@@ -58,6 +60,7 @@ import { QueueSweepJob } from './interface/jobs/queue-sweep.job';
   ],
   exports: [
     TransactionSubmissions,
+    EnginePostingsUseCase,
     TransactionQueries,
     DrainLaneUseCase,
     QueueRecoveryUseCase,

@@ -1,4 +1,5 @@
 import { DomainError, fieldErrorMessage } from '@libs/core/domain-error';
+import { isLineageIndicator } from '@libs/core/lineage-provider';
 
 export type MetaData = Record<string, unknown>;
 export type AllocationStrategy = 'FIFO' | 'LIFO' | 'PROPORTIONAL';
@@ -52,7 +53,13 @@ export interface NewBalanceInput {
 }
 
 /** Validates a create-balance request and builds the new, all-zero balance. */
-export function newBalance(input: NewBalanceInput, balanceId: string, now: Date): Balance {
+export function newBalance(
+  input: NewBalanceInput,
+  balanceId: string,
+  now: Date,
+  /** `engine`: created by the engine itself, which may use the names lineage reserves. */
+  opts: { engine?: boolean } = {},
+): Balance {
   const errors: Record<string, string> = {};
   if (!input.ledgerId?.trim()) errors.ledger_id = 'cannot be blank';
   if (!input.currency?.trim()) errors.currency = 'cannot be blank';
@@ -60,6 +67,8 @@ export function newBalance(input: NewBalanceInput, balanceId: string, now: Date)
   if (indicator !== null) {
     if (!INDICATOR_RE.test(indicator))
       errors.indicator = "must start with '@' and contain no spaces";
+    else if (!opts.engine && isLineageIndicator(indicator))
+      errors.indicator = "ends with '_lineage', a name fund lineage reserves for shadow balances";
     else if (input.ledgerId !== GENERAL_LEDGER_ID) {
       errors.indicator = `is only allowed on balances of the ${GENERAL_LEDGER_ID} ledger`;
     }
@@ -94,7 +103,10 @@ export function newIndicatorBalance(
   balanceId: string,
   now: Date,
 ): Balance {
-  return newBalance({ ledgerId: GENERAL_LEDGER_ID, currency, indicator }, balanceId, now);
+  // A client's transfer to a reserved name is refused by the posting session, after resolution.
+  return newBalance({ ledgerId: GENERAL_LEDGER_ID, currency, indicator }, balanceId, now, {
+    engine: true,
+  });
 }
 
 export function isIndicator(identifier: string): boolean {

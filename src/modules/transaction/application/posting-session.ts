@@ -6,11 +6,13 @@ import {
   endpointKey,
 } from '../../balance/application/balance-posting.service';
 import { Balance, BalanceAmounts, commitHold, releaseHold } from '../../balance/domain/balance';
+import { isLineageIndicator } from '@libs/core/lineage-provider';
 import { FundsRules, post } from '../domain/posting';
 import type { Transaction } from '../domain/transaction';
 import {
   balanceMissing,
   currencyMismatch,
+  shadowBalanceRefused,
   duplicateReference,
   sameBalance,
 } from '../domain/transaction.errors';
@@ -40,6 +42,8 @@ export class PostingSession {
     readonly tx: Tx,
     private readonly book: BalancePostingService,
     private readonly transactions: TransactionRepository,
+    /** Fund lineage's shadow postings: the only session that may touch shadow balances. */
+    private readonly shadow = false,
   ) {}
 
   async open(endpoints: Endpoint[], balanceIds: string[] = []): Promise<void> {
@@ -155,6 +159,7 @@ export class PostingSession {
     for (const b of [source, destination]) {
       if (b.currency !== row.currency)
         throw currencyMismatch(b.balanceId, b.currency, row.currency);
+      if (!this.shadow && isLineageIndicator(b.indicator)) throw shadowBalanceRefused(b.balanceId);
     }
     return [source, destination];
   }
@@ -189,8 +194,11 @@ export class PostingSessions {
     private readonly transactions: TransactionRepository,
   ) {}
 
-  /** A new session in the database transaction `tx`; `open` it with what the work touches. */
-  start(tx: Tx): PostingSession {
-    return new PostingSession(tx, this.book, this.transactions);
+  /**
+   * A new session in the database transaction `tx`; `open` it with what the work touches.
+   * `shadow`: fund lineage's projection, the one writer of shadow balances.
+   */
+  start(tx: Tx, opts: { shadow?: boolean } = {}): PostingSession {
+    return new PostingSession(tx, this.book, this.transactions, opts.shadow ?? false);
   }
 }

@@ -22,6 +22,12 @@ export const transactionNotFound = (what: string) =>
 export const balanceMissing = (id: string) =>
   new DomainError('TXN_NOT_FOUND', `Balance with ID '${id}' not found`);
 
+/** A client's transfer, refund, commit or void touching a fund-lineage shadow balance. */
+export const shadowBalanceRefused = (balanceId: string) =>
+  validationError({
+    balance: `${balanceId} is a fund-lineage shadow balance: only the engine posts to it`,
+  });
+
 export const duplicateReference = (reference: string) =>
   new DomainError(
     'TXN_DUPLICATE_REFERENCE',

@@ -1,11 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { BIG_INT } from '@libs/http/api-types';
+import { TransactionView } from '../../../transaction/interface/http/transaction.views';
 
 const SHADOW_ID = {
   description:
-    'Blnk names a shadow balance here. Neraca keeps lineage in typed tables written in the ' +
-    'money move itself and has no shadow balances, so this is always "".',
-  example: '',
+    'A fund-lineage shadow balance (GET /balances/:id works on it). Posted after commit by the ' +
+    'shadow projection: "" until the first shadow transaction of this balance is posted.',
+  example: 'bln_0b1c2d3e-…',
 };
 
 export class ProviderLineageView {
@@ -43,9 +44,10 @@ export class TransactionLineageView {
   })
   fund_allocation?: FundAllocationView[];
   @ApiProperty({
-    type: 'array',
-    items: { type: 'object' },
-    description: 'Always [] (Neraca posts no shadow transactions).',
+    type: () => [TransactionView],
+    description:
+      'The shadow transactions mirroring its allocations, posted after commit (may lag the ' +
+      'transaction briefly; [] until posted).',
   })
-  shadow_transactions!: unknown[];
+  shadow_transactions!: Record<string, unknown>[];
 }
