@@ -1,6 +1,7 @@
 import { ReconciliationSettings } from '../../src/modules/reconciliation/application/reconciliation-settings';
+import { RunReconciliationUseCase } from '../../src/modules/reconciliation/application/run-reconciliation.use-case';
 import { startTestApp, TestApp } from '../support/app';
-import { finishedRun, uploadStatement } from '../support/reconciliation';
+import { finishedRun, pauseRunJob, uploadStatement } from '../support/reconciliation';
 
 /** Batches of 2: a run of a few rows still crosses checkpoints (and consumed groups cross them). */
 const SETTINGS = new ReconciliationSettings(1, ['127.0.0.1'], 5000, 2, 20, 60_000, 3);
@@ -285,6 +286,105 @@ describe('reconciliation one_to_many', () => {
       reconciliation_amount: 100,
     });
     expect(await reconciledKeys(t, i.v.id)).toMatchObject({ external_txn_id: 'm1' });
+  });
+
+  it('a group run that crashed resumes: the same groups, none consumed twice, one event', async () => {
+    const now = iso(i.x1.at);
+    const csv =
+      HEADER +
+      [
+        ['c1', '100'], // X
+        ['c2', '100'], // X is taken: Z
+        ['c3', '100'], // both taken
+        ['c4', '200'], // Y
+      ]
+        .map(([id, a]) => `${id},${a},USD,r-${id},d,${now}`)
+        .join('\n');
+    const up = await uploadStatement(t, 'crash.csv', csv, 'bank-crash');
+    const rule = (await t.http('GET', `/reconciliation/matching-rules/${amountDateCurrency}`)).json;
+    const kept = {
+      ruleId: rule.rule_id,
+      name: rule.name,
+      description: rule.description,
+      criteria: rule.criteria.map((c: any) => ({ ...c, drift: String(c.allowable_drift) })),
+      createdAt: rule.created_at,
+      updatedAt: rule.updated_at,
+    };
+    // Held by a worker that died (the lease expires at once), so this server's job stays away.
+    await t.ds.query(
+      `INSERT INTO reconciliations (reconciliation_id, upload_id, strategy, grouping_criteria, rules,
+         dry_run, total, lease_owner, lease_until)
+       VALUES ('recon_gcrash', $1, 'one_to_many', 'destination', $2::jsonb, false, 4, 'held',
+         now() + interval '1 hour')`,
+      [up.json.upload_id, JSON.stringify([kept])],
+    );
+    const expire = () =>
+      t.ds.query(
+        `UPDATE reconciliations SET lease_until = now() - interval '1 second'
+          WHERE reconciliation_id = 'recon_gcrash'`,
+      );
+    const resume = pauseRunJob(t);
+    const runs = t.app.get(RunReconciliationUseCase);
+    const leaseIt = async (owner: string) => {
+      for (let n = 0; n < 50; n++) {
+        const r = await runs.lease(owner);
+        if (r?.reconciliationId === 'recon_gcrash') return r;
+        if (r) await runs.giveBack(r, owner);
+      }
+      throw new Error('not leased');
+    };
+    await expire();
+    // Worker A makes the groups, matches one batch (c1 → X, c2 → Z), then dies.
+    const a = await leaseIt('worker-a');
+    const prepared = await runs.step(a, 'worker-a');
+    expect(prepared).toMatchObject({ groupsReady: true, processed: 0 });
+    const afterA = await runs.step(prepared!, 'worker-a');
+    expect(afterA).toMatchObject({ processed: 2, matched: 2 });
+    // Y's group grows to 210 now (c4 would miss it): the run keeps the groups it began with.
+    const late = await t.http('POST', '/transactions', {
+      amount: 10,
+      precision: 100,
+      reference: 'late-into-y',
+      description: 'Late',
+      currency: 'USD',
+      source: '@World',
+      destination: (await t.http('GET', `/transactions/${i.y.id}`)).json.destination,
+      allow_overdraft: true,
+      skip_queue: true,
+    });
+    expect(late.status).toBe(201);
+    await expire();
+    let b: Awaited<ReturnType<typeof runs.step>> = await leaseIt('worker-b');
+    expect(b).toMatchObject({ processed: 2, groupsReady: true });
+    // A wakes up: its next batch is refused.
+    expect(await runs.step(afterA!, 'worker-a')).toBeNull();
+    while (b) b = await runs.step(b, 'worker-b');
+    const done = await finishedRun(t, 'recon_gcrash');
+    expect(done).toMatchObject({
+      status: 'completed',
+      matched_transactions: 3,
+      unmatched_transactions: 1,
+      progress: { processed: 4, total: 4 },
+    });
+    const pairs: { e: string; i: string }[] = await t.ds.query(
+      `SELECT external_id AS e, internal_transaction_id AS i FROM reconciliation_matches
+        WHERE reconciliation_id = 'recon_gcrash'`,
+    );
+    expect(sorted(pairs.map((p) => [p.e, p.i]))).toEqual(
+      sorted([
+        ['c1', i.x1.id],
+        ['c1', i.x2.id],
+        ['c1', i.x3.id],
+        ['c2', i.z1.id],
+        ['c2', i.z2.id],
+        ['c4', i.y.id],
+      ]),
+    );
+    const events = await t.ds.query(
+      `SELECT event FROM event_outbox WHERE entity_id = 'recon_gcrash'`,
+    );
+    expect(events).toEqual([{ event: 'reconciliation.completed' }]);
+    resume();
   });
 });
 

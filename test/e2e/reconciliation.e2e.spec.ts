@@ -2,7 +2,7 @@ import { ReconciliationSettings } from '../../src/modules/reconciliation/applica
 import { RunReconciliationUseCase } from '../../src/modules/reconciliation/application/run-reconciliation.use-case';
 import { startTestApp, TEST_KEY, TestApp } from '../support/app';
 import { fingerprint } from '../support/fingerprint';
-import { finishedRun, uploadStatement } from '../support/reconciliation';
+import { finishedRun, pauseRunJob, uploadStatement } from '../support/reconciliation';
 
 /** Small batches and fast polling: a run of a few rows still goes through several checkpoints. */
 const SETTINGS = new ReconciliationSettings(1, ['127.0.0.1'], 5000, 2, 20, 60_000, 3);
@@ -503,6 +503,7 @@ describe('reconciliation', () => {
     });
     const up = await upload(t, 'crash.csv', csv(rows), 'bank-crash');
     // Stop this server's job so the test drives the run by hand, as two workers.
+    const resume = pauseRunJob(t);
     const runs = t.app.get(RunReconciliationUseCase);
     const id = await t.ds
       .query(
@@ -564,5 +565,6 @@ describe('reconciliation', () => {
       unmatched_transactions: 3,
       status: 'completed',
     });
+    resume();
   });
 });

@@ -1,3 +1,4 @@
+import { ReconciliationRunJob } from '../../src/modules/reconciliation/interface/jobs/reconciliation-run.job';
 import { TEST_KEY, TestApp } from './app';
 import { waitFor } from './wait';
 
@@ -25,4 +26,17 @@ export async function finishedRun(t: TestApp, id: string) {
     30000,
     `reconciliation ${id}`,
   );
+}
+
+/**
+ * Keeps this server's run job from leasing anything until the returned function is called, so a
+ * test can drive a run by hand as two workers (the job would race them for an expired lease).
+ */
+export function pauseRunJob(t: TestApp): () => void {
+  const job = t.app.get(ReconciliationRunJob);
+  const round = job.round.bind(job);
+  job.round = async () => false;
+  return () => {
+    job.round = round;
+  };
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { UnitOfWork, Tx } from '@libs/core/unit-of-work';
-import { candidateBounds, matchingRule, widestDrifts } from '../domain/matching';
+import { boundingDrifts, candidateBounds, matchingRule, widestDrifts } from '../domain/matching';
 import type { MatchingRule } from '../domain/matching-rule';
 import type { MatchRecord, Reconciliation, UnmatchedRecord } from '../domain/reconciliation';
 import { BatchResult, manyToOne, oneToMany } from './group-strategies';
@@ -11,6 +11,8 @@ import { ReconciliationSettings } from './reconciliation-settings';
 
 /** Candidates fetched per external row and page (more pages while none of them matches). */
 export const CANDIDATE_PAGE = 50;
+/** one_to_one's first page: most rows match one of their first few candidates. */
+export const FIRST_PAGE = 8;
 
 class LeaseLost extends Error {}
 
@@ -149,17 +151,25 @@ export async function oneToOne(
   rows: ExternalRow[],
 ): Promise<BatchResult> {
   const drifts = widestDrifts(rules);
+  // When every rule bounds the amount, a candidate must be within the widest of those bounds
+  // exactly: filtered in SQL, so the rows that cannot match never leave the database.
+  const exact = boundingDrifts(rules).amount;
   const matches: MatchRecord[] = [];
   const unmatched: UnmatchedRecord[] = [];
   let pending = rows.map((row) => ({
     row,
-    query: { currency: row.currency, bounds: candidateBounds(row, drifts) } as CandidateQuery,
+    query: {
+      currency: row.currency,
+      bounds: candidateBounds(row, drifts),
+      ...(exact !== undefined ? { within: { amount: row.amount, drift: exact } } : {}),
+    } as CandidateQuery,
   }));
+  let limit = FIRST_PAGE;
   while (pending.length) {
     const pages = await internal.candidates(
       tx,
       pending.map((p) => p.query),
-      CANDIDATE_PAGE,
+      limit,
     );
     const next: typeof pending = [];
     pending.forEach((p, i) => {
@@ -178,7 +188,7 @@ export async function oneToOne(
           return;
         }
       }
-      if (page.length < CANDIDATE_PAGE) unmatched.push(unmatchedOf(p.row));
+      if (page.length < limit) unmatched.push(unmatchedOf(p.row));
       else {
         const last = page[page.length - 1];
         next.push({
@@ -191,6 +201,7 @@ export async function oneToOne(
       }
     });
     pending = next;
+    limit = CANDIDATE_PAGE;
   }
   matches.sort((a, b) => (a.externalSeq < b.externalSeq ? -1 : 1));
   return { matches, unmatched };

@@ -11,6 +11,8 @@ export interface CandidateQuery {
   currency?: string;
   bounds: CandidateBounds;
   after?: { dateMicros: bigint; transactionId: string };
+  /** Only candidates I with `|amount − I| ≤ |I| × drift` (a condition every rule implies). */
+  within?: { amount: string; drift: string };
 }
 
 /** The ledger's transactions as reconciliation reads them (reference §8.3). */

@@ -35,19 +35,25 @@ export class InternalTransactionsPg extends InternalTransactions {
     if (!queries.length) return [];
     const first = queries[0];
     const where = first.currency !== undefined ? ['t.currency = q.cur'] : ['true'];
-    if (unclaimedBy !== undefined)
-      where.push(`NOT EXISTS (SELECT 1 FROM reconciliation_claims rc
-        WHERE rc.reconciliation_id = $9 AND rc.internal_transaction_id = t.transaction_id)`);
+    // $9 is always bound (the arrays after it have fixed places): without claims it is null.
+    where.push(
+      unclaimedBy !== undefined
+        ? `NOT EXISTS (SELECT 1 FROM reconciliation_claims rc
+            WHERE rc.reconciliation_id = $9 AND rc.internal_transaction_id = t.transaction_id)`
+        : '$9::text IS NULL',
+    );
     if (first.bounds.amountLow !== undefined) where.push('t.amount BETWEEN q.alo AND q.ahi');
     if (first.bounds.dateLowMicros !== undefined)
       where.push('t.created_at BETWEEN q.dlo AND q.dhi');
     if (first.after) where.push('(t.created_at, t.transaction_id) > (q.aat, q.aid)');
+    if (first.within) where.push('abs(q.wam - t.amount) <= abs(t.amount) * q.wdr');
     const rows: CandidateRow[] = await sql(tx).query(
       `SELECT q.k, c.transaction_id, c.amount::text AS amount,
               (extract(epoch FROM c.created_at) * 1000000)::bigint::text AS us,
               c.description, c.reference, c.currency
          FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::timestamptz[], $5::timestamptz[],
-                     $6::timestamptz[], $7::text[]) WITH ORDINALITY AS q(cur, alo, ahi, dlo, dhi, aat, aid, k)
+                     $6::timestamptz[], $7::text[], $10::numeric[], $11::numeric[])
+              WITH ORDINALITY AS q(cur, alo, ahi, dlo, dhi, aat, aid, wam, wdr, k)
          CROSS JOIN LATERAL (
            SELECT t.transaction_id, t.amount, t.created_at, t.description, t.reference, t.currency
              FROM transactions t WHERE ${where.join(' AND ')}
@@ -61,7 +67,9 @@ export class InternalTransactionsPg extends InternalTransactions {
         queries.map((q) => (q.after ? microsToIso(q.after.dateMicros) : null)),
         queries.map((q) => q.after?.transactionId ?? null),
         limit,
-        ...(unclaimedBy !== undefined ? [unclaimedBy] : []),
+        unclaimedBy ?? null,
+        queries.map((q) => q.within?.amount ?? null),
+        queries.map((q) => q.within?.drift ?? null),
       ],
     );
     const out: InternalCandidate[][] = queries.map(() => []);
