@@ -231,6 +231,31 @@ describe('fund lineage shadows', () => {
     expect(await shadowMismatches(t.ds)).toEqual([]);
   });
 
+  it('a queued hold and its queued commit are mirrored too', async () => {
+    const a = await tracked();
+    const out = await plain();
+    await credit(a, 800, 'wise');
+    const hold = await spend(a, out, 500, { inflight: true, skip_queue: false });
+    await waitFor(async () => ((await lineage(a)).providers[0].held === 500n ? true : undefined));
+    const commit = await t.http('PUT', `/transactions/inflight/${hold.transaction_id}`, {
+      status: 'commit',
+    });
+    expect(commit.status).toBe(200);
+    await waitFor(async () => ((await lineage(a)).providers[0].spent === 500n ? true : undefined));
+    await shadowsCaughtUp(t.ds);
+    const l = await lineage(a);
+    expect(await balance(l.providers[0].shadow_balance_id)).toMatchObject({
+      debit_balance: 800n,
+      credit_balance: 500n,
+      inflight_credit_balance: 0n,
+    });
+    const shadows = (await txLineage(hold.transaction_id)).shadow_transactions;
+    expect(shadows.map((x: any) => [x.reference, x.status])).toEqual([
+      [`${hold.reference}_release_wise`, 'INFLIGHT'],
+    ]);
+    expect(await shadowMismatches(t.ds)).toEqual([]);
+  });
+
   it('a queued credit and spend are projected under the reference the client knows', async () => {
     const a = await tracked();
     const out = await plain();
