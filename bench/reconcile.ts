@@ -1,5 +1,5 @@
 /**
- * `node dist/bench/reconcile.js [--internal N] [--external N] [--pg URL]` (build with `npm run
+ * `node dist/bench/reconcile.js [--internal N] [--external N] [--batch N] [--pg URL]` (build with `npm run
  * build` and `swc bench -d dist`)
  *
  * Reconciliation at size (issue 16): a scratch PostgreSQL database gets N internal transactions
@@ -47,7 +47,7 @@ async function load(ds: DataSource, n: number): Promise<void> {
         `INSERT INTO transactions (transaction_id, source, destination, reference, amount,
              precise_amount, precision, currency, status, hash, description, created_at)
            SELECT 'txn_rc_' || g, 'bln_a', 'bln_b', 'rc-' || g,
-                  (((g * 7919) % 99000) + 1000) / 100.0, ((g * 7919) % 99000) + 1000, 100, 'USD',
+                  (((g::bigint * 7919) % 99000) + 1000) / 100.0, ((g::bigint * 7919) % 99000) + 1000, 100, 'USD',
                   'APPLIED', 'h', 'Payment ' || g,
                   to_timestamp($2 / 1000.0) - make_interval(secs => (365 * 86400.0 * g) / $1)
              FROM generate_series(1, $1) g`,
@@ -101,7 +101,9 @@ async function measure(ds: DataSource, n: number, m: number): Promise<void> {
   try {
     const file = join(dir, 'statement.csv');
     await writeStatement(file, m, n);
-    const settings = new ReconciliationSettings();
+    // --batch: rows per batch (reconciliation.progress_interval), 1000 by default.
+    const batch = Number(cliArg('batch', '1000'));
+    const settings = new ReconciliationSettings(256, [], 30_000, batch);
     const r = standaloneReconciliation(ds, settings);
     const [stored, uploadMs] = await timed(async () => {
       const session = await r.uploads.open();
