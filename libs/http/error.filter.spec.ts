@@ -78,7 +78,8 @@ describe('toEnvelope: database errors caused by the request', () => {
   );
 
   it('keeps every other database error a 500 with a sanitized message', () => {
-    for (const code of ['23505', '40001', '08006', '57014']) {
+    // (08006, a connection failure, is an outage: 503, tested with the outage errors.)
+    for (const code of ['23505', '40001', '57014']) {
       expect(toEnvelope(pgError(code))).toEqual({
         status: 500,
         body: {
@@ -89,5 +90,12 @@ describe('toEnvelope: database errors caused by the request', () => {
     }
     // A `code` that only looks like a SQLSTATE, on an error that is not from the database.
     expect(toEnvelope(Object.assign(new Error('x'), { code: '22021' })).status).toBe(500);
+  });
+
+  it('answers a connection failure of the database (class 08) 503 with Retry-After', () => {
+    const e = toEnvelope(pgError('08006'));
+    expect(e.status).toBe(503);
+    expect(e.body).toMatchObject({ error_detail: { code: 'GEN_SERVICE_UNAVAILABLE' } });
+    expect(e.headers).toEqual({ 'retry-after': '1' });
   });
 });
