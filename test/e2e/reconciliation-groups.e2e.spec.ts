@@ -267,6 +267,16 @@ describe('reconciliation one_to_many', () => {
     );
   });
 
+  it('an empty grouping value is a group of its own (no parent: not one group of all)', async () => {
+    const csv = HEADER + `p1,30,USD,r,d,${iso(i.x1.at)}\n`;
+    const r = await run(t, csv, 'bank-parent', {
+      strategy: 'one_to_many',
+      grouping_criteria: 'parent_transaction',
+      matching_rule_ids: [amountDateCurrency],
+    });
+    expect(r.pairs).toEqual([['p1', i.x1.id]]);
+  });
+
   it('a child of a matched transaction carries its keys; the latest match wins', async () => {
     // V was matched by o7, then (a later run) by m1; committing the hold makes a child row.
     const commit = await t.http('PUT', `/transactions/inflight/${i.v.id}`, {
