@@ -9,7 +9,11 @@ import {
 import { HttpResult, startTestApp, TestApp } from '../support/app';
 
 const PUBLIC = (url: string) =>
-  url === '/' || url === '/health' || url === '/openapi.json' || url.startsWith('/docs');
+  url === '/' ||
+  url === '/health' ||
+  url === '/health/ready' || // readiness probes come without a key, like /health
+  url === '/openapi.json' ||
+  url.startsWith('/docs');
 
 const EVERY_SCOPE = RESOURCES.flatMap((r) =>
   ACTIONS.filter((a) => a !== 'detokenize' || r === 'identities').map((a) => `${r}:${a}`),
