@@ -12,6 +12,7 @@ import { IdempotencySettings } from '../modules/idempotency/application/idempote
 import { SearchSettings } from '../modules/search/application/search-settings';
 import { ReconciliationSettings } from '../modules/reconciliation/application/reconciliation-settings';
 import { NeracaConfig } from './config/neraca-config';
+import { backupSettingsFrom } from './config/backup-settings';
 import { createHttpApp } from './http-app';
 import { MasterKey, resolveMasterKey } from './master-key';
 import { resolveTokenizationKeys, TokenizationKeys } from './tokenization-keys';
@@ -143,6 +144,7 @@ export async function startServer(
       config.get<boolean>('server.secure'),
       masterKey.key,
       rateLimitSettingsFrom(config),
+      config.get<string>('server.metrics_bearer_token'),
     );
     const tokenization = resolveTokenizationKeys(config, resolve(config.get<string>('data_dir')));
     await claimLaneCount(db.dataSource, config);
@@ -161,6 +163,7 @@ export async function startServer(
       idempotency: idempotencySettingsFrom(config),
       search: searchSettingsFrom(config),
       reconciliation: reconciliationSettingsFrom(config),
+      backups: { settings: backupSettingsFrom(config), embedded: db.embedded?.pglite },
       bodyLimitMb: config.get<number>('server.max_request_body_size_mb'),
       allowedOrigins: config.get<string[]>('server.allowed_origins'),
       logLevels,

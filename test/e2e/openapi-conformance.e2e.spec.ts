@@ -482,6 +482,11 @@ describe('responses conform to the OpenAPI document', () => {
     check('POST /search/reindex', await http('POST', '/search/reindex', {}));
     check('GET /search/reindex', await http('GET', '/search/reindex'));
 
+    // Backups (master key only; no bucket configured here: the 500 of Blnk's envelope)
+    check('GET /backup', await http('GET', '/backup'));
+    check('GET /backup', await http('GET', '/backup', undefined, noKey));
+    check('GET /backup-s3', await http('GET', '/backup-s3'));
+
     // API keys
     const key = check(
       'POST /api-keys',

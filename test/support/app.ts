@@ -5,6 +5,8 @@ import { createHttpApp } from '../../src/app/http-app';
 import { AuthSettings, RateLimitSettings } from '../../src/modules/auth/auth-settings';
 import { createTestDatabase, openDataSource, TestDatabase } from './database';
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import IORedis from 'ioredis';
 import { startBackgroundWork } from '../../src/app/background';
 import { WebhookSettings } from '../../src/modules/events/application/webhook-settings';
@@ -12,6 +14,7 @@ import { IdempotencySettings } from '../../src/modules/idempotency/application/i
 import { WorkQueue } from '../../src/modules/transaction/application/queued/ports/work-queue';
 import { SearchSettings } from '../../src/modules/search/application/search-settings';
 import { ReconciliationSettings } from '../../src/modules/reconciliation/application/reconciliation-settings';
+import { BackupSettings } from '../../src/modules/backup/application/backup-settings';
 import type { TokenKeyProvider } from '../../src/modules/identity/application/ports/token-keys';
 import { QueueSettings } from '../../src/modules/transaction/application/queued/queue-settings';
 import { InProcessWorkQueue } from '../../src/modules/transaction/infrastructure/memory/in-process-work-queue';
@@ -71,6 +74,8 @@ export async function startTestApp(
     search?: SearchSettings;
     /** Uploads and reconciliation runs; absent = the defaults. */
     reconciliation?: ReconciliationSettings;
+    /** backup_dir and S3; absent = a directory under the OS's tmp (the embedded PGlite is passed along). */
+    backups?: BackupSettings;
   } = {},
 ): Promise<TestApp> {
   const shared = opts.shareDatabaseOf?.db;
@@ -95,6 +100,10 @@ export async function startTestApp(
     idempotency: opts.idempotency,
     search: opts.search,
     reconciliation: opts.reconciliation,
+    backups: {
+      settings: opts.backups ?? new BackupSettings(join(tmpdir(), 'neraca-test-backups')),
+      embedded: db.pglite,
+    },
     logLevels: false,
   });
   const stopWorkers =
