@@ -38,9 +38,15 @@ describe.each(BACKENDS)('Postgres adapters on %s', (kind) => {
 
   /** An empty store, and new adapters (nothing cached from an earlier case). */
   const fresh = async () => {
-    await ds.query(
-      `TRUNCATE transactions, queued_work, reference_claims, engine_settings, balances RESTART IDENTITY CASCADE`,
+    // Every table rows of the store feed (the chain's pending list, lineage, snapshots, the
+    // outbox, search's queue...) is emptied too: transaction ids restart at 1.
+    const [{ tables }]: { tables: string }[] = await ds.query(
+      `SELECT string_agg(quote_ident(tablename), ', ') AS tables FROM pg_tables
+       WHERE schemaname = 'blnk'
+         AND tablename NOT IN ('neraca_migrations', 'ledgers', 'chain_state', 'search_feed')`,
     );
+    await ds.query(`TRUNCATE ${tables} RESTART IDENTITY CASCADE`);
+    await ds.query(`UPDATE chain_state SET last_seq = 0, head_hash = genesis_hash`);
     const uow = new TypeOrmUnitOfWork(ds);
     const balances = new BalancePgRepository(ds);
     const seed = (bs: Balance[]) =>
