@@ -1,6 +1,7 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { startServer } from '../server';
 import { CommonOptions, configFrom } from './config-options';
+import { untilShutdown } from './graceful-shutdown';
 
 @Command({
   name: 'start',
@@ -33,15 +34,20 @@ export class StartCommand extends CommandRunner {
     } else if (tokens.origin === 'none') {
       out.write('PII tokenization is off: set tokenization_secret (BLNK_TOKENIZATION_SECRET).\n');
     }
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        void server.close().then(resolve, resolve);
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await untilShutdown(async () => {
+      // HTTP first (stop accepting, finish what is in flight): Nest's close() would destroy the
+      // modules those requests still use before it closes the server.
+      // Keep-alive connections that go idle once their request is answered are closed as they
+      // do, not after the keep-alive timeout (72 s).
+      const http = server.app.getHttpServer() as import('node:http').Server;
+      const sweep = setInterval(() => http.closeIdleConnections(), 100);
+      try {
+        await server.app.getHttpAdapter().getInstance().close();
+      } finally {
+        clearInterval(sweep);
+      }
+      await server.close();
+    }, config.get<number>('server.shutdown_grace_period'));
   }
 
   @Option({

@@ -1,6 +1,7 @@
 import { Command, CommandRunner } from 'nest-commander';
 import { startWorkers } from '../server';
 import { configFrom } from './config-options';
+import { untilShutdown } from './graceful-shutdown';
 
 @Command({
   name: 'workers',
@@ -9,16 +10,9 @@ import { configFrom } from './config-options';
 })
 export class WorkersCommand extends CommandRunner {
   async run(): Promise<void> {
-    const workers = await startWorkers(configFrom({}), ['error', 'warn']);
+    const config = configFrom({});
+    const workers = await startWorkers(config, ['error', 'warn']);
     process.stdout.write('Neraca workers running\n');
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        void workers.close().then(resolve, resolve);
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await untilShutdown(() => workers.close(), config.get<number>('server.shutdown_grace_period'));
   }
 }

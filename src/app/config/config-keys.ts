@@ -21,6 +21,14 @@ export const CONFIG_KEYS: KeySpec[] = [
   { path: 'server.secret_key', env: 'BLNK_SERVER_SECRET_KEY', type: 'string', default: '' },
   // Browser origins (besides the API's own) whose pages may write (docs/security.md, "The edge").
   { path: 'server.allowed_origins', env: 'NERACA_ALLOWED_ORIGINS', type: 'list', default: [] },
+  // How long SIGTERM/SIGINT waits for in-flight requests, the current drain batch and the pools
+  // to close before the process exits anyway (docs/operations.md, "Graceful shutdown").
+  {
+    path: 'server.shutdown_grace_period',
+    env: 'NERACA_SHUTDOWN_GRACE_PERIOD',
+    type: 'duration',
+    default: 10000,
+  },
   {
     path: 'server.max_request_body_size_mb',
     env: 'BLNK_SERVER_MAX_REQUEST_BODY_SIZE_MB',
