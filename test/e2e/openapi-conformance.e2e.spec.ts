@@ -2,6 +2,7 @@ import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { registeredRoutes } from '../../src/app/http-app';
 import { HttpResult, startTestApp, TestApp } from '../support/app';
+import { finishedRun, uploadStatement } from '../support/reconciliation';
 
 interface Operation {
   responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
@@ -36,7 +37,10 @@ describe('responses conform to the OpenAPI document', () => {
     parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
 
   /** Validates one real response of `route` ("POST /ledgers/{id}") against the document. */
-  const check = (route: string, r: HttpResult): HttpResult => {
+  const check = <R extends Pick<HttpResult, 'status' | 'text' | 'json'>>(
+    route: string,
+    r: R,
+  ): R => {
     const [method, path] = route.split(' ');
     visited.add(route);
     const op = doc.paths[path]?.[method.toLowerCase()];
@@ -481,6 +485,116 @@ describe('responses conform to the OpenAPI document', () => {
     check('POST /search/reindex', await http('POST', '/search/reindex', { batch_size: 0 }));
     check('POST /search/reindex', await http('POST', '/search/reindex', {}));
     check('GET /search/reindex', await http('GET', '/search/reindex'));
+
+    // Reconciliation: a rule, a statement, a run and its listings (and their refusals)
+    const ruleBody = {
+      name: 'conform',
+      criteria: [{ field: 'amount', operator: 'equals', allowable_drift: 0.01 }],
+    };
+    const rule = check(
+      'POST /reconciliation/matching-rules',
+      await http('POST', '/reconciliation/matching-rules', ruleBody),
+    );
+    const ruleId = rule.json.rule_id as string;
+    check(
+      'POST /reconciliation/matching-rules',
+      await http('POST', '/reconciliation/matching-rules', { name: 'no criteria' }),
+    );
+    check(
+      'GET /reconciliation/matching-rules',
+      await http('GET', '/reconciliation/matching-rules'),
+    );
+    check(
+      'GET /reconciliation/matching-rules/{id}',
+      await http('GET', `/reconciliation/matching-rules/${ruleId}`),
+    );
+    check(
+      'GET /reconciliation/matching-rules/{id}',
+      await http('GET', '/reconciliation/matching-rules/rule_missing'),
+    );
+    check(
+      'PUT /reconciliation/matching-rules/{id}',
+      await http('PUT', `/reconciliation/matching-rules/${ruleId}`, { ...ruleBody, name: 'n' }),
+    );
+    check(
+      'PUT /reconciliation/matching-rules/{id}',
+      await http('PUT', '/reconciliation/matching-rules/rule_missing', ruleBody),
+    );
+    const up = check(
+      'POST /reconciliation/upload',
+      await uploadStatement(
+        t,
+        'conform.csv',
+        'id,amount,currency,reference,description,date\n' +
+          'ext-1,10.00,USD,r-1,conform,2026-01-01T00:00:00Z\n',
+        'conform-bank',
+      ),
+    );
+    check(
+      'POST /reconciliation/upload',
+      await uploadStatement(t, 'bad.csv', 'id,amount\next-1,not-a-number\n', 'conform-bank'),
+    );
+    const run = check(
+      'POST /reconciliation/start',
+      await http('POST', '/reconciliation/start', {
+        upload_id: up.json.upload_id,
+        strategy: 'one_to_one',
+        matching_rule_ids: [ruleId],
+      }),
+    );
+    check(
+      'POST /reconciliation/start',
+      await http('POST', '/reconciliation/start', { upload_id: 'upload_missing' }),
+    );
+    const runId = run.json.reconciliation_id as string;
+    await finishedRun(t, runId);
+    check('GET /reconciliation/{id}', await http('GET', `/reconciliation/${runId}`));
+    check('GET /reconciliation/{id}', await http('GET', '/reconciliation/recon_missing'));
+    check(
+      'GET /reconciliation/{id}/matches',
+      await http('GET', `/reconciliation/${runId}/matches?limit=10`),
+    );
+    check(
+      'GET /reconciliation/{id}/unmatched',
+      await http('GET', `/reconciliation/${runId}/unmatched?limit=10`),
+    );
+    check(
+      'GET /reconciliation/{id}/matches',
+      await http('GET', '/reconciliation/recon_missing/matches'),
+    );
+    check(
+      'GET /reconciliation/{id}/unmatched',
+      await http('GET', `/reconciliation/${runId}/unmatched?limit=x`),
+    );
+    check(
+      'POST /reconciliation/start-instant',
+      await http('POST', '/reconciliation/start-instant', {
+        external_transactions: [
+          {
+            id: 'inst-1',
+            amount: 10,
+            currency: 'USD',
+            reference: 'inst-1',
+            description: 'conform',
+            date: '2026-01-01T00:00:00Z',
+          },
+        ],
+        strategy: 'one_to_one',
+        matching_rule_ids: [ruleId],
+      }),
+    );
+    check(
+      'POST /reconciliation/start-instant',
+      await http('POST', '/reconciliation/start-instant', { external_transactions: [] }),
+    );
+    check(
+      'DELETE /reconciliation/matching-rules/{id}',
+      await http('DELETE', `/reconciliation/matching-rules/${ruleId}`),
+    );
+    check(
+      'DELETE /reconciliation/matching-rules/{id}',
+      await http('DELETE', `/reconciliation/matching-rules/${ruleId}`),
+    );
 
     // Backups (master key only; no bucket configured here: the 500 of Blnk's envelope)
     check('GET /backup', await http('GET', '/backup'));
