@@ -12,6 +12,7 @@ const PUBLIC = (url: string) =>
   url === '/' ||
   url === '/health' ||
   url === '/health/ready' || // readiness probes come without a key, like /health
+  url === '/metrics' || // its own bearer-token rule (reference §2.1), tested in metrics.e2e
   url === '/openapi.json' ||
   url.startsWith('/docs');
 
