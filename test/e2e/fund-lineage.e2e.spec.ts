@@ -70,6 +70,17 @@ describe('fund lineage', () => {
     expect(r.status).toBe(200);
     return parseBig(r.text);
   };
+  /** meta_data.BLNK_FUND_ALLOCATION of a row, as GET /transactions/:id and lists show it. */
+  const metaAllocation = async (txn: string) => {
+    const one = await t.http('GET', `/transactions/${txn}`);
+    expect(one.status).toBe(200);
+    const listed = await t.http('GET', `/transactions?transaction_id_eq=${txn}`);
+    const [row] = parseBig(listed.text);
+    expect(row.meta_data?.BLNK_FUND_ALLOCATION).toEqual(
+      parseBig(one.text).meta_data?.BLNK_FUND_ALLOCATION,
+    );
+    return parseBig(one.text).meta_data?.BLNK_FUND_ALLOCATION;
+  };
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -199,6 +210,12 @@ describe('fund lineage', () => {
       transaction_id: first,
       shadow_transactions: [expect.objectContaining({ precise_amount: 10000n })],
     });
+    // Blnk's meta_data.BLNK_FUND_ALLOCATION on the debit (§5.15), derived from the allocations.
+    expect(await metaAllocation(pay)).toEqual([
+      { provider: 'stripe', amount: 10000n },
+      { provider: 'paypal', amount: 2000n },
+    ]);
+    expect(await metaAllocation(first)).toBeUndefined();
   });
 
   it('LIFO: the newest provider first', async () => {
@@ -250,6 +267,7 @@ describe('fund lineage', () => {
       { provider: 'stripe', amount: 2n ** 69n + 2n },
       { provider: 'paypal', amount: 2n ** 69n + 1n },
     ]);
+    expect(await metaAllocation(pay)).toEqual(alloc);
     expect((await lineage(a)).body.total_with_lineage).toBe(big);
     expect(
       (await t.http('GET', `/balances/${a}/lineage`)).text.includes(

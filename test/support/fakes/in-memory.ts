@@ -340,6 +340,11 @@ export class MemoryTransactionRepository extends TransactionRepository {
   async reconciliationMarks(): Promise<Map<string, never>> {
     return new Map<string, never>();
   }
+
+  /** No fund lineage in the in-memory store. */
+  async fundAllocations(): Promise<Map<string, never>> {
+    return new Map<string, never>();
+  }
 }
 
 export class SequentialIds extends IdGenerator {

@@ -3,7 +3,11 @@ import type { ListQuery, Page } from '@libs/core/list-query';
 import { UnitOfWork } from '@libs/core/unit-of-work';
 import type { MetaData, Transaction } from '../domain/transaction';
 import { transactionNotFound } from '../domain/transaction.errors';
-import { ReconciliationMark, TransactionRepository } from './ports/transaction.repository';
+import {
+  FundAllocation,
+  ReconciliationMark,
+  TransactionRepository,
+} from './ports/transaction.repository';
 import type { ChainSeal } from '../domain/chain';
 import { ChainRepository } from './ports/chain.repository';
 
@@ -32,6 +36,11 @@ export class TransactionQueries {
       if (t.parentTransaction) ids.add(t.parentTransaction);
     }
     return this.transactions.reconciliationMarks([...ids]);
+  }
+
+  /** What these rows drew on per provider (fund lineage), in one query. */
+  fundAllocations(rows: Transaction[]): Promise<Map<string, FundAllocation[]>> {
+    return this.transactions.fundAllocations(rows.map((t) => t.transactionId));
   }
 
   async get(id: string): Promise<Transaction> {

@@ -14,6 +14,12 @@ export interface ReconciliationMark {
   amount: string;
 }
 
+/** One provider's share of what a row drew on (fund lineage, reference §5.15). */
+export interface FundAllocation {
+  provider: string;
+  amount: bigint;
+}
+
 export abstract class TransactionRepository {
   /** Appends rows. @throws DomainError TXN_DUPLICATE_REFERENCE when a reference is taken. */
   abstract insert(tx: Tx, rows: Transaction[]): Promise<void>;
@@ -62,4 +68,9 @@ export abstract class TransactionRepository {
   abstract mergeMetaData(tx: Tx, id: string, patch: MetaData): Promise<number>;
   /** The latest reconciliation match of each of these ids that has one, in one query. */
   abstract reconciliationMarks(ids: string[]): Promise<Map<string, ReconciliationMark>>;
+  /**
+   * What each of these rows drew on per provider (its lineage debits, or for a hold what it
+   * reserves), in allocation order; rows that drew on no tracked money are absent. One query.
+   */
+  abstract fundAllocations(ids: string[]): Promise<Map<string, FundAllocation[]>>;
 }

@@ -9,6 +9,7 @@ import { isUniqueViolation, sql } from '@libs/persistence/tx';
 import type { MetaData, Transaction } from '../../domain/transaction';
 import { alreadyRefunded, duplicateReference } from '../../domain/transaction.errors';
 import {
+  FundAllocation,
   ReconciliationMark,
   TransactionRepository,
 } from '../../application/ports/transaction.repository';
@@ -176,6 +177,27 @@ export class TransactionPgRepository extends TransactionRepository {
     );
     return rows.length;
   }
+  async fundAllocations(ids: string[]): Promise<Map<string, FundAllocation[]>> {
+    const out = new Map<string, FundAllocation[]>();
+    if (!ids.length) return out;
+    // The lineage trigger's typed allocations (lineage_allocations_transaction_idx), summed per
+    // provider as GET /transactions/:id/lineage shows them; never read from client JSON.
+    const rows: { id: string; provider: string; amount: string }[] = await this.db.query(
+      `SELECT transaction_id AS id, provider, sum(amount)::text AS amount
+         FROM lineage_allocations
+        WHERE transaction_id = ANY($1::text[]) AND kind IN ('debit', 'hold')
+        GROUP BY transaction_id, provider
+        ORDER BY transaction_id, min(id)`,
+      [ids],
+    );
+    for (const r of rows) {
+      const list = out.get(r.id) ?? [];
+      list.push({ provider: r.provider, amount: BigInt(r.amount) });
+      out.set(r.id, list);
+    }
+    return out;
+  }
+
   async reconciliationMarks(ids: string[]): Promise<Map<string, ReconciliationMark>> {
     const out = new Map<string, ReconciliationMark>();
     if (!ids.length) return out;

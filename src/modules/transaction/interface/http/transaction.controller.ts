@@ -214,20 +214,22 @@ export class TransactionController {
   /** One page, and the seals of its rows in one more indexed query. */
   private async listWithSeals(q: ListQuery, includeCount: boolean): Promise<unknown> {
     const page = await this.queries.list(q);
-    const [seals, marks] = await Promise.all([
+    const [seals, marks, allocations] = await Promise.all([
       this.queries.seals(page.items.map((t) => t.transactionId)),
       this.queries.reconciliationMarks(page.items),
+      this.queries.fundAllocations(page.items),
     ]);
-    return listBody(page, (t) => presentStored(t, seals, marks), includeCount);
+    return listBody(page, (t) => presentStored(t, seals, marks, allocations), includeCount);
   }
 
-  /** One stored row with its seal and its reconciliation (two indexed lookups). */
+  /** One stored row with its seal, its reconciliation and its lineage (three indexed lookups). */
   private async presentOne(t: Transaction): Promise<Record<string, unknown>> {
-    const [seals, marks] = await Promise.all([
+    const [seals, marks, allocations] = await Promise.all([
       this.queries.seals([t.transactionId]),
       this.queries.reconciliationMarks([t]),
+      this.queries.fundAllocations([t]),
     ]);
-    return presentStored(t, seals, marks);
+    return presentStored(t, seals, marks, allocations);
   }
 
   @Get('reference/:reference')

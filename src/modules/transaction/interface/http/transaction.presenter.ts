@@ -4,7 +4,10 @@ import type { RecordedTransaction } from '../../application/pipeline/record-tran
 import type { DistributionInput } from '../../domain/record-request';
 import type { MetaData, Transaction, TransactionFlags } from '../../domain/transaction';
 import type { ChainSeal } from '../../domain/chain';
-import type { ReconciliationMark } from '../../application/ports/transaction.repository';
+import type {
+  FundAllocation,
+  ReconciliationMark,
+} from '../../application/ports/transaction.repository';
 
 const MAY_BE_INFLIGHT = new Set(['INFLIGHT', 'QUEUED', 'SCHEDULED']);
 
@@ -78,6 +81,7 @@ export function presentStored(
   t: Transaction,
   seals: Map<string, ChainSeal>,
   marks: Map<string, ReconciliationMark> = new Map(),
+  allocations: Map<string, FundAllocation[]> = new Map(),
 ): Record<string, unknown> {
   const view = presentTransaction(t);
   const seal = seals.get(t.transactionId);
@@ -86,6 +90,15 @@ export function presentStored(
     marks.get(t.transactionId) ??
     (t.parentTransaction ? marks.get(t.parentTransaction) : undefined);
   if (mark) view.meta_data = { ...((view.meta_data as MetaData) ?? {}), ...reconciledMeta(mark) };
+  // Blnk writes the allocation into the debit's meta_data (§5.15); here it is derived from the
+  // typed allocations, so no client can write or forge it (the key is reserved).
+  const drawn = allocations.get(t.transactionId);
+  if (drawn?.length) {
+    view.meta_data = {
+      ...((view.meta_data as MetaData) ?? {}),
+      BLNK_FUND_ALLOCATION: drawn.map((d) => ({ provider: d.provider, amount: d.amount })),
+    } as unknown as MetaData;
+  }
   return view;
 }
 
