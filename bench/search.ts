@@ -12,19 +12,12 @@
  * It also times `out_of` alone (the adapter's exact count(*) of the table) and the plain page
  * without its count, to show what the difference is made of. Prints p50 / p95 per query and the ratio of p95s; drops the database.
  */
-import { createDataSource } from '@libs/persistence/data-source';
-import { migrateUp } from '@libs/persistence/migrate';
 import { COLLECTIONS } from '../src/modules/search/domain/collections';
 import { parseSearchRequest } from '../src/modules/search/domain/search-request';
 import { PgSearchIndex } from '../src/modules/search/infrastructure/postgres/pg-search-index';
-import { createDatabase, dropDatabase } from './lib/services';
+import { cliArg, withScratchLedger } from './lib/scratch';
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 
 const WORDS = ['rent', 'salary', 'coffee', 'invoice', 'refund', 'transfer', 'grocery', 'utility'];
 
@@ -41,17 +34,9 @@ function pct(xs: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const rows = Number(arg('rows', '1000000'));
-  const runs = Number(arg('runs', '50'));
-  const server = new URL(
-    arg('pg', process.env.BLNK_DATA_SOURCE_DNS ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
-  );
-  const name = `neraca_bench_search_${process.pid}`;
-  const url = await createDatabase(server, name);
-  const ds = createDataSource({ dsn: url.toString(), poolSize: 2 });
-  await ds.initialize();
-  try {
-    await migrateUp(ds);
+  const rows = Number(cliArg('rows', '1000000'));
+  const runs = Number(cliArg('runs', '50'));
+  await withScratchLedger('neraca_bench_search', async (ds) => {
     const t0 = Date.now();
     await ds.transaction(async (m) => {
       await m.query(`SET LOCAL session_replication_role = replica`); // feeds and claims: not measured
@@ -116,10 +101,7 @@ async function main(): Promise<void> {
         `out_of share of the adapter's p95: ` +
         `${((100 * p95('out_of alone: count(*) of the table')) / p95('adapter (PgSearchIndex.search)')).toFixed(0)}%`,
     );
-  } finally {
-    await ds.destroy();
-    await dropDatabase(server, name);
-  }
+  });
 }
 
 main().catch((e) => {

@@ -8,20 +8,13 @@
  * the time of each step; the scratch database is dropped at the end.
  */
 import { TypeOrmUnitOfWork } from '@libs/persistence/typeorm-unit-of-work';
-import { createDataSource } from '@libs/persistence/data-source';
-import { migrateUp } from '@libs/persistence/migrate';
 import { ChainSettings } from '../src/modules/transaction/application/chain/chain-settings';
 import { SealChainUseCase } from '../src/modules/transaction/application/chain/seal-chain.use-case';
 import { VerifyChainUseCase } from '../src/modules/transaction/application/chain/verify-chain.use-case';
 import { ChainPgRepository } from '../src/modules/transaction/infrastructure/postgres/chain.pg-repository';
-import { createDatabase, dropDatabase } from './lib/services';
+import { cliArg, withScratchLedger } from './lib/scratch';
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 
 async function timed<T>(what: string, work: () => Promise<T>): Promise<T> {
   const t0 = process.hrtime.bigint();
@@ -31,20 +24,8 @@ async function timed<T>(what: string, work: () => Promise<T>): Promise<T> {
 }
 
 async function main(): Promise<void> {
-  const rows = Number(arg('rows', '1000000'));
-  const server = new URL(
-    arg('pg', process.env.BLNK_DATA_SOURCE_DNS ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
-  );
-  const name = `neraca_bench_chain_${process.pid}`;
-  const url = await createDatabase(server, name);
-  const ds = createDataSource({ dsn: url.toString(), poolSize: 2 });
-  await ds.initialize();
-  try {
-    await migrateUp(ds);
-    await ds.query(
-      `INSERT INTO balances (balance_id, ledger_id, currency)
-       VALUES ('bln_a', 'general_ledger_id', 'USD'), ('bln_b', 'general_ledger_id', 'USD')`,
-    );
+  const rows = Number(cliArg('rows', '1000000'));
+  await withScratchLedger('neraca_bench_chain', async (ds) => {
     await timed(`insert ${rows} rows`, () =>
       ds.transaction(async (m) => {
         // The outbox and reference-claim triggers are not what is measured here.
@@ -85,10 +66,7 @@ async function main(): Promise<void> {
       `sealed ${sealed}, verified ${report.checked} links: ` +
         (report.firstBreak || report.chainProblems.length ? 'BROKEN' : 'intact'),
     );
-  } finally {
-    await ds.destroy();
-    await dropDatabase(server, name);
-  }
+  });
 }
 
 main().catch((e) => {
