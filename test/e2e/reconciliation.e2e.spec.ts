@@ -565,6 +565,18 @@ describe('reconciliation', () => {
       unmatched_transactions: 3,
       status: 'completed',
     });
+    // A later write to the finished run (a stale worker releasing its lease, a retried final
+    // update) is not a second end: still one event.
+    await t.ds.query(
+      `UPDATE reconciliations SET lease_owner = NULL, lease_until = NULL, status = status
+       WHERE reconciliation_id = $1`,
+      [id],
+    );
+    const again = await t.ds.query(
+      `SELECT count(*)::int AS n FROM event_outbox WHERE entity_id = $1`,
+      [id],
+    );
+    expect(again).toEqual([{ n: 1 }]);
     resume();
   });
 });
