@@ -253,6 +253,16 @@ describe('webhooks from the outbox', () => {
     expect(ids.filter((id) => id === batch)).toHaveLength(1);
     expect(ids.filter((id) => id === atomicBatch)).toHaveLength(1);
     expect(ids).not.toContain(plain.json.batch_id);
+    // A later write to a finished batch is not a second end: the trigger writes only the
+    // transition, whatever else updates the row.
+    await t.ds.query(`UPDATE bulk_batches SET error = error WHERE batch_id = ANY($1)`, [
+      [batch, atomicBatch],
+    ]);
+    const rows = await t.ds.query(
+      `SELECT count(*)::int AS n FROM event_outbox WHERE entity_id = ANY($1)`,
+      [[batch, atomicBatch]],
+    );
+    expect(rows).toEqual([{ n: 2 }]);
   });
 
   it('a balance monitor fires balance.monitor when its condition becomes true, and not before or again', async () => {
