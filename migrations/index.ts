@@ -18,6 +18,9 @@ import { BulkBatches1733700000000 } from './1733700000000-bulk-batches';
 import { Search1733750000000 } from './1733750000000-search';
 import { Reconciliation1733800000000 } from './1733800000000-reconciliation';
 import { Accounts1733850000000 } from './1733850000000-accounts';
+import { SearchReconciliations1733900000000 } from './1733900000000-search-reconciliations';
+import { ReconciliationMatching1733950000000 } from './1733950000000-reconciliation-matching';
+import { QueuedTraceContext1734000000000 } from './1734000000000-queued-trace-context';
 
 /** Every migration, oldest first. Listed explicitly so source (tests) and dist run the same set. */
 export const MIGRATIONS = [
@@ -41,4 +44,7 @@ export const MIGRATIONS = [
   Search1733750000000,
   Reconciliation1733800000000,
   Accounts1733850000000,
+  SearchReconciliations1733900000000,
+  ReconciliationMatching1733950000000,
+  QueuedTraceContext1734000000000,
 ];

@@ -1,0 +1,10 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** Reserved stub: filled in by the work it is named for. */
+export class QueuedTraceContext1734000000000 implements MigrationInterface {
+  name = 'QueuedTraceContext1734000000000';
+
+  async up(_q: QueryRunner): Promise<void> {}
+
+  async down(_q: QueryRunner): Promise<void> {}
+}
