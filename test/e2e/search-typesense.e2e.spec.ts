@@ -1,6 +1,15 @@
 import { SearchSettings } from '../../src/modules/search/application/search-settings';
 import { startTestApp, TestApp } from '../support/app';
-import { SCENARIO_QUERIES, SearchScenario, seedSearchScenario } from '../support/search-scenario';
+import { pauseRunJob } from '../support/reconciliation';
+import {
+  Eventually,
+  expectRunFollowed,
+  RUN_NAMES,
+  runDocument,
+  SCENARIO_QUERIES,
+  SearchScenario,
+  seedSearchScenario,
+} from '../support/search-scenario';
 import { startTypesenseFake, TypesenseFake } from '../support/typesense-fake';
 import { waitFor } from '../support/wait';
 
@@ -55,6 +64,20 @@ describe('search on Typesense', () => {
       expect(r.json.found).toBe(want.length);
     },
   );
+
+  it('indexes each reconciliation as GET /reconciliation/:id shows it', () => {
+    const stored = fake.collections.get('reconciliations')!;
+    expect(stored.size).toBe(RUN_NAMES.length);
+    for (const name of RUN_NAMES) {
+      const run = s.runs[name];
+      expect(stored.get(String(run.reconciliation_id))).toEqual(runDocument(run));
+    }
+  });
+
+  it('follows a run as its status and counts change, through the feed', async () => {
+    const eventually: Eventually = (probe, what) => waitFor(probe, 10_000, what);
+    await expectRunFollowed(t, s, eventually, () => pauseRunJob(t));
+  });
 
   it('refuses what the language does not support before asking Typesense', async () => {
     const before = fake.calls.length;

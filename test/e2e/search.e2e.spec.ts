@@ -2,7 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { StaticTokenKeys } from '../../src/modules/identity/infrastructure/keys/static-token-keys';
 import { createScopedKey, parseBig, startTestApp, TestApp } from '../support/app';
 import { fingerprint } from '../support/fingerprint';
-import { SCENARIO_QUERIES, SearchScenario, seedSearchScenario } from '../support/search-scenario';
+import { pauseRunJob } from '../support/reconciliation';
+import {
+  atOnce,
+  expectRunFollowed,
+  RUN_NAMES,
+  runDocument,
+  SCENARIO_QUERIES,
+  SearchScenario,
+  seedSearchScenario,
+} from '../support/search-scenario';
 
 const ids = (r: { json: { hits: { document: { id: string } }[] } }) =>
   r.json.hits.map((h) => h.document.id);
@@ -169,15 +178,25 @@ describe('search on PostgreSQL', () => {
     );
   });
 
-  it('reconciliations: a valid query finds nothing (no reconciliations yet)', async () => {
-    const r = await search('reconciliations', {
-      q: 'x',
-      query_by: 'status',
-      filter_by: 'started_at:>0',
-    });
-    expect(r.status).toBe(201);
-    expect(r.json).toMatchObject({ found: 0, out_of: 0, hits: [] });
+  it('shows a reconciliation as GET /reconciliation/:id does, times in unix seconds', async () => {
+    for (const name of RUN_NAMES) {
+      const run = s.runs[name];
+      const r = await search('reconciliations', {
+        filter_by: `reconciliation_id:=${run.reconciliation_id}`,
+      });
+      expect(r.status).toBe(201);
+      expect(r.json.hits.map((h: { document: unknown }) => h.document)).toEqual([runDocument(run)]);
+    }
+    const all = await search('reconciliations', { q: '*' });
+    expect(all.json.out_of).toBe(RUN_NAMES.length);
+    // The table has no meta_data: a path into it finds nothing, as a key no document has.
+    const meta = await search('reconciliations', { filter_by: 'meta_data.k:=x' });
+    expect([meta.status, meta.json.found]).toEqual([201, 0]);
     expect((await search('reconciliations', { filter_by: 'amount:>0' })).status).toBe(400);
+  });
+
+  it('follows a run as its status and counts change, at once', async () => {
+    await expectRunFollowed(t, s, atOnce, () => pauseRunJob(t));
   });
 
   it.each([

@@ -1,4 +1,6 @@
+import { RunReconciliationUseCase } from '../../src/modules/reconciliation/application/run-reconciliation.use-case';
 import type { TestApp } from './app';
+import { waitFor } from './wait';
 
 /** What `seedSearchScenario` created, by name. */
 export interface SearchScenario {
@@ -6,6 +8,85 @@ export interface SearchScenario {
   balances: { usd: string; eur: string; big: string };
   identityId: string;
   tx: Record<string, string>;
+  /** Reconciliation runs by name, as GET /reconciliation/:id shows them once finished. */
+  runs: Record<'matched' | 'dry' | 'none', Record<string, unknown>>;
+}
+
+/** The run names of the scenario, oldest run first. */
+export const RUN_NAMES = ['matched', 'dry', 'none'] as const;
+
+/**
+ * Carries run `id` to its end whether or not this server's run job is on: leases it (or another
+ * open run) under an owner of its own and steps it; while the job holds the lease, waits for it.
+ * Returns the run as GET /reconciliation/:id shows it.
+ */
+export async function driveRun(t: TestApp, id: string): Promise<Record<string, unknown>> {
+  const runs = t.app.get(RunReconciliationUseCase);
+  const owner = `search-scenario-${id}`;
+  return waitFor(
+    async () => {
+      const r = await t.http('GET', `/reconciliation/${id}`);
+      if (r.json.status === 'completed' || r.json.status === 'failed') return r.json;
+      let run = await runs.lease(owner);
+      while (run) run = await runs.step(run, owner);
+      return undefined;
+    },
+    30_000,
+    `reconciliation ${id}`,
+  );
+}
+
+/** POST /reconciliation/start-instant with rows that match by amount and reference. */
+export async function startInstantRun(
+  t: TestApp,
+  ruleId: string,
+  rows: { id: string; amount: number; reference: string }[],
+  dryRun = false,
+): Promise<string> {
+  const r = await t.http('POST', '/reconciliation/start-instant', {
+    external_transactions: rows.map((row) => ({
+      ...row,
+      currency: 'USD',
+      description: `statement line ${row.id}`,
+      date: new Date().toISOString(),
+    })),
+    strategy: 'one_to_one',
+    matching_rule_ids: [ruleId],
+    dry_run: dryRun,
+  });
+  if (r.status !== 200) throw new Error(`start-instant: ${r.status} ${r.text}`);
+  return r.json.reconciliation_id as string;
+}
+
+/** A rule matching a statement line to the transaction of the same amount and reference. */
+export async function amountAndReferenceRule(t: TestApp): Promise<string> {
+  const r = await t.http('POST', '/reconciliation/matching-rules', {
+    name: 'same amount and reference',
+    criteria: [
+      { field: 'amount', operator: 'equals' },
+      { field: 'reference', operator: 'equals' },
+    ],
+  });
+  if (r.status !== 201) throw new Error(`matching rule: ${r.status} ${r.text}`);
+  return r.json.rule_id as string;
+}
+
+/** A run's §12 document: GET /reconciliation/:id's fields, times as unix seconds. */
+export function runDocument(run: Record<string, unknown>): Record<string, unknown> {
+  const seconds = (v: unknown) => Math.floor(Date.parse(String(v)) / 1000);
+  const doc: Record<string, unknown> = {
+    id: run.reconciliation_id,
+    reconciliation_id: run.reconciliation_id,
+    upload_id: run.upload_id,
+    status: run.status,
+    strategy: run.strategy,
+    matched_transactions: run.matched_transactions,
+    unmatched_transactions: run.unmatched_transactions,
+    is_dry_run: run.is_dry_run,
+    started_at: seconds(run.started_at),
+  };
+  if (run.completed_at !== null) doc.completed_at = seconds(run.completed_at);
+  return doc;
 }
 
 const transfer = async (
@@ -101,7 +182,47 @@ export async function seedSearchScenario(t: TestApp): Promise<SearchScenario> {
       if (r.status !== 201) throw new Error(r.text);
       return r.json.transaction_id as string;
     });
-  return { ledgerId, balances: { usd, eur, big }, identityId, tx };
+  const runs = await seedRuns(t);
+  return { ledgerId, balances: { usd, eur, big }, identityId, tx, runs };
+}
+
+/**
+ * Three finished runs: one matching the rent transaction (and a line matching nothing), a dry
+ * run of the same lines, and one matching nothing. Their start times are set an hour apart
+ * (oldest first) so that sorting on started_at (unix seconds) has no ties.
+ */
+async function seedRuns(t: TestApp): Promise<SearchScenario['runs']> {
+  const rule = await amountAndReferenceRule(t);
+  // Statement line ids are unique per source: each run gets lines of its own.
+  const lines = (run: string) => [
+    { id: `sc-${run}-rent`, amount: 12.5, reference: 'sc-rent' },
+    { id: `sc-${run}-none`, amount: 999.99, reference: 'sc-nothing' },
+  ];
+  const ids = {
+    matched: await startInstantRun(t, rule, lines('matched')),
+    dry: await startInstantRun(t, rule, lines('dry'), true),
+    none: await startInstantRun(t, rule, lines('none').slice(1)),
+  };
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [i, name] of RUN_NAMES.entries()) {
+    await driveRun(t, ids[name]);
+    await t.ds.query(
+      `UPDATE reconciliations SET started_at = now() - $2 * interval '1 hour'
+       WHERE reconciliation_id = $1`,
+      [ids[name], RUN_NAMES.length - i],
+    );
+    out[name] = (await t.http('GET', `/reconciliation/${ids[name]}`)).json;
+  }
+  // The queries below pick the runs apart by these counts: they must differ as intended.
+  const counts = RUN_NAMES.map((n) => [
+    out[n].matched_transactions,
+    out[n].unmatched_transactions,
+    out[n].is_dry_run,
+  ]);
+  if (JSON.stringify(counts) !== '[[1,1,false],[1,1,true],[0,1,false]]') {
+    throw new Error(`scenario runs: unexpected counts ${JSON.stringify(counts)}`);
+  }
+  return out as SearchScenario['runs'];
 }
 
 /** A query of the shared scenario and, for the adapter suites, the hits it must find. */
@@ -113,6 +234,12 @@ export interface ScenarioQuery {
   expect: (s: SearchScenario) => string[];
   ordered?: boolean;
 }
+
+/** The ids of the scenario's runs that `keep` selects, in RUN_NAMES order (oldest first). */
+const runIds = (s: SearchScenario, keep: (run: Record<string, unknown>) => boolean = () => true) =>
+  RUN_NAMES.map((n) => s.runs[n])
+    .filter(keep)
+    .map((r) => String(r.reconciliation_id));
 
 export const SCENARIO_QUERIES: ScenarioQuery[] = [
   {
@@ -189,4 +316,115 @@ export const SCENARIO_QUERIES: ScenarioQuery[] = [
     body: { q: 'okonkwu', query_by: 'first_name,last_name' },
     expect: (s) => [s.identityId],
   },
+  {
+    name: 'reconciliations by status',
+    collection: 'reconciliations',
+    body: { q: 'completed', query_by: 'status', filter_by: 'status:=completed' },
+    expect: (s) => runIds(s, (r) => r.status === 'completed'),
+  },
+  {
+    name: 'reconciliations sorted by started_at',
+    collection: 'reconciliations',
+    body: { filter_by: 'started_at:>0', sort_by: 'started_at:asc' },
+    expect: (s) => runIds(s),
+    ordered: true,
+  },
+  {
+    name: 'reconciliations newest first by default',
+    collection: 'reconciliations',
+    body: { q: '*' },
+    expect: (s) => runIds(s).reverse(),
+    ordered: true,
+  },
+  {
+    name: 'reconciliations that matched something, not dry runs',
+    collection: 'reconciliations',
+    body: { filter_by: 'matched_transactions:>=1 && is_dry_run:false' },
+    expect: (s) => runIds(s, (r) => Number(r.matched_transactions) >= 1 && !r.is_dry_run),
+  },
+  {
+    name: 'dry reconciliations',
+    collection: 'reconciliations',
+    body: { filter_by: 'is_dry_run:=true', sort_by: 'started_at:desc' },
+    expect: (s) => runIds(s, (r) => r.is_dry_run === true),
+  },
+  {
+    name: 'reconciliations by id list and count range',
+    collection: 'reconciliations',
+    body: {
+      filter_by: `unmatched_transactions:[1..5] && reconciliation_id:!=[sc-nope]`,
+      sort_by: 'completed_at:desc,started_at:desc',
+    },
+    expect: (s) => runIds(s, (r) => Number(r.unmatched_transactions) >= 1).reverse(),
+    ordered: true,
+  },
 ];
+
+/**
+ * How a suite reads a search that must reflect a change: PostgreSQL at once (one probe, which
+ * must answer), Typesense once the feed has carried it (probed until it answers).
+ */
+export type Eventually = <T>(probe: () => Promise<T | undefined>, what: string) => Promise<T>;
+
+export const atOnce: Eventually = async (probe, what) => {
+  const v = await probe();
+  if (v === undefined) throw new Error(`not visible at once: ${what}`);
+  return v;
+};
+
+/**
+ * A run whose status and counts change as it goes: seen `started` with nothing counted while
+ * this server's run job is held (and counted so in a status facet), then `completed` with its
+ * counts and completed_at once it has run. Either way the document is the GET's.
+ */
+export async function expectRunFollowed(
+  t: TestApp,
+  s: SearchScenario,
+  eventually: Eventually,
+  holdRunJob: () => () => void,
+): Promise<void> {
+  const search = (body: unknown) => t.http('POST', '/search/reconciliations', body);
+  const rule = await amountAndReferenceRule(t);
+  const release = holdRunJob();
+  let id = '';
+  try {
+    id = await startInstantRun(t, rule, [
+      { id: 'sc-follow-coffee', amount: 3.2, reference: 'sc-coffee' },
+    ]);
+    const get = (await t.http('GET', `/reconciliation/${id}`)).json;
+    expect(get.status).toBe('started');
+    const started = await eventually(async () => {
+      const r = await search({ filter_by: `reconciliation_id:=${id}` });
+      return r.json.hits[0]?.document;
+    }, 'the started run');
+    expect(started).toEqual(runDocument(get));
+    const all = `reconciliation_id:[${[...runIds(s), id].join(',')}]`;
+    const f = await search({ filter_by: all, facet_by: 'status,strategy', per_page: 0 });
+    expect(f.json.found).toBe(4);
+    expect(f.json.facet_counts).toEqual([
+      {
+        field_name: 'status',
+        counts: [
+          { count: 3, highlighted: 'completed', value: 'completed' },
+          { count: 1, highlighted: 'started', value: 'started' },
+        ],
+        stats: { total_values: 2 },
+      },
+      {
+        field_name: 'strategy',
+        counts: [{ count: 4, highlighted: 'one_to_one', value: 'one_to_one' }],
+        stats: { total_values: 1 },
+      },
+    ]);
+  } finally {
+    release();
+  }
+  const done = await driveRun(t, id);
+  expect(done).toMatchObject({ status: 'completed', matched_transactions: 1 });
+  const completed = await eventually(async () => {
+    const r = await search({ filter_by: `reconciliation_id:=${id} && status:=completed` });
+    return r.json.hits[0]?.document;
+  }, 'the completed run');
+  expect(completed).toEqual(runDocument(done));
+  expect(completed.completed_at).toBeGreaterThanOrEqual(completed.started_at as number);
+}

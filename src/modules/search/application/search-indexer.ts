@@ -1,15 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { CollectionName } from '../domain/collections';
+import { REINDEX_ORDER } from '../domain/reindex';
 import { DocumentSink } from './ports/document-sink';
 import { IndexQueue, QueuedEntity } from './ports/index-queue';
 import { SearchDocuments } from './ports/search-documents';
 import { SearchSettings } from './search-settings';
 
-/**
- * Ledgers and identities before the balances that name them, balances before the transactions
- * that reference them (reference §12).
- */
-const ORDER: CollectionName[] = ['ledgers', 'identities', 'balances', 'transactions'];
 /** How long a round (or a reindex batch) may hold the lease before another process takes it. */
 export const INDEXER_LEASE_MS = 60_000;
 
@@ -39,7 +35,8 @@ export class SearchIndexer {
         if (!byCollection.has(e.collection)) byCollection.set(e.collection, new Set());
         byCollection.get(e.collection)!.add(e.entityId);
       }
-      for (const c of ORDER) {
+      // Every collection, in dependency order (reference §12): what a document names goes first.
+      for (const c of REINDEX_ORDER) {
         const ids = [...(byCollection.get(c) ?? [])];
         if (!ids.length) continue;
         const docs = await this.documents.load(c, ids);

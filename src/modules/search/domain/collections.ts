@@ -118,8 +118,13 @@ export const COLLECTIONS: Record<CollectionName, CollectionDef> = {
     name: 'reconciliations',
     idField: 'reconciliation_id',
     defaultSort: 'started_at',
+    // GET /reconciliation/:id's shape (reference §2.10), times as unix seconds: completed_at is
+    // absent while the run goes (null in the GET), as other optional times are.
     fields: {
-      ...strings(['reconciliation_id', 'upload_id', 'status']),
+      ...strings(['reconciliation_id', 'upload_id', 'status', 'strategy']),
+      matched_transactions: { kind: 'int64' },
+      unmatched_transactions: { kind: 'int64' },
+      is_dry_run: { kind: 'bool' },
       ...times(['started_at']),
       ...times(['completed_at'], true),
       ...META,

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { REINDEX_ORDER } from '../../domain/reindex';
 import { IndexQueue, QueuedEntity } from '../../application/ports/index-queue';
+import { SOURCES } from './search-sources';
 
 /** `search_index_queue` and the lease in `search_feed` (migration 1733750000000). */
 @Injectable()
@@ -55,16 +57,22 @@ export class PgIndexQueue extends IndexQueue {
   }
 
   async enqueueAll(): Promise<number> {
-    const rows: unknown[] = await this.db.query(
-      `WITH i AS (INSERT INTO search_index_queue (collection, entity_id)
-         SELECT c, id FROM (
-           SELECT 1 AS o, 'ledgers' AS c, ledger_id AS id, id AS pos FROM ledgers
-           UNION ALL SELECT 2, 'identities', identity_id, id FROM identity
-           UNION ALL SELECT 3, 'balances', balance_id, id FROM balances
-           UNION ALL SELECT 4, 'transactions', transaction_id, id FROM transactions) x
-         ORDER BY o, pos RETURNING 1) SELECT count(*)::int AS n FROM i`,
-    );
-    return (rows[0] as { n: number }).n;
+    // One statement per collection, in dependency order, in one transaction: the seqs follow
+    // that order, each table in the order of its position column.
+    return this.db.transaction(async (m) => {
+      let n = 0;
+      for (const c of REINDEX_ORDER) {
+        const s = SOURCES[c];
+        const rows: { n: number }[] = await m.query(
+          `WITH i AS (INSERT INTO search_index_queue (collection, entity_id)
+             SELECT $1, t."${s.entityId}" FROM ${s.table} t ORDER BY t."${s.position.column}"
+             RETURNING 1) SELECT count(*)::int AS n FROM i`,
+          [c],
+        );
+        n += rows[0].n;
+      }
+      return n;
+    });
   }
 
   async pending(): Promise<number> {

@@ -4,7 +4,7 @@ import type { Source } from './search-sources';
 
 /**
  * A row of `selectList` as a §12 document: times as unix-second numbers, big integers as
- * strings, `meta_data` parsed losslessly; optional fields without a value are left out.
+ * strings, booleans as booleans, `meta_data` parsed losslessly; optional fields without a value are left out.
  */
 export function toDocument(
   collection: CollectionName,
@@ -22,6 +22,7 @@ export function toDocument(
     if (c.kind === 'json') doc[field] = parseJson(String(v));
     else if (c.kind === 'time' || c.kind === 'date' || c.kind === 'int') doc[field] = Number(v);
     else if (c.kind === 'float') doc[field] = Number(v);
+    else if (c.kind === 'bool') doc[field] = v === true || v === 't' || v === 'true';
     else doc[field] = String(v);
   }
   return doc as SearchDocument;

@@ -3,9 +3,11 @@ import { COLLECTIONS, CollectionName, FieldKind } from '../../domain/collections
 /**
  * How a document field is computed from a row. `text` and `numtext` (a NUMERIC shown as a string)
  * are string fields; `time` is a timestamptz shown as unix seconds, `date` a date shown as the
- * unix seconds of its midnight UTC; `float` and `int` are numbers; `json` is `meta_data`.
+ * unix seconds of its midnight UTC; `float` and `int` are numbers; `bool` a boolean; `json` is
+ * `meta_data`; `none` a field the table has no column for (always absent from the document).
  */
-export type ColumnKind = 'text' | 'numtext' | 'time' | 'date' | 'float' | 'int' | 'json';
+export type ColumnKind =
+  'text' | 'numtext' | 'time' | 'date' | 'float' | 'int' | 'bool' | 'json' | 'none';
 
 export interface Column {
   column: string;
@@ -16,6 +18,13 @@ export interface Source {
   table: string;
   /** The column holding the entity id (the document id). */
   entityId: string;
+  /**
+   * The unique, indexed column a reindex scan walks in order (its resume point) and the last
+   * sort key, so pages never overlap: the internal bigserial `id`, or a text primary key.
+   */
+  position: { column: string; type: 'bigint' | 'text' };
+  /** ORDER BY when sort keys tie: newest first, as Typesense (insertion order), ending unique. */
+  newestFirst: string;
   columns: Record<string, Column>;
 }
 
@@ -23,24 +32,33 @@ const DEFAULT_KIND: Record<FieldKind, ColumnKind> = {
   string: 'text',
   int64: 'time',
   float: 'float',
-  bool: 'text',
+  bool: 'bool',
   object: 'json',
 };
 
-/** One column per document field, of the same name; `kinds` names the exceptions. */
-function source(
-  collection: CollectionName,
-  table: string,
-  kinds: Record<string, ColumnKind> = {},
-): Source {
+interface SourceOptions {
+  /** Fields whose column kind is not their type's default. */
+  kinds?: Record<string, ColumnKind>;
+  /** Fields whose column has another name. */
+  columns?: Record<string, string>;
+  /** A text primary key instead of the bigserial `id` (see `Source.position`). */
+  textKey?: { column: string; newestFirst: string };
+}
+
+/** One column per document field, of the same name unless `columns` says otherwise. */
+function source(collection: CollectionName, table: string, o: SourceOptions = {}): Source {
   const def = COLLECTIONS[collection];
   const columns = Object.fromEntries(
     Object.entries(def.fields).map(([f, spec]) => [
       f,
-      { column: f, kind: kinds[f] ?? DEFAULT_KIND[spec.kind] },
+      { column: o.columns?.[f] ?? f, kind: o.kinds?.[f] ?? DEFAULT_KIND[spec.kind] },
     ]),
   );
-  return { table, entityId: def.idField, columns };
+  const position = o.textKey
+    ? { column: o.textKey.column, type: 'text' as const }
+    : { column: 'id', type: 'bigint' as const };
+  const newestFirst = o.textKey?.newestFirst ?? 't."id" DESC';
+  return { table, entityId: def.idField, position, newestFirst, columns };
 }
 
 const NUMTEXT = 'numtext' as const;
@@ -48,20 +66,36 @@ const NUMTEXT = 'numtext' as const;
 /**
  * The tables behind the collections. Only names written here reach SQL. Identity columns hold
  * a token once a field is tokenized, so a search sees what the API shows, never the plaintext.
+ * A reconciliation's document is GET /reconciliation/:id's (reference §2.10): its counts and
+ * dry-run flag come from columns of other names, and the table has no `meta_data`.
  */
-export const SOURCES: Partial<Record<CollectionName, Source>> = {
+export const SOURCES: Record<CollectionName, Source> = {
   ledgers: source('ledgers', 'ledgers'),
   balances: source('balances', 'balances', {
-    balance: NUMTEXT,
-    credit_balance: NUMTEXT,
-    debit_balance: NUMTEXT,
-    inflight_balance: NUMTEXT,
-    inflight_credit_balance: NUMTEXT,
-    inflight_debit_balance: NUMTEXT,
-    version: 'int',
+    kinds: {
+      balance: NUMTEXT,
+      credit_balance: NUMTEXT,
+      debit_balance: NUMTEXT,
+      inflight_balance: NUMTEXT,
+      inflight_credit_balance: NUMTEXT,
+      inflight_debit_balance: NUMTEXT,
+      version: 'int',
+    },
   }),
-  transactions: source('transactions', 'transactions', { precise_amount: NUMTEXT }),
-  identities: source('identities', 'identity', { dob: 'date' }),
+  transactions: source('transactions', 'transactions', { kinds: { precise_amount: NUMTEXT } }),
+  identities: source('identities', 'identity', { kinds: { dob: 'date' } }),
+  reconciliations: source('reconciliations', 'reconciliations', {
+    kinds: { matched_transactions: 'int', unmatched_transactions: 'int', meta_data: 'none' },
+    columns: {
+      matched_transactions: 'matched',
+      unmatched_transactions: 'unmatched',
+      is_dry_run: 'dry_run',
+    },
+    textKey: {
+      column: 'reconciliation_id',
+      newestFirst: 't."started_at" DESC, t."reconciliation_id" DESC',
+    },
+  }),
 };
 
 /** The SQL value of a field as a document shows it (alias `t`), for filters, sorts and facets. */
@@ -76,9 +110,17 @@ export function valueSql(c: Column): string {
       return `((${col} - DATE '1970-01-01')::bigint * 86400)`;
     case 'json':
       return `${col}::text`;
+    case 'none':
+      return `NULL::text`;
     default:
       return col;
   }
+}
+
+/** `meta_data` as jsonb, for paths into it (NULL for a table without the column). */
+export function metaSql(s: Source): string {
+  const c = s.columns.meta_data;
+  return c && c.kind === 'json' ? `t."${c.column}"` : 'NULL::jsonb';
 }
 
 /** The select list that yields a document's raw values, one column per field. */

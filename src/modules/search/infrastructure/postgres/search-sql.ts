@@ -1,7 +1,7 @@
 import type { FieldRef, FilterItem, FilterNode } from '../../domain/filter-by';
 import type { SearchRequest } from '../../domain/search-request';
 import { MatchPass, typoBudget } from '../../domain/text-match';
-import { Column, Source, valueSql } from './search-sources';
+import { Column, metaSql, Source, valueSql } from './search-sources';
 
 /**
  * Turns a validated search request into SQL over a collection's table (alias `t`). Only names
@@ -107,7 +107,7 @@ export class SearchSql {
     numeric: boolean,
   ): { expr: string; value: string } {
     if (field.kind === 'meta') {
-      const text = `t."meta_data" #>> ${this.bind(field.path, 'text[]')}`;
+      const text = `${metaSql(this.source)} #>> ${this.bind(field.path, 'text[]')}`;
       if (!numeric) return { expr: text, value: this.bind(value, 'text') };
       // A value that is not a number never compares (rather than failing the cast).
       const re = `'^-?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]{1,3})?$'`;
@@ -120,15 +120,17 @@ export class SearchSql {
     const expr = valueSql(c);
     if (c.kind === 'text' || c.kind === 'numtext') return { expr, value: this.bind(value, 'text') };
     if (c.kind === 'float') return { expr, value: this.bind(value, 'numeric') };
+    // The parser let only `true` / `false` through for a bool field.
+    if (c.kind === 'bool') return { expr, value: this.bind(value, 'boolean') };
     return { expr, value: this.bind(value, 'bigint') };
   }
 
-  /** ORDER BY of the sort keys, the internal id last so pages never overlap. */
+  /** ORDER BY of the sort keys, then newest first, ending on a unique key so pages never overlap. */
   orderBy(): string {
     const keys = this.req.sortBy
       .filter((k) => k.kind !== 'text_match') // equal for every hit of a pass
       .map((k) => `${valueSql(this.column(k.field))} ${k.desc ? 'DESC' : 'ASC'} NULLS LAST`);
-    return [...keys, 't."id" DESC'].join(', ');
+    return [...keys, this.source.newestFirst].join(', ');
   }
 
   facet(field: string): string {

@@ -6,7 +6,6 @@ import type { SearchRequest } from '../../domain/search-request';
 import { queryInvalid, searchFailed, searchUnavailable } from '../../domain/search.errors';
 import { DocumentSink } from '../../application/ports/document-sink';
 import { SearchIndex, SearchResult } from '../../application/ports/search-index';
-import { shapeResult } from '../../application/result-shape';
 import { typesenseSchema } from './typesense-schemas';
 
 const status = (e: unknown) => (e as { httpStatus?: number })?.httpStatus;
@@ -50,10 +49,6 @@ export class TypesenseSearchIndex extends SearchIndex {
   }
 
   async search(req: SearchRequest): Promise<SearchResult> {
-    // reconciliations: no such table yet (issue 16), so nothing is ever indexed there.
-    if (req.collection.name === 'reconciliations') {
-      return shapeResult(req, { found: 0, outOf: 0, hits: [], facets: [], started: Date.now() });
-    }
     try {
       const r = await this.client
         .collections(req.collection.name)
