@@ -6,7 +6,16 @@ import { SearchIndexer } from '../../src/modules/search/application/search-index
 import { SearchSettings } from '../../src/modules/search/application/search-settings';
 import { startTestApp, TestApp } from '../support/app';
 import { fingerprint } from '../support/fingerprint';
-import { SCENARIO_QUERIES, SearchScenario, seedSearchScenario } from '../support/search-scenario';
+import {
+  driveRun,
+  amountAndReferenceRule,
+  RUN_NAMES,
+  runDocument,
+  SCENARIO_QUERIES,
+  SearchScenario,
+  seedSearchScenario,
+  startInstantRun,
+} from '../support/search-scenario';
 import { startTypesenseFake, TypesenseFake } from '../support/typesense-fake';
 import { waitFor } from '../support/wait';
 
@@ -85,7 +94,9 @@ describe('search reindex on Typesense, stepped', () => {
       (await count(t, `SELECT count(*)::int AS n FROM ledgers`)) +
       (await count(t, `SELECT count(*)::int AS n FROM identity`)) +
       (await count(t, `SELECT count(*)::int AS n FROM balances`)) +
-      (await count(t, `SELECT count(*)::int AS n FROM transactions`));
+      (await count(t, `SELECT count(*)::int AS n FROM transactions`)) +
+      (await count(t, `SELECT count(*)::int AS n FROM reconciliations`));
+    expect(await count(t, `SELECT count(*)::int AS n FROM reconciliations`)).toBe(RUN_NAMES.length);
     const r = await t.http('POST', '/search/reindex', { batch_size: 2 });
     expect(r.status).toBe(202);
     expect(r.json).toEqual({
@@ -173,7 +184,8 @@ describe('search reindex on Typesense, stepped', () => {
     const { docs } = await t.app.get(SearchDocuments).scan('transactions', position, 2);
     expect(docs.length).toBe(2);
     await t.app.get(DocumentSink).upsert('transactions', docs);
-    await t.ds.query(`UPDATE search_feed SET lease_until = now() + interval '1500 milliseconds'`);
+    // Held for an hour: the check below must not depend on how long the next start takes.
+    await t.ds.query(`UPDATE search_feed SET lease_until = now() + interval '1 hour'`);
     await t.ds.query(`DELETE FROM search_index_queue`); // what the indexer would have done
     const mark = fake.imports.length;
 
@@ -184,14 +196,21 @@ describe('search reindex on Typesense, stepped', () => {
     try {
       await new Promise((r) => setTimeout(r, 700));
       expect(fake.imports.length).toBe(mark); // the lease is another process's still
+      // The crashed holder's lease runs out.
+      await t.ds.query(`UPDATE search_feed SET lease_until = now() - interval '1 second'`);
       const done = await completion(t2);
       expect(done).toMatchObject({ phase: 'completed', paused: false });
       expect(done.processed_records).toBe(done.total_records);
       expect(done.processed_records).toBe(run.total_records);
       expect(Date.parse(done.completed_at)).not.toBeNaN();
       const after = fake.imports.slice(mark);
-      // Only what was left: the crashed batch once more, then the rest of the transactions.
-      expect(after.map((i) => i.collection)).toEqual(after.map(() => 'transactions'));
+      // Only what was left: the crashed batch once more, the rest of the transactions, then
+      // the reconciliations.
+      const tail = after.findIndex((i) => i.collection !== 'transactions');
+      expect(after.slice(tail).map((i) => i.collection)).toEqual(
+        after.slice(tail).map(() => 'reconciliations'),
+      );
+      expect(tail).toBeGreaterThan(0);
       expect(after[0].ids).toEqual(docs.map((d) => d.id));
       const txIds = (
         (await t.ds.query(`SELECT transaction_id FROM transactions`)) as {
@@ -205,6 +224,7 @@ describe('search reindex on Typesense, stepped', () => {
         ['ledgers', 'ledgers'],
         ['identities', 'identity'],
         ['balances', 'balances'],
+        ['reconciliations', 'reconciliations'],
       ]) {
         expect(fake.collections.get(c)!.size).toBe(
           await count(t, `SELECT count(*)::int AS n FROM ${table}`),
@@ -270,6 +290,54 @@ describe('search reindex on Typesense, stepped', () => {
     );
     expect(balanceImport).toBeGreaterThanOrEqual(0);
     expect(txImport).toBeGreaterThan(balanceImport);
+  });
+
+  it('resumes a run crashed inside reconciliations, whose resume point is a text id', async () => {
+    for (let i = 0; (await reindexer.step()) !== 'idle'; i++) {
+      if (i > 100) throw new Error('the run in progress never ended');
+    }
+    await t.ds.query(`DELETE FROM search_index_queue`);
+    expect((await t.http('POST', '/search/reindex', { batch_size: 1 })).status).toBe(202);
+    const position = async () =>
+      ((await t.ds.query(`SELECT position FROM search_reindex`)) as { position: string }[])[0]
+        .position;
+    for (let i = 0; ; i++) {
+      const p = await progress();
+      if (p.phase === 'indexing_reconciliations' && (await position()) !== '0') break;
+      if (i > 200) throw new Error('never reached the second reconciliation');
+      expect(await reindexer.step()).toBe('more');
+    }
+    // The crashed process wrote the next batch (the second run) and died holding the lease.
+    const resume = await position();
+    const { docs } = await t.app.get(SearchDocuments).scan('reconciliations', resume, 1);
+    expect(docs.length).toBe(1);
+    const runIds = RUN_NAMES.map((n) => String(s.runs[n].reconciliation_id)).sort();
+    expect(docs[0].id).toBe(runIds[1]); // the scan walks the text key in order
+    await t.app.get(DocumentSink).upsert('reconciliations', docs);
+    await t.ds.query(`UPDATE search_feed SET lease_until = now() + interval '1500 milliseconds'`);
+    const mark = fake.imports.length;
+    const t2 = await startTestApp({
+      shareDatabaseOf: t,
+      search: new SearchSettings(fake.url, fake.key, 20),
+    });
+    try {
+      const done = await completion(t2);
+      expect(done.processed_records).toBe(done.total_records);
+      const after = fake.imports.slice(mark);
+      // The crashed batch once more, then the one run left; nothing before it again.
+      expect(after).toEqual([
+        { collection: 'reconciliations', ids: [runIds[1]] },
+        { collection: 'reconciliations', ids: [runIds[2]] },
+      ]);
+      const stored = fake.collections.get('reconciliations')!;
+      expect([...stored.keys()].sort()).toEqual(runIds);
+      for (const name of RUN_NAMES) {
+        const run = (await t.http('GET', `/reconciliation/${s.runs[name].reconciliation_id}`)).json;
+        expect(stored.get(run.reconciliation_id)).toEqual(runDocument(run));
+      }
+    } finally {
+      await t2.close();
+    }
   });
 
   it('answers 503 SRCH_UNAVAILABLE when Typesense is stopped, search and multi-search', async () => {
@@ -361,6 +429,13 @@ describe('search reindex on Typesense, by the background job', () => {
       expect(tx.status).toBe(201);
       made.push(tx.json.transaction_id);
     }
+    // A run started and finished meanwhile: inserted, then its status and counts changed.
+    const run = await driveRun(
+      t,
+      await startInstantRun(t, await amountAndReferenceRule(t), [
+        { id: 'during-reindex-line', amount: 1, reference: 'during-reindex-0' },
+      ]),
+    );
     await completion(t);
     await waitFor(
       async () =>
@@ -382,6 +457,12 @@ describe('search reindex on Typesense, by the background job', () => {
     expect(doc.balance).toBe(String(api.json.balance));
     expect(fake.collections.get('transactions')!.size).toBe(
       await count(t, `SELECT count(*)::int AS n FROM transactions`),
+    );
+    expect(run).toMatchObject({ status: 'completed', matched_transactions: 1 });
+    const runDoc = fake.collections.get('reconciliations')!.get(String(run.reconciliation_id));
+    expect(runDoc).toEqual(runDocument(run));
+    expect(fake.collections.get('reconciliations')!.size).toBe(
+      await count(t, `SELECT count(*)::int AS n FROM reconciliations`),
     );
   });
 });
