@@ -15,12 +15,16 @@ import { refuseNulInUrl } from '@libs/http/url-text';
 import { AppDependencies, AppModule } from './app.module';
 import { applySecurityHeaders, clientErrorHandler, originGuard } from './http-edge';
 import { registerUploadParsing } from '../modules/reconciliation/interface/http/upload-parsing';
+import { AppLogger, SILENT_LOGGER } from './logging/app-logger';
+import { registerRequestLogging } from './logging/request-logging';
 
 export interface HttpAppOptions extends AppDependencies {
   bodyLimitMb: number;
   /** `server.allowed_origins`: browser origins besides the API's own that may write. */
   allowedOrigins?: readonly string[];
   logLevels?: LogLevel[] | false;
+  /** pino for Nest's messages and the access lines (src/app/logging); absent = no access lines. */
+  logger?: AppLogger;
 }
 
 /** The body limit of public routes (GET /health and the docs: nothing to send). */
@@ -78,7 +82,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(opts), adapter, {
     bodyParser: false,
-    logger: opts.logLevels ?? ['error', 'warn'],
+    logger: opts.logger?.nest ?? opts.logLevels ?? ['error', 'warn'],
   });
   const fastify = app.getHttpAdapter().getInstance();
   const routes: RouteInfo[] = [];
@@ -96,6 +100,8 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
     }
   });
   ROUTES.set(app, routes);
+  // Before the gate: a refused request has its request id and access line too.
+  registerRequestLogging(fastify, opts.logger?.root ?? SILENT_LOGGER);
   const gate = app.get(RequestGate);
   fastify.addHook('onRequest', (req, reply) => gate.onRequest(req, reply));
   fastify.addHook('onRequest', originGuard(opts.allowedOrigins ?? []));

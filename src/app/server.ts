@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { INestApplicationContext, LogLevel } from '@nestjs/common';
+import { INestApplicationContext } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '@libs/persistence/data-source';
@@ -29,6 +29,7 @@ import { WorkQueue } from '../modules/transaction/application/queued/ports/work-
 import { QueuedWorkPgRepository } from '../modules/transaction/infrastructure/postgres/queued-work.pg-repository';
 import { NestFactory } from '@nestjs/core';
 import { WorkerModule } from './app.module';
+import { AppLogger, appLoggerFrom } from './logging/app-logger';
 
 export interface Database {
   dataSource: DataSource;
@@ -125,10 +126,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** `neraca start`: database, migrations, HTTP API. */
+/** `neraca start`: database, migrations, HTTP API; `false` = no logs at all (`neraca openapi`). */
 export async function startServer(
   config: NeracaConfig,
-  logLevels?: LogLevel[] | false,
+  logger: AppLogger | false = appLoggerFrom(config),
 ): Promise<RunningServer> {
   const snapshots = snapshotScheduleFrom(config); // a bad time of day stops the start here
   const db = await openDatabase(config);
@@ -166,7 +167,7 @@ export async function startServer(
       backups: { settings: backupSettingsFrom(config), embedded: db.embedded?.pglite },
       bodyLimitMb: config.get<number>('server.max_request_body_size_mb'),
       allowedOrigins: config.get<string[]>('server.allowed_origins'),
-      logLevels,
+      ...(logger ? { logger } : { logLevels: false }),
     });
     opened.app = app;
     const inProcessWorkers = workQueue instanceof InProcessWorkQueue;
@@ -220,7 +221,7 @@ export interface RunningWorkers {
 /** `neraca workers`: applies queued work from Redis signals; as many processes as needed. */
 export async function startWorkers(
   config: NeracaConfig,
-  logLevels?: LogLevel[] | false,
+  logger: AppLogger | false = appLoggerFrom(config),
 ): Promise<RunningWorkers> {
   const snapshots = snapshotScheduleFrom(config);
   if (!config.get<string>('redis.dns')) {
@@ -253,7 +254,7 @@ export async function startWorkers(
         search: searchSettingsFrom(config),
         reconciliation: reconciliationSettingsFrom(config),
       }),
-      { logger: logLevels ?? ['error', 'warn'] },
+      { logger: logger ? logger.nest : false },
     );
     const stop = await startBackgroundWork(app);
     const started = app;

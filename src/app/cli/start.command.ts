@@ -11,7 +11,7 @@ import { untilShutdown } from './graceful-shutdown';
 export class StartCommand extends CommandRunner {
   async run(_params: string[], options: CommonOptions): Promise<void> {
     const config = configFrom(options);
-    const server = await startServer(config, ['error', 'warn']);
+    const server = await startServer(config);
     const mode = config.embedded
       ? `embedded (data in ${config.get<string>('data_dir')})`
       : 'PostgreSQL';

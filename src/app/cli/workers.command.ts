@@ -11,7 +11,7 @@ import { untilShutdown } from './graceful-shutdown';
 export class WorkersCommand extends CommandRunner {
   async run(): Promise<void> {
     const config = configFrom({});
-    const workers = await startWorkers(config, ['error', 'warn']);
+    const workers = await startWorkers(config);
     process.stdout.write('Neraca workers running\n');
     await untilShutdown(() => workers.close(), config.get<number>('server.shutdown_grace_period'));
   }

@@ -263,6 +263,9 @@ export const CONFIG_KEYS: KeySpec[] = [
     min: 3600000,
   },
   { path: 'enable_observability', env: 'BLNK_ENABLE_OBSERVABILITY', type: 'bool', default: false },
+  // Neraca's (Blnk has no log keys): checked by logSettingsFrom (src/app/logging/log-settings.ts).
+  { path: 'log.level', env: 'NERACA_LOG_LEVEL', type: 'string', default: 'info' },
+  { path: 'log.format', env: 'NERACA_LOG_FORMAT', type: 'string', default: 'auto' },
   { path: 'backup_dir', env: 'BLNK_BACKUP_DIR', type: 'string', default: '' },
   { path: 's3_endpoint', env: 'BLNK_S3_ENDPOINT', type: 'string', default: '' },
   { path: 's3_bucket_name', env: 'BLNK_S3_BUCKET_NAME', type: 'string', default: '' },
