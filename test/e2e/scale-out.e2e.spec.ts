@@ -284,18 +284,23 @@ if (DSN && REDIS) {
 
       // Settled: no work left, every batch finished, every event out (the events the killed
       // worker had leased wait for their lease, the timeout plus 60 s, to run out).
+      let left = '';
       await waitFor(
         async () => {
           const [s] = await ds.query(
-            `SELECT (SELECT count(*)::int FROM queued_work) AS work,
+            `SELECT (SELECT json_object_agg(lane, n) FROM (SELECT lane, count(*)::int AS n
+                     FROM queued_work GROUP BY lane) l) AS work_by_lane,
                     (SELECT count(*)::int FROM bulk_batches WHERE finished_at IS NULL) AS batches,
                     (SELECT count(*)::int FROM event_outbox WHERE status = 'pending') AS events`,
           );
-          return s.work + s.batches + s.events === 0 ? true : undefined;
+          left = JSON.stringify(s);
+          return !s.work_by_lane && s.batches + s.events === 0 ? true : undefined;
         },
         110000,
         'the queue, the batches and the outbox to settle after the kill',
-      );
+      ).catch((e: Error) => {
+        throw new Error(`${e.message}; still left: ${left}`);
+      });
 
       // Nothing stuck QUEUED, nothing applied twice, every balance the sum of its rows, every
       // currency summing to zero.
