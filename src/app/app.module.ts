@@ -24,7 +24,7 @@ import { MetadataModule } from '../modules/metadata/metadata.module';
 import { MonitorCoreModule, MonitorModule } from '../modules/monitor/monitor.module';
 import { SlackSettings } from '../modules/notification/application/slack-settings';
 import { NotificationModule } from '../modules/notification/notification.module';
-import { SystemModule } from '../modules/system/system.module';
+import { SystemCoreModule, SystemModule } from '../modules/system/system.module';
 import { SearchCoreModule, SearchModule } from '../modules/search/search.module';
 import { SearchSettings } from '../modules/search/application/search-settings';
 import {
@@ -37,7 +37,7 @@ import {
   TransactionModule,
 } from '../modules/transaction/transaction.module';
 import { QueuedAmountsModule } from '../modules/transaction/queued-amounts.module';
-import { LaneQueueModule, LaneTransport } from '../modules/transaction/lane-queue.module';
+import { WorkQueue } from '../modules/transaction/application/queued/ports/work-queue';
 import { QueueSettings } from '../modules/transaction/application/queued/queue-settings';
 import { ChainSettings } from '../modules/transaction/application/chain/chain-settings';
 import { SnapshotSchedule } from '../modules/balance/application/snapshot-schedule';
@@ -53,8 +53,7 @@ import { MonitorEvaluator } from '../modules/monitor/application/monitor-evaluat
 export interface AppDependencies {
   dataSource: DataSource;
   auth: AuthSettings;
-  /** Where lane signals travel (BullMQ on Redis, or in this process). */
-  lanes: LaneTransport;
+  workQueue: WorkQueue;
   queueSettings: QueueSettings;
   /** Tokenization keys; absent = tokenization disabled (403 IDT_TOKENIZATION_DISABLED). */
   tokenKeys?: TokenKeyProvider;
@@ -80,7 +79,7 @@ export interface AppDependencies {
 export type WorkerDependencies = Pick<
   AppDependencies,
   | 'dataSource'
-  | 'lanes'
+  | 'workQueue'
   | 'queueSettings'
   | 'webhooks'
   | 'chain'
@@ -122,14 +121,12 @@ class KernelModule {
     return {
       module: KernelModule,
       // The error notifier is global too: modules and the background work report to it.
-      imports: [
-        NotificationModule.with(deps.slack, { systemErrorEvents: !!deps.webhooks?.url }),
-        LaneQueueModule.with(deps.lanes),
-      ],
+      imports: [NotificationModule.with(deps.slack, { systemErrorEvents: !!deps.webhooks?.url })],
       providers: [
         ...auth,
         ...signing,
         { provide: DataSource, useValue: deps.dataSource },
+        { provide: WorkQueue, useValue: deps.workQueue },
         { provide: QueueSettings, useValue: deps.queueSettings },
         { provide: ChainSettings, useValue: deps.chain ?? new ChainSettings() },
         { provide: SnapshotSchedule, useValue: deps.snapshots ?? new SnapshotSchedule() },
@@ -141,6 +138,7 @@ class KernelModule {
         ...(deps.auth ? [AuthSettings] : []),
         ...(signing.length ? [HookSigningKey] : []),
         DataSource,
+        WorkQueue,
         QueueSettings,
         ChainSettings,
         SnapshotSchedule,
@@ -195,6 +193,8 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         KernelModule.with(deps),
+        // Its metrics registry and the ledger's counters (the worker's metrics listener).
+        SystemCoreModule,
         QueuedAmountsModule,
         TransactionHooksModule,
         TransactionCoreModule,

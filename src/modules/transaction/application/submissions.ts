@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@libs/core/domain-error';
+import { inSpan } from '@libs/telemetry/trace-context';
 import type { RecordTransactionInput } from '../domain/record-request';
 import type { Transaction } from '../domain/transaction';
 import {
@@ -175,7 +176,16 @@ export class TransactionSubmissions {
     routes: Routes<Done, Preview>,
   ): Promise<Routed<Done, Preview>> {
     if (mode.dryRun) return { route: 'preview', preview: await routes.preview() };
-    if (mode.skipQueue) return { route: 'post', done: await routes.post() };
-    return { route: 'queue', done: await routes.queue() };
+    // The acceptance span (telemetry on): queued work carries its context to the drain.
+    if (mode.skipQueue) {
+      return inSpan('neraca.transaction.accept', { 'neraca.route': 'post' }, async () => ({
+        route: 'post',
+        done: await routes.post(),
+      }));
+    }
+    return inSpan('neraca.transaction.accept', { 'neraca.route': 'queue' }, async () => ({
+      route: 'queue',
+      done: await routes.queue(),
+    }));
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@libs/core/clock';
 import { GroupCommit } from '@libs/core/group-commit';
 import { Tx, UnitOfWork } from '@libs/core/unit-of-work';
+import { currentTraceParent } from '@libs/telemetry/trace-context';
 import { BalancePostingService } from '../../../balance/application/balance-posting.service';
 import { queuedLegReference } from '../../domain/plan';
 import { queuedRow } from '../../domain/rows';
@@ -60,7 +61,9 @@ export class QueueTransactionUseCase {
 
   /** The queued route of the submission pipeline (the default). */
   async accept(p: PreparedTransaction): Promise<RecordedTransaction> {
-    const rows = await this.group.submit(p);
+    // Its own trace context, taken here: the batch it is written in runs in another's.
+    const traceParent = currentTraceParent();
+    const rows = await this.group.submit(traceParent ? { ...p, traceParent } : p);
     return {
       transaction: this.record.headline(p, rows),
       flags: p.draft.flags,
@@ -143,6 +146,7 @@ export class QueueTransactionUseCase {
           rows,
           runAt: due && due > now ? due : now,
           flags: p.draft.flags,
+          traceParent: p.traceParent,
         };
       }),
       groupId,

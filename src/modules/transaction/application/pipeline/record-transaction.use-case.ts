@@ -36,6 +36,8 @@ export interface PreparedTransaction {
   plan: Plan;
   /** The bulk batch the request is an item of, and its 1-based position there. */
   batch?: BatchPosition;
+  /** Queued: the accepting request's trace context (telemetry on), carried in its work. */
+  traceParent?: string;
 }
 
 export interface BatchPosition {

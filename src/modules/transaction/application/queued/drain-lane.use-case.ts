@@ -1,8 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { Clock } from '@libs/core/clock';
 import { DomainError } from '@libs/core/domain-error';
 import { IdGenerator } from '@libs/core/ids';
 import { Tx, UnitOfWork } from '@libs/core/unit-of-work';
+import { LedgerMetrics } from '@libs/telemetry/ledger-metrics';
+import { detached } from '@libs/telemetry/trace-context';
 import { toMinorUnits } from '../../domain/amounts';
 import { outcomeRow } from '../../domain/rows';
 import { QueuedWorkItem, QueuedWorkRepository } from './ports/queued-work.repository';
@@ -12,6 +14,7 @@ import { QueueSettings } from './queue-settings';
 import { WorkQueue } from './ports/work-queue';
 import { HoldSettler } from './queued-engine';
 import { signalFailed } from './signals';
+import { DrainTelemetry } from './drain-telemetry';
 
 // How long a commit or void waits before looking again for its hold to be applied.
 const POSTPONE_MS = 200;
@@ -37,6 +40,9 @@ interface Pass {
  * refusal is retried with its first group alone; a group that keeps failing is recorded
  * (attempts, last error) and, after `maxAttempts`, rejected with the error as its reason, so the
  * lane moves on instead of retrying the same batch forever.
+ *
+ * Each batch attempt has a span linked to the requests it serves, and is counted (size,
+ * duration, result, the outcomes it committed): `DrainTelemetry`.
  */
 @Injectable()
 export class DrainLaneUseCase {
@@ -52,10 +58,15 @@ export class DrainLaneUseCase {
     private readonly queue: WorkQueue,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
+    @Optional() private readonly metrics: LedgerMetrics = LedgerMetrics.none,
   ) {}
 
   /** Drains everything due in `lane`; returns the number of queued items applied or rejected. */
-  async execute(lane: number): Promise<number> {
+  execute(lane: number): Promise<number> {
+    return detached(() => this.drain(lane));
+  }
+
+  private async drain(lane: number): Promise<number> {
     let total = 0;
     let wakeAt: Date | undefined;
     // Until nothing more is due. Work committed after the last look brings its own signal, and
@@ -76,7 +87,7 @@ export class DrainLaneUseCase {
 
   private async pass(lane: number): Promise<Pass> {
     try {
-      return await this.uow.run((tx) => this.batch(tx, lane, this.settings.batchSize));
+      return await this.attempt(lane, this.settings.batchSize);
     } catch (first) {
       this.logger.error(
         `lane ${lane}: batch failed, retrying its first group alone: ${text(first)}`,
@@ -84,9 +95,22 @@ export class DrainLaneUseCase {
     }
     try {
       // Most likely one group is at fault; alone, the others are not held back by it.
-      return await this.uow.run((tx) => this.batch(tx, lane, 1));
+      return await this.attempt(lane, 1);
     } catch (e) {
       return this.failed(lane, e);
+    }
+  }
+
+  /** One batch in its own database transaction, reported once that transaction has ended. */
+  private async attempt(lane: number, limit: number): Promise<Pass> {
+    const t = new DrainTelemetry(lane, this.metrics);
+    try {
+      const pass = await this.uow.run((tx) => this.batch(tx, lane, limit, t));
+      t.committed();
+      return pass;
+    } catch (e) {
+      t.failed(e);
+      throw e;
     }
   }
 
@@ -109,28 +133,40 @@ export class DrainLaneUseCase {
       return { count: 0, more: false, wakeAt: new Date(Date.now() + backoff) };
     }
     const reason = `failed ${attempts} times: ${text(error)}`;
-    const count = await this.uow.run((tx) => this.reject(tx, head.groupId, reason));
+    const t = new DrainTelemetry(lane, this.metrics);
+    const count = await this.uow.run((tx) => this.reject(tx, head.groupId, reason, t));
+    t.committed();
     this.logger.error(`lane ${lane}: group ${head.groupId} rejected: ${reason}`);
     return { count, more: true };
   }
 
   /** Gives up on a group: every queued row gets a REJECTED outcome, and its work is removed. */
-  private async reject(tx: Tx, groupId: string, reason: string): Promise<number> {
+  private async reject(
+    tx: Tx,
+    groupId: string,
+    reason: string,
+    t: DrainTelemetry,
+  ): Promise<number> {
     await this.work.lockKey(tx, groupId);
     const items = await this.work.groupItems(tx, groupId);
-    const now = this.clock.now();
-    const rejected = items
-      .filter((i) => i.row)
-      .map((i) => outcomeRow(i.row!, this.ids.next('txn'), now, reason));
-    await this.transactions.insert(tx, rejected);
-    await this.work.remove(
-      tx,
-      items.map((i) => i.workId),
-    );
-    return items.length;
+    if (!items.length) return 0;
+    return t.within(items, async () => {
+      const now = this.clock.now();
+      const rejected = items
+        .filter((i) => i.row)
+        .map((i) => outcomeRow(i.row!, this.ids.next('txn'), now, reason));
+      for (const r of rejected)
+        t.outcome({ status: r.status, currency: r.currency, reason: 'MAX_ATTEMPTS' });
+      await this.transactions.insert(tx, rejected);
+      await this.work.remove(
+        tx,
+        items.map((i) => i.workId),
+      );
+      return items.length;
+    });
   }
 
-  private async batch(tx: Tx, lane: number, limit: number): Promise<Pass> {
+  private async batch(tx: Tx, lane: number, limit: number, t: DrainTelemetry): Promise<Pass> {
     await this.work.lockLane(tx, lane);
     const now = this.clock.now();
     const { items, more, blocked } = await this.work.takeDue(tx, lane, now, limit);
@@ -138,7 +174,21 @@ export class DrainLaneUseCase {
       return { count: 0, more: false, wakeAt: new Date(now.getTime() + BLOCKED_RETRY_MS) };
     }
     if (!items.length) return { count: 0, more: false };
-    if (items[0].kind !== 'transaction') return this.settle(tx, items[0], now, more);
+    return t.within(items, () =>
+      items[0].kind !== 'transaction'
+        ? this.settle(tx, items[0], now, more)
+        : this.apply(tx, items, now, more, t),
+    );
+  }
+
+  /** A run of transactions: every balance locked once, groups applied in order, one flush. */
+  private async apply(
+    tx: Tx,
+    items: QueuedWorkItem[],
+    now: Date,
+    more: boolean,
+    t: DrainTelemetry,
+  ): Promise<Pass> {
     const session = this.sessions.start(tx);
     await session.open(
       [],
@@ -147,7 +197,7 @@ export class DrainLaneUseCase {
     const applied: QueuedWorkItem[] = [];
     let deferred = false;
     for (const group of groupsOf(items)) {
-      if (!this.applyGroup(session, group, now)) {
+      if (!this.applyGroup(session, group, now, t)) {
         deferred = true;
         break;
       }
@@ -213,7 +263,12 @@ export class DrainLaneUseCase {
    * without it, a request that succeeds has the outcome acceptance order would give, since a
    * credit can only add funds.
    */
-  private applyGroup(session: PostingSession, group: QueuedWorkItem[], now: Date): boolean {
+  private applyGroup(
+    session: PostingSession,
+    group: QueuedWorkItem[],
+    now: Date,
+    t: DrainTelemetry,
+  ): boolean {
     const restore = session.checkpoint();
     const outcomes = group.map((i) => outcomeRow(i.row!, this.ids.next('txn'), now));
     try {
@@ -229,8 +284,11 @@ export class DrainLaneUseCase {
       if (group.some((i) => i.awaitsCredit)) return false;
       for (const o of outcomes) {
         session.note({ ...o, status: 'REJECTED', rejectionReason: e.message });
+        t.outcome({ status: 'REJECTED', currency: o.currency, reason: e.code });
       }
+      return true;
     }
+    for (const o of outcomes) t.outcome({ status: o.status, currency: o.currency });
     return true;
   }
 }

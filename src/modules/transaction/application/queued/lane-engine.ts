@@ -1,7 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { Clock } from '@libs/core/clock';
 import { IdGenerator } from '@libs/core/ids';
 import type { Tx } from '@libs/core/unit-of-work';
+import { LedgerMetrics } from '@libs/telemetry/ledger-metrics';
+import { currentTraceParent } from '@libs/telemetry/trace-context';
 import { laneOf } from '../../domain/lane';
 import { queueBackpressure } from '../../domain/transaction.errors';
 import { holdDateWork } from './hold-dates';
@@ -25,6 +27,10 @@ import { signalFailed } from './signals';
  * lane of the balance it debits, written in the accepting database transaction; wake-up signals
  * (`WorkQueue`) follow the commit. Workers drain lanes (`DrainLaneUseCase`) in per-balance
  * acceptance order; the sweep and `POST /transactions/recover` re-drive lost signals.
+ *
+ * With telemetry on, each item carries the accepting request's trace context (a typed column),
+ * which the drain batch's span links to; accepted rows are counted once their transaction has
+ * committed (`wake`).
  */
 @Injectable()
 export class LaneEngine extends QueuedEngine {
@@ -36,6 +42,7 @@ export class LaneEngine extends QueuedEngine {
     private readonly settings: QueueSettings,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
+    @Optional() private readonly metrics: LedgerMetrics = LedgerMetrics.none,
   ) {
     super();
   }
@@ -55,19 +62,25 @@ export class LaneEngine extends QueuedEngine {
     const groupLane = laneOf(requests[0].rows[0].source, lanes);
     const items: NewWorkItem[] = [];
     const signals: Wakeups['signals'][number][] = [];
+    const active = currentTraceParent();
     for (const r of requests) {
       const lane = groupId ? groupLane : laneOf(r.rows[0].source, lanes);
       const group = groupId ?? r.id;
-      items.push(...queuedRowWork(r.rows, { groupId: group, lane, runAt: r.runAt, lanes }));
+      const traceParent = r.traceParent ?? active;
+      const own = queuedRowWork(r.rows, { groupId: group, lane, runAt: r.runAt, lanes });
       signals.push({ lane, key: group, runAt: r.runAt });
       if (r.flags) {
         const dated = holdDateWork(r.flags, r.id, lane, () => this.ids.next('act'));
-        items.push(...dated);
+        own.push(...dated);
         signals.push(...dated.map((w) => ({ lane, key: w.workId, runAt: w.runAt })));
       }
+      for (const item of own) items.push(traceParent ? { ...item, traceParent } : item);
     }
     await this.work.insert(tx, items);
-    return new Wakeups(signals);
+    return new Wakeups(
+      signals,
+      requests.flatMap((r) => r.rows),
+    );
   }
 
   trackBatch(tx: Tx, batch: TrackedBatch): Promise<void> {
@@ -100,6 +113,7 @@ export class LaneEngine extends QueuedEngine {
         runAt,
         options: s.options,
         credits: s.credits,
+        traceParent: currentTraceParent(),
       },
     ]);
     return new Wakeups([{ lane, key: workId, runAt }]);
@@ -110,6 +124,7 @@ export class LaneEngine extends QueuedEngine {
    * thrown. One wake-up per lane is enough for everything due now; dated work keeps its own.
    */
   async wake(w: Wakeups): Promise<void> {
+    if (w.accepted.length) this.metrics.rows(w.accepted);
     const now = this.clock.now().getTime();
     const due = new Set<number>();
     const needed = w.signals.filter((s) => {

@@ -62,6 +62,11 @@ export interface QueuedRequest {
   runAt: Date;
   /** A queued hold's dates: they settle the hold the request's id names. */
   flags?: TransactionFlags;
+  /**
+   * The W3C trace context of the request that was accepted (telemetry on), captured in its own
+   * context: requests accepted together (group commit) each keep theirs. Absent: the active one.
+   */
+  traceParent?: string;
 }
 
 /** A hold applied on the synchronous path, with the dates that settle it. */
@@ -100,14 +105,24 @@ export interface HoldWork {
   waitingEnds(): Promise<{ source: string; destination: string }[]>;
 }
 
-/** What to wake once a database transaction has committed; opaque to the pipeline. */
+/**
+ * What to do once a database transaction has committed: the lanes to wake, and the rows it
+ * accepted (counted then, not before: a rolled-back acceptance is not one). Opaque to the
+ * pipeline.
+ */
 export class Wakeups {
   static readonly none = new Wakeups([]);
 
-  constructor(readonly signals: readonly { lane: number; key: string; runAt: Date }[]) {}
+  constructor(
+    readonly signals: readonly { lane: number; key: string; runAt: Date }[],
+    readonly accepted: readonly Pick<Transaction, 'status' | 'currency'>[] = [],
+  ) {}
 
   static all(ws: Wakeups[]): Wakeups {
-    return new Wakeups(ws.flatMap((w) => w.signals));
+    return new Wakeups(
+      ws.flatMap((w) => w.signals),
+      ws.flatMap((w) => w.accepted),
+    );
   }
 }
 

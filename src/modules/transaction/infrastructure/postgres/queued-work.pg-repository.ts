@@ -31,13 +31,14 @@ type WorkRow = TransactionRow & {
   run_at: Date;
   options: QueuedOptions;
   attempts: number;
+  trace_parent: string | null;
 };
 
 const T_COLUMNS = TRANSACTION_COLUMNS.split(',')
   .map((c) => `t.${c.trim()}`)
   .join(', ');
 const W_COLUMNS = `w.seq::text AS seq, w.work_id, w.kind, w.transaction_id AS work_transaction_id,
-  w.group_id, w.lane, w.run_at, w.options, w.attempts`;
+  w.group_id, w.lane, w.run_at, w.options, w.attempts, w.trace_parent`;
 
 function toItem(r: WorkRow): QueuedWorkItem {
   return {
@@ -51,6 +52,7 @@ function toItem(r: WorkRow): QueuedWorkItem {
     runAt: r.run_at,
     options: r.options,
     attempts: r.attempts,
+    traceParent: r.trace_parent ?? undefined,
   };
 }
 
@@ -66,9 +68,9 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
     if (!items.length) return;
     await sql(tx).query(
       `INSERT INTO queued_work (work_id, kind, transaction_id, group_id, lane, run_at, options, source,
-         destination, source_foreign, destination_foreign, credits)
+         destination, source_foreign, destination_foreign, credits, trace_parent)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[],
-         $7::jsonb[], $8::text[], $9::text[], $10::boolean[], $11::boolean[], $12::jsonb[])`,
+         $7::jsonb[], $8::text[], $9::text[], $10::boolean[], $11::boolean[], $12::jsonb[], $13::text[])`,
       [
         items.map((i) => i.workId),
         items.map((i) => i.kind),
@@ -82,6 +84,7 @@ export class QueuedWorkPgRepository extends QueuedWorkRepository {
         items.map((i) => i.sourceForeign ?? false),
         items.map((i) => i.destinationForeign ?? false),
         items.map((i) => (i.credits ? JSON.stringify(i.credits) : null)),
+        items.map((i) => i.traceParent ?? null),
       ],
     );
   }

@@ -20,6 +20,8 @@ export interface QueuedWorkItem {
   options: QueuedOptions;
   /** Failed drains of this item so far. */
   attempts: number;
+  /** The accepting request's W3C trace context (telemetry on), for the drain span's link. */
+  traceParent?: string;
   /**
    * An earlier due transaction of another lane still credits the balance this item debits: the
    * item may be applied now only if it is not refused without that credit (then the outcome is
@@ -44,6 +46,8 @@ export interface NewWorkItem {
   destinationForeign?: boolean;
   /** kind commit / void: every balance the settlement gives funds to (one per hold it names). */
   credits?: string[];
+  /** The accepting request's W3C trace context (`traceparent`), only while telemetry is on. */
+  traceParent?: string;
 }
 
 /** What `takeDue` found: the items, and whether more may already be due behind them. */
