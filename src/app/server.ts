@@ -215,6 +215,8 @@ async function claimLaneCount(dataSource: DataSource, config: NeracaConfig): Pro
 }
 
 export interface RunningWorkers {
+  /** The workers' application context (its metrics registry, for the metrics listener). */
+  app: INestApplicationContext;
   close(): Promise<void>;
 }
 
@@ -259,6 +261,7 @@ export async function startWorkers(
     const stop = await startBackgroundWork(app);
     const started = app;
     return {
+      app,
       async close() {
         await stop();
         await started.close();

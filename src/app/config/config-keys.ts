@@ -78,6 +78,8 @@ export const CONFIG_KEYS: KeySpec[] = [
     type: 'string',
     default: '',
   },
+  // Neraca's: where `neraca workers` serves GET /metrics (unset = nowhere; 0 = any free port).
+  { path: 'server.metrics_port', env: 'NERACA_METRICS_PORT', type: 'port' },
   { path: 'data_source.dns', env: 'BLNK_DATA_SOURCE_DNS', type: 'string', default: '' },
   {
     path: 'data_source.max_open_conns',

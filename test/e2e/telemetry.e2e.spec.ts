@@ -1,0 +1,212 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase, TestDatabase } from '../support/database';
+import { NeracaProcess, spawnNeraca, stopAll } from '../support/neraca-process';
+import { OtlpReceiver, ReceivedSpan, startOtlpReceiver } from '../support/otlp-receiver';
+import { keyedCall } from '../support/keyed-call';
+import { waitFor } from '../support/wait';
+
+const DSN = process.env.BLNK_DATA_SOURCE_DNS;
+const REDIS = process.env.BLNK_REDIS_DNS;
+const KEY = 'telemetry-master-key-of-32-characters';
+/** With PostgreSQL and Redis the API and a worker are two processes; without, one embedded API. */
+const SPLIT = !!(DSN && REDIS);
+const SERVER_KIND = 2; // SPAN_KIND_SERVER
+
+/**
+ * A preload for the spawned processes (NODE_OPTIONS=--require): at exit it writes which
+ * OpenTelemetry SDK, exporter and instrumentation modules the process had loaded.
+ */
+function loadedProbe(dir: string): { file: string; out: string } {
+  const file = join(dir, 'probe.js');
+  const out = join(dir, 'loaded.json');
+  writeFileSync(
+    file,
+    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, ` +
+      `JSON.stringify(Object.keys(require.cache).filter((m) => ` +
+      `/@opentelemetry[\\\\/](sdk-|exporter-|instrumentation)|@fastify[\\\\/]otel/.test(m)))));`,
+  );
+  return { file, out };
+}
+
+const call = keyedCall(KEY);
+
+/** The processes of one run: an API (and a worker when SPLIT), telemetry on or off. */
+async function startProcesses(
+  dir: string,
+  dsn: string | undefined,
+  prefix: string,
+  telemetry: Record<string, string>,
+  probe: string,
+): Promise<NeracaProcess[]> {
+  const env: Record<string, string> = {
+    BLNK_SERVER_SECRET_KEY: KEY,
+    NERACA_DATA_DIR: dir,
+    NERACA_QUEUE_PREFIX: prefix,
+    NERACA_QUEUE_SWEEP_INTERVAL: '300ms',
+    NERACA_LOG_LEVEL: 'warn',
+    // Spans are sent every 200 ms instead of every 5 s.
+    OTEL_BSP_SCHEDULE_DELAY: '200',
+    OTEL_METRIC_EXPORT_INTERVAL: '1000',
+    NODE_OPTIONS: `--require ${probe}`,
+    ...(dsn ? { BLNK_DATA_SOURCE_DNS: dsn, BLNK_REDIS_DNS: REDIS! } : {}),
+    ...telemetry,
+  };
+  const api = await spawnNeraca('api', ['start', '--port', '0'], env, /listening on/, 180000);
+  if (!SPLIT) return [api];
+  // The worker exports in the default protocol (protobuf), the API in the one set for it.
+  const { OTEL_EXPORTER_OTLP_PROTOCOL: _json, ...workerEnv } = env;
+  void _json;
+  const worker = await spawnNeraca('worker', ['workers'], workerEnv, /workers running/, 180000);
+  return [api, worker];
+}
+
+/** Queued transfers, each waited for until it has its outcome. */
+async function transfer(url: string, reference: string): Promise<string> {
+  const ledger = (await call(url, 'POST', '/ledgers', { name: 'telemetry' })).json.ledger_id;
+  const to = (await call(url, 'POST', '/balances', { ledger_id: ledger, currency: 'USD' })).json
+    .balance_id;
+  const r = await call(url, 'POST', '/transactions', {
+    source: '@World',
+    destination: to,
+    precise_amount: 100,
+    currency: 'USD',
+    reference,
+    description: 'telemetry',
+    allow_overdraft: true,
+  });
+  expect(r.status).toBe(201);
+  expect(r.json.status).toBe('QUEUED');
+  await waitFor(
+    async () => {
+      const b = (await call(url, 'GET', `/balances/${to}`)).json;
+      return BigInt(b.balance) === 100n ? true : undefined;
+    },
+    60000,
+    `${reference} to be applied`,
+  );
+  return r.json.transaction_id as string;
+}
+
+/**
+ * OpenTelemetry (issue 17): off by default; with enable_observability on, one transfer is one
+ * trace from the HTTP request through acceptance, and the worker's drain batch links to it
+ * through the trace context carried in the queued work item.
+ */
+describe('telemetry', () => {
+  let dir: string;
+  let receiver: OtlpReceiver;
+  let db: TestDatabase | undefined;
+  const procs: NeracaProcess[] = [];
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'neraca-telemetry-'));
+    receiver = await startOtlpReceiver();
+    if (SPLIT) db = await createTestDatabase('postgres');
+  });
+  afterAll(async () => {
+    await stopAll(procs);
+    await receiver.close();
+    await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('on: the HTTP span, the acceptance span and the batch span linked to it are exported', async () => {
+    const probe = loadedProbe(join(dir));
+    const run = await startProcesses(
+      join(dir, 'on'),
+      db?.dsn,
+      `tel-on-${process.pid}`,
+      {
+        BLNK_ENABLE_OBSERVABILITY: 'true',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      },
+      probe.file,
+    );
+    procs.push(...run);
+    const url = run[0].url!;
+    await transfer(url, 'tel-1');
+
+    const byTrace = (traceId: string) => receiver.spans.filter((s) => s.traceId === traceId);
+    const accept = await waitFor(
+      async () => {
+        const http = receiver.spans.find(
+          (s) => s.kind === SERVER_KIND && s.name === 'POST /transactions',
+        );
+        if (!http) return undefined;
+        return byTrace(http.traceId).find((s) => s.name === 'neraca.transaction.accept');
+      },
+      30000,
+      'the acceptance span',
+    );
+    const trace = byTrace(accept.traceId);
+    const http = trace.find((s) => s.kind === SERVER_KIND)!;
+    expect(http.service).toBe('neraca-api');
+    expect(http.parentSpanId).toBe('');
+    expect(accept.attributes['neraca.route']).toBe('queue');
+    // The acceptance span descends from the HTTP span (through Fastify's request span).
+    expect(ancestors(accept, trace).map((s) => s.spanId)).toContain(http.spanId);
+    // pg, and Fastify's request lifecycle, are instrumented inside the request's trace.
+    const scopes = new Set(trace.map((s) => s.scope));
+    expect(scopes).toContain('@opentelemetry/instrumentation-pg');
+    expect(scopes).toContain('@fastify/otel');
+    if (SPLIT) expect(scopes).toContain('@opentelemetry/instrumentation-ioredis');
+
+    const batch = await waitFor(
+      async () =>
+        receiver.spans.find(
+          (s) =>
+            s.name === 'neraca.drain.batch' &&
+            s.links.some((l) => l.traceId === accept.traceId && l.spanId === accept.spanId),
+        ),
+      30000,
+      'the drain batch span linked to the acceptance span',
+    );
+    expect(batch.service).toBe(SPLIT ? 'neraca-workers' : 'neraca-api');
+    // Linked, not a child: the batch serves many requests.
+    expect(batch.traceId).not.toBe(accept.traceId);
+    expect(batch.parentSpanId).toBe('');
+    expect(batch.attributes['neraca.batch.size']).toBeGreaterThanOrEqual(1);
+    expect(batch.attributes['neraca.batch.applied']).toBeGreaterThanOrEqual(1);
+    expect(batch.attributes['neraca.batch.result']).toBe('committed');
+    expect(typeof batch.attributes['neraca.lane']).toBe('number');
+    if (SPLIT) {
+      // The API sent http/json, the worker the default http/protobuf.
+      expect(receiver.requests).toContain('/v1/traces application/json');
+      expect(receiver.requests).toContain('/v1/traces application/x-protobuf');
+    }
+
+    await stopAll(run);
+    // The probe itself sees the SDK when it is loaded.
+    expect(JSON.parse(readFileSync(probe.out, 'utf8')).length).toBeGreaterThan(0);
+  });
+
+  it('off (the default): nothing is exported and no SDK is loaded', async () => {
+    const probe = loadedProbe(join(dir));
+    rmSync(probe.out, { force: true });
+    const before = receiver.requests.length;
+    const run = await startProcesses(
+      join(dir, 'off'),
+      db?.dsn,
+      `tel-off-${process.pid}`,
+      { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+      probe.file,
+    );
+    procs.push(...run);
+    await transfer(run[0].url!, 'tel-off-1');
+    await stopAll(run);
+    expect(receiver.requests.slice(before)).toEqual([]);
+    expect(JSON.parse(readFileSync(probe.out, 'utf8'))).toEqual([]);
+  });
+});
+
+function ancestors(span: ReceivedSpan, trace: ReceivedSpan[]): ReceivedSpan[] {
+  const out: ReceivedSpan[] = [];
+  let cur: ReceivedSpan | undefined = span;
+  while (cur?.parentSpanId) {
+    cur = trace.find((s) => s.spanId === cur!.parentSpanId);
+    if (cur) out.push(cur);
+  }
+  return out;
+}
