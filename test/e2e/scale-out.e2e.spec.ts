@@ -14,7 +14,7 @@ const DSN = process.env.BLNK_DATA_SOURCE_DNS;
 const REDIS = process.env.BLNK_REDIS_DNS;
 const KEY = 'scale-out-master-key-of-32-characters';
 /** Requests of the load, spread over both API processes. */
-const OPS = 600;
+const OPS = 480;
 const CLIENTS = 12;
 /** Deliveries one relay round takes at once (WebhookSettings.concurrency): at most this many can
  * be in flight in a process when it is killed. */
@@ -82,7 +82,7 @@ if (DSN && REDIS) {
       ds = await openDataSource(db);
     });
     afterAll(async () => {
-      await stopAll(procs);
+      await stopAll(procs, 5000);
       await ds?.destroy();
       await db?.drop();
       await deleteKeys(REDIS, prefix);
