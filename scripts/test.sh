@@ -6,8 +6,8 @@
 # With PostgreSQL or Redis configured, the suites where the two modes differ most (queued engine,
 # races, concurrent load), the fuzz test of hostile input, the outbox's webhooks and hooks, and
 # historical balances and snapshots run
-# a second time embedded, the product's default mode, so CI checks both. queued-crash is not among them: it needs separate
-# worker processes on real PostgreSQL and Redis. Arguments go to the first pass only and skip the
+# a second time embedded, the product's default mode, so CI checks both. queued-crash and scale-out are not among them: they
+# need separate worker processes on real PostgreSQL and Redis. Arguments go to the first pass only and skip the
 # second (`npm test -- <path>` runs one file once); NERACA_TEST_EMBEDDED_PASS=0 skips it too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
