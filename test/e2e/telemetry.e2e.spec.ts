@@ -177,6 +177,50 @@ describe('telemetry', () => {
       expect(receiver.requests).toContain('/v1/traces application/x-protobuf');
     }
 
+    // Concurrent transfers are accepted together (group commit: one database transaction for
+    // many requests, run in one of their contexts): each keeps its own context all the same, so
+    // every acceptance span is linked from a batch span.
+    const ledger = (await call(url, 'POST', '/ledgers', { name: 'burst' })).json.ledger_id;
+    const to: string[] = [];
+    for (let i = 0; i < 20; i++)
+      to.push(
+        (await call(url, 'POST', '/balances', { ledger_id: ledger, currency: 'USD' })).json
+          .balance_id,
+      );
+    const burst = await Promise.all(
+      to.map((destination, i) =>
+        call(url, 'POST', '/transactions', {
+          source: '@World',
+          destination,
+          precise_amount: 1,
+          currency: 'USD',
+          reference: `tel-burst-${i}`,
+          description: 'burst',
+          allow_overdraft: true,
+        }),
+      ),
+    );
+    expect(burst.map((r) => r.status)).toEqual(to.map(() => 201));
+    const linked = (s: ReceivedSpan) =>
+      receiver.spans.some(
+        (b) =>
+          b.name === 'neraca.drain.batch' &&
+          b.links.some((l) => l.traceId === s.traceId && l.spanId === s.spanId),
+      );
+    await waitFor(
+      async () => {
+        const accepts = receiver.spans.filter((s) => s.name === 'neraca.transaction.accept');
+        return accepts.length === 21 && accepts.every(linked) ? true : undefined;
+      },
+      30000,
+      'every acceptance span to be linked from a batch',
+    ).catch((e: Error) => {
+      const accepts = receiver.spans.filter((s) => s.name === 'neraca.transaction.accept');
+      throw new Error(
+        `${e.message}: ${accepts.length} acceptance spans, ${accepts.filter(linked).length} linked`,
+      );
+    });
+
     await stopAll(run);
     // The probe itself sees the SDK when it is loaded.
     expect(JSON.parse(readFileSync(probe.out, 'utf8')).length).toBeGreaterThan(0);
