@@ -37,7 +37,7 @@ import {
   TransactionModule,
 } from '../modules/transaction/transaction.module';
 import { QueuedAmountsModule } from '../modules/transaction/queued-amounts.module';
-import { WorkQueue } from '../modules/transaction/application/queued/ports/work-queue';
+import { LaneQueueModule, LaneTransport } from '../modules/transaction/lane-queue.module';
 import { QueueSettings } from '../modules/transaction/application/queued/queue-settings';
 import { ChainSettings } from '../modules/transaction/application/chain/chain-settings';
 import { SnapshotSchedule } from '../modules/balance/application/snapshot-schedule';
@@ -53,7 +53,8 @@ import { MonitorEvaluator } from '../modules/monitor/application/monitor-evaluat
 export interface AppDependencies {
   dataSource: DataSource;
   auth: AuthSettings;
-  workQueue: WorkQueue;
+  /** Where lane signals travel (BullMQ on Redis, or in this process). */
+  lanes: LaneTransport;
   queueSettings: QueueSettings;
   /** Tokenization keys; absent = tokenization disabled (403 IDT_TOKENIZATION_DISABLED). */
   tokenKeys?: TokenKeyProvider;
@@ -79,7 +80,7 @@ export interface AppDependencies {
 export type WorkerDependencies = Pick<
   AppDependencies,
   | 'dataSource'
-  | 'workQueue'
+  | 'lanes'
   | 'queueSettings'
   | 'webhooks'
   | 'chain'
@@ -94,6 +95,8 @@ function events(deps: WorkerDependencies) {
   return {
     settings: deps.webhooks ?? new WebhookSettings(),
     payloads: new ModulePayloads(deps.dataSource),
+    // Where lanes are consumed from Redis, the relay is a BullMQ processor too.
+    relayQueue: 'redis' in deps.lanes && deps.lanes.redis.consume,
     // Balance changes are evaluated against the monitors (the same cache as their CRUD),
     // and committed outcomes run POST_TRANSACTION hooks (the same hook cache as their CRUD).
     imports: [MonitorCoreModule, HookCoreModule],
@@ -121,12 +124,14 @@ class KernelModule {
     return {
       module: KernelModule,
       // The error notifier is global too: modules and the background work report to it.
-      imports: [NotificationModule.with(deps.slack, { systemErrorEvents: !!deps.webhooks?.url })],
+      imports: [
+        NotificationModule.with(deps.slack, { systemErrorEvents: !!deps.webhooks?.url }),
+        LaneQueueModule.with(deps.lanes),
+      ],
       providers: [
         ...auth,
         ...signing,
         { provide: DataSource, useValue: deps.dataSource },
-        { provide: WorkQueue, useValue: deps.workQueue },
         { provide: QueueSettings, useValue: deps.queueSettings },
         { provide: ChainSettings, useValue: deps.chain ?? new ChainSettings() },
         { provide: SnapshotSchedule, useValue: deps.snapshots ?? new SnapshotSchedule() },
@@ -138,7 +143,6 @@ class KernelModule {
         ...(deps.auth ? [AuthSettings] : []),
         ...(signing.length ? [HookSigningKey] : []),
         DataSource,
-        WorkQueue,
         QueueSettings,
         ChainSettings,
         SnapshotSchedule,

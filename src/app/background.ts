@@ -3,10 +3,9 @@ import { BackgroundJob } from '@libs/core/background-job';
 import { WebhookRelayJob } from '../modules/events/interface/jobs/webhook-relay.job';
 import { LaneDrainJob } from '../modules/transaction/interface/jobs/lane-drain.job';
 import { QueueSweepJob } from '../modules/transaction/interface/jobs/queue-sweep.job';
-import { WorkQueue } from '../modules/transaction/application/queued/ports/work-queue';
 import { QueueSettings } from '../modules/transaction/application/queued/queue-settings';
 import { InProcessWorkQueue } from '../modules/transaction/infrastructure/memory/in-process-work-queue';
-import { BullMqWorkQueue } from '../modules/transaction/infrastructure/redis/bullmq-work-queue';
+import { LaneTransport } from '../modules/transaction/lane-queue.module';
 import { NeracaConfig } from './config/neraca-config';
 import { WebhookSettings } from '../modules/events/application/webhook-settings';
 import { IdempotencyPruneJob } from '../modules/idempotency/interface/jobs/idempotency-prune.job';
@@ -55,15 +54,26 @@ export function queueSettingsFrom(config: NeracaConfig): QueueSettings {
   );
 }
 
-/** BullMQ on Redis when `redis.dns` is set; otherwise signals stay in this process. */
-export function createWorkQueue(config: NeracaConfig): WorkQueue {
+/**
+ * BullMQ on Redis when `redis.dns` is set, with lane processors where this process consumes
+ * (`neraca workers`); otherwise signals stay in this process.
+ */
+export function laneTransportFrom(config: NeracaConfig, consume: boolean): LaneTransport {
   const dsn = config.get<string>('redis.dns');
-  if (!dsn) return new InProcessWorkQueue();
-  return new BullMqWorkQueue({
-    dsn,
-    lanes: config.get<number>('queue.number_of_queues'),
-    prefix: config.get<string>('queue.prefix'),
-  });
+  if (!dsn) return { inProcess: new InProcessWorkQueue() };
+  return {
+    redis: {
+      dsn,
+      lanes: config.get<number>('queue.number_of_queues'),
+      prefix: config.get<string>('queue.prefix'),
+      consume,
+    },
+  };
+}
+
+/** Closes an in-process queue; BullMQ's queues and workers close with the application. */
+export async function closeLanes(lanes: LaneTransport): Promise<void> {
+  if ('inProcess' in lanes) await lanes.inProcess.close();
 }
 
 /**

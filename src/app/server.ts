@@ -18,14 +18,14 @@ import { MasterKey, resolveMasterKey } from './master-key';
 import { resolveTokenizationKeys, TokenizationKeys } from './tokenization-keys';
 import {
   chainSettingsFrom,
-  createWorkQueue,
+  closeLanes,
+  laneTransportFrom,
   queueSettingsFrom,
   startBackgroundWork,
   webhookSettingsFrom,
 } from './background';
 import { snapshotScheduleFrom } from './config/snapshot-schedule';
-import { InProcessWorkQueue } from '../modules/transaction/infrastructure/memory/in-process-work-queue';
-import { WorkQueue } from '../modules/transaction/application/queued/ports/work-queue';
+import { LaneTransport } from '../modules/transaction/lane-queue.module';
 import { QueuedWorkPgRepository } from '../modules/transaction/infrastructure/postgres/queued-work.pg-repository';
 import { NestFactory } from '@nestjs/core';
 import { WorkerModule } from './app.module';
@@ -133,7 +133,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const snapshots = snapshotScheduleFrom(config); // a bad time of day stops the start here
   const db = await openDatabase(config);
-  let opened: { app?: NestFastifyApplication; workQueue?: WorkQueue; stop?: () => Promise<void> } =
+  let opened: { app?: NestFastifyApplication; lanes?: LaneTransport; stop?: () => Promise<void> } =
     {};
   try {
     await migrateUp(db.dataSource);
@@ -149,14 +149,15 @@ export async function startServer(
     );
     const tokenization = resolveTokenizationKeys(config, resolve(config.get<string>('data_dir')));
     await claimLaneCount(db.dataSource, config);
-    const workQueue = createWorkQueue(config);
-    opened = { workQueue };
+    // An API process only signals lanes when there is Redis: `neraca workers` drains them.
+    const lanes = laneTransportFrom(config, false);
+    opened = { lanes };
     const app = await createHttpApp({
       dataSource: db.dataSource,
       tokenKeys: tokenization.keys,
       auth,
       slack: slackSettingsFrom(config),
-      workQueue,
+      lanes,
       queueSettings: queueSettingsFrom(config),
       chain: chainSettingsFrom(config),
       snapshots,
@@ -170,7 +171,7 @@ export async function startServer(
       ...(logger ? { logger } : { logLevels: false }),
     });
     opened.app = app;
-    const inProcessWorkers = workQueue instanceof InProcessWorkQueue;
+    const inProcessWorkers = 'inProcess' in lanes;
     const stopBackground = inProcessWorkers
       ? await startBackgroundWork(app)
       : async () => undefined;
@@ -190,7 +191,7 @@ export async function startServer(
       async close() {
         await stopBackground();
         await app.close();
-        await workQueue.close();
+        await closeLanes(lanes);
         await db.close();
       },
     };
@@ -198,7 +199,7 @@ export async function startServer(
     // A failed start (a port in use, say) closes everything it had opened, in reverse order.
     await opened.stop?.().catch(() => undefined);
     await opened.app?.close().catch(() => undefined);
-    await opened.workQueue?.close().catch(() => undefined);
+    if (opened.lanes) await closeLanes(opened.lanes).catch(() => undefined);
     await db.close();
     throw e;
   }
@@ -237,7 +238,7 @@ export async function startWorkers(
     );
   }
   const db = await openDatabase(config);
-  const workQueue = createWorkQueue(config);
+  const lanes = laneTransportFrom(config, true);
   let app: INestApplicationContext | undefined;
   try {
     await migrateUp(db.dataSource);
@@ -246,7 +247,7 @@ export async function startWorkers(
       WorkerModule.forRoot({
         dataSource: db.dataSource,
         slack: slackSettingsFrom(config),
-        workQueue,
+        lanes,
         queueSettings: queueSettingsFrom(config),
         chain: chainSettingsFrom(config),
         snapshots,
@@ -265,14 +266,14 @@ export async function startWorkers(
       async close() {
         await stop();
         await started.close();
-        await workQueue.close();
+        await closeLanes(lanes);
         await db.close();
       },
     };
   } catch (e) {
     // A failed start closes everything it had opened, in reverse order.
     await app?.close().catch(() => undefined);
-    await workQueue.close().catch(() => undefined);
+    await closeLanes(lanes).catch(() => undefined);
     await db.close();
     throw e;
   }

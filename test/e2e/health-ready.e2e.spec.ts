@@ -1,6 +1,8 @@
 import { createServer } from 'node:net';
 import { QueueSettings } from '../../src/modules/transaction/application/queued/queue-settings';
-import { BullMqWorkQueue } from '../../src/modules/transaction/infrastructure/redis/bullmq-work-queue';
+import { NestFactory } from '@nestjs/core';
+import { WorkQueue } from '../../src/modules/transaction/application/queued/ports/work-queue';
+import { LaneQueueModule } from '../../src/modules/transaction/lane-queue.module';
 import { startTestApp, TestApp } from '../support/app';
 
 const REDIS = process.env.BLNK_REDIS_DNS;
@@ -107,6 +109,15 @@ describe('GET /health/ready', () => {
   });
 });
 
+/** The lane queues as an API process builds them (BullMQ, signalling only). */
+async function laneQueues(dsn: string, prefix: string) {
+  const ctx = await NestFactory.createApplicationContext(
+    LaneQueueModule.with({ redis: { dsn, lanes: 1, prefix, consume: false } }),
+    { logger: false },
+  );
+  return { q: ctx.get(WorkQueue), close: () => ctx.close() };
+}
+
 describe('the Redis check of readiness', () => {
   it('fails in time against a Redis that does not answer', async () => {
     const port = await new Promise<number>((resolve) => {
@@ -115,24 +126,24 @@ describe('the Redis check of readiness', () => {
         s.close(() => resolve(p));
       });
     });
-    const q = new BullMqWorkQueue({ dsn: `127.0.0.1:${port}`, lanes: 1, prefix: 'ready-none' });
+    const { q, close } = await laneQueues(`127.0.0.1:${port}`, 'ready-none');
     try {
       const started = Date.now();
       expect(q.transport).toBe('redis');
       expect(await q.ping(300)).toBe(false);
       expect(Date.now() - started).toBeLessThan(2000);
     } finally {
-      await q.close();
+      await close();
     }
   });
 
   if (REDIS)
     it('passes against the configured Redis', async () => {
-      const q = new BullMqWorkQueue({ dsn: REDIS, lanes: 1, prefix: 'ready-up' });
+      const { q, close } = await laneQueues(REDIS, 'ready-up');
       try {
         expect(await q.ping(3000)).toBe(true);
       } finally {
-        await q.close();
+        await close();
       }
     });
 });

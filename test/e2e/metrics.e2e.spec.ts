@@ -14,7 +14,7 @@ async function serverWithToken(db: TestDatabase, ds: DataSource) {
   const app: NestFastifyApplication = await createHttpApp({
     dataSource: ds,
     auth: new AuthSettings(true, TEST_KEY, undefined, TOKEN),
-    workQueue: new InProcessWorkQueue(),
+    lanes: { inProcess: new InProcessWorkQueue() },
     queueSettings: new QueueSettings(4, 500, 100000, 500),
     bodyLimitMb: 5,
     logLevels: false,

@@ -136,7 +136,7 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
       const app: NestFastifyApplication = await createHttpApp({
         dataSource: ds,
         auth: new AuthSettings(false, ''),
-        workQueue,
+        lanes: { inProcess: workQueue },
         queueSettings: new QueueSettings(8, 500, 100000, 500),
         bodyLimitMb: 1,
         logLevels: false,

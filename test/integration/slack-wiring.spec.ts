@@ -51,7 +51,7 @@ describe('Slack notices from the background work', () => {
     const app = await createHttpApp({
       dataSource: ds,
       auth: new AuthSettings(true, 'k'.repeat(40)),
-      workQueue,
+      lanes: { inProcess: workQueue },
       queueSettings: new QueueSettings(2, 100, 1000, 50),
       slack: new SlackSettings(url, 2000, 60_000),
       bodyLimitMb: 1,
@@ -95,7 +95,7 @@ describe('Slack notices from the background work', () => {
     const app = await createHttpApp({
       dataSource: ds,
       auth: new AuthSettings(true, 'k'.repeat(40)),
-      workQueue,
+      lanes: { inProcess: workQueue },
       queueSettings: new QueueSettings(2, 100, 1000, 500),
       bodyLimitMb: 1,
       logLevels: false,

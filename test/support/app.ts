@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import IORedis from 'ioredis';
-import { startBackgroundWork } from '../../src/app/background';
 import { WebhookSettings } from '../../src/modules/events/application/webhook-settings';
 import { IdempotencySettings } from '../../src/modules/idempotency/application/idempotency-settings';
 import { WorkQueue } from '../../src/modules/transaction/application/queued/ports/work-queue';
@@ -18,10 +17,9 @@ import { BackupSettings } from '../../src/modules/backup/application/backup-sett
 import type { TokenKeyProvider } from '../../src/modules/identity/application/ports/token-keys';
 import { QueueSettings } from '../../src/modules/transaction/application/queued/queue-settings';
 import { InProcessWorkQueue } from '../../src/modules/transaction/infrastructure/memory/in-process-work-queue';
-import {
-  BullMqWorkQueue,
-  redisOptions,
-} from '../../src/modules/transaction/infrastructure/redis/bullmq-work-queue';
+import { redisOptions } from '../../src/modules/transaction/infrastructure/redis/bullmq-work-queue';
+import { LaneTransport } from '../../src/modules/transaction/lane-queue.module';
+import { closeLanes, startBackgroundWork } from '../../src/app/background';
 
 export const TEST_KEY = 'test-master-key-of-32-characters-at-least';
 
@@ -85,13 +83,14 @@ export async function startTestApp(
   const redis = process.env.BLNK_REDIS_DNS;
   const prefix = `neraca-test-${randomBytes(4).toString('hex')}`;
   const queueSettings = opts.queueSettings ?? new QueueSettings(8, 500, 100000, 500);
-  const workQueue = redis
-    ? new BullMqWorkQueue({ dsn: redis, lanes: queueSettings.lanes, prefix })
-    : new InProcessWorkQueue();
+  // BullMQ lane processors in this process too: the test app drains its own lanes.
+  const lanes: LaneTransport = redis
+    ? { redis: { dsn: redis, lanes: queueSettings.lanes, prefix, consume: true } }
+    : { inProcess: new InProcessWorkQueue() };
   const app = await createHttpApp({
     dataSource: ds,
     auth: new AuthSettings(opts.secure ?? true, TEST_KEY, opts.rateLimit),
-    workQueue,
+    lanes,
     queueSettings,
     tokenKeys: opts.tokenKeys,
     bodyLimitMb: opts.bodyLimitMb ?? 5,
@@ -138,12 +137,12 @@ export async function startTestApp(
     db,
     ds,
     http,
-    workQueue,
+    workQueue: app.get(WorkQueue),
     prefix,
     async close() {
       await stopWorkers();
       await app.close();
-      await workQueue.close();
+      await closeLanes(lanes);
       if (redis) await deleteKeys(redis, prefix);
       await ds.destroy();
       if (!shared) await db.drop();

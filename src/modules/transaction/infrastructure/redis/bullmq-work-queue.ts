@@ -1,5 +1,5 @@
-import { Logger } from '@nestjs/common';
-import { Queue, Worker } from 'bullmq';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import type { Queue, Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import { connectRedis } from '@libs/redis/redis-connection';
 import { WorkQueue } from '../../application/queued/ports/work-queue';
@@ -16,26 +16,99 @@ export interface BullMqSettings {
   prefix: string;
 }
 
+/** Lane `k`'s BullMQ queue (`<prefix>:lane-<k>` in Redis). */
+export const laneQueueName = (lane: number): string => `lane-${lane}`;
+
 /**
- * One BullMQ queue per lane (`<prefix>:lane-<k>`), consumed with concurrency 1 per process; the
- * drain itself takes a PostgreSQL lock per lane, so several worker processes never apply one
- * lane's work at once. A job is only a wake-up call: its id deduplicates signals of one request,
- * and retries, stalls and losses are harmless because the work lives in PostgreSQL.
+ * The one Redis connection of a process's lane queues and of their workers' commands (each
+ * worker adds its own blocking connection), closed when the application shuts down.
+ */
+export class LaneRedis implements OnApplicationShutdown {
+  readonly connection: IORedis;
+
+  constructor(dsn: string) {
+    this.connection = connectRedis(dsn);
+  }
+
+  onApplicationShutdown(): void {
+    this.connection.disconnect();
+  }
+}
+
+/**
+ * What consumes a lane: the BullMQ worker of a `@Processor` (interface/jobs/lane.processor.ts),
+ * which calls `wake(lane)` for each job.
+ */
+export interface LaneConsumer {
+  readonly lane: number;
+  readonly worker: Worker;
+}
+
+/**
+ * The lane processors of this process and the drain loops they feed. Processors are created
+ * with `autorun: false` and run only when the lane drain job starts consuming, so a process that
+ * registers them but never consumes takes no job.
+ */
+@Injectable()
+export class LaneWorkers {
+  private readonly logger = new Logger('LaneWorkers');
+  private readonly consumers: LaneConsumer[] = [];
+  private loops?: DrainLoops;
+
+  add(consumer: LaneConsumer): void {
+    this.consumers.push(consumer);
+  }
+
+  /**
+   * Signals that arrive while a lane drains are coalesced into the lane's one drain loop: a burst
+   * of N signals costs one or two drains, not N database transactions. A job completes only when
+   * a drain that began after it arrived has finished, and a failed drain fails the jobs waiting
+   * on it, so BullMQ retries them (as it does a crashed worker's).
+   */
+  wake(lane: number): Promise<void> {
+    if (!this.loops) return Promise.reject(new Error(`lane ${lane} is not being consumed`));
+    return this.loops.wake(lane);
+  }
+
+  start(drain: (lane: number) => Promise<void>): () => Promise<void> {
+    if (!this.consumers.length) {
+      throw new Error('this process has no lane processors: it signals lanes, workers drain them');
+    }
+    const loops = new DrainLoops(drain, (_lane, e) => {
+      throw e;
+    });
+    this.loops = loops;
+    const running = this.consumers.map((c) => c.worker);
+    for (const w of running) {
+      w.run().catch((e: unknown) =>
+        this.logger.error(`lane worker stopped: ${e instanceof Error ? e.message : String(e)}`),
+      );
+    }
+    return async () => {
+      await Promise.all(running.map((w) => w.close()));
+      await loops.settled();
+      if (this.loops === loops) this.loops = undefined;
+    };
+  }
+}
+
+/**
+ * The producer side of the lanes: one BullMQ queue per lane (Nest's `BullModule` creates them,
+ * on the process's `LaneRedis` connection), consumed by the lane processors with concurrency 64
+ * per process. The drain itself takes a PostgreSQL lock per lane, so several worker processes
+ * never apply one lane's work at once. A job is only a wake-up call: its id deduplicates signals
+ * of one request, and retries, stalls and losses are harmless because the work lives in
+ * PostgreSQL.
  */
 export class BullMqWorkQueue extends WorkQueue {
-  private readonly logger = new Logger('BullMqWorkQueue');
-  private readonly connection: IORedis;
-  private readonly queues: Queue[];
-  private workers: Worker[] = [];
-  private readonly connections: IORedis[] = [];
+  private stopConsuming?: () => Promise<void>;
 
-  constructor(private readonly settings: BullMqSettings) {
+  constructor(
+    private readonly queues: Queue[],
+    private readonly workers: LaneWorkers,
+    private readonly connection: IORedis,
+  ) {
     super();
-    this.connection = connectRedis(settings.dsn);
-    this.queues = Array.from(
-      { length: settings.lanes },
-      (_, k) => new Queue(`lane-${k}`, { connection: this.connection, prefix: settings.prefix }),
-    );
   }
 
   async signal(lane: number, key: string, runAt?: Date): Promise<void> {
@@ -54,36 +127,13 @@ export class BullMqWorkQueue extends WorkQueue {
     );
   }
 
-  /**
-   * Signals that arrive while a lane drains are coalesced into the lane's one drain loop
-   * (`DrainLoops`): a burst of N signals costs one or two drains, not N database transactions. A
-   * job completes only when a drain that began after it arrived has finished, and a failed drain
-   * fails the jobs waiting on it, so BullMQ retries them (as it does a crashed worker's).
-   */
   async consume(drain: (lane: number) => Promise<void>): Promise<() => Promise<void>> {
-    const loops = new DrainLoops(drain, (_lane, e) => {
-      throw e;
-    });
-    const workers = this.queues.map(
-      (_, k) =>
-        new Worker(`lane-${k}`, async () => loops.wake(k), {
-          connection: this.track(connectRedis(this.settings.dsn)),
-          prefix: this.settings.prefix,
-          // Jobs of one lane are taken concurrently only to be coalesced into its one drain loop.
-          concurrency: 64,
-        }),
-    );
-    for (const w of workers) w.on('error', (e) => this.logger.error(`worker error: ${e.message}`));
-    this.workers.push(...workers);
+    const stop = this.workers.start(drain);
+    this.stopConsuming = stop;
     return async () => {
-      await Promise.all(workers.map((w) => w.close()));
-      this.workers = this.workers.filter((w) => !workers.includes(w));
+      await stop();
+      if (this.stopConsuming === stop) this.stopConsuming = undefined;
     };
-  }
-
-  private track(c: IORedis): IORedis {
-    this.connections.push(c);
-    return c;
   }
 
   override readonly transport = 'redis';
@@ -113,9 +163,8 @@ export class BullMqWorkQueue extends WorkQueue {
     return counts.reduce((a, b) => a + b, 0);
   }
 
+  /** Stops consuming; the queues and the connection close with the application. */
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.close()));
-    await Promise.all(this.queues.map((q) => q.close()));
-    for (const c of [this.connection, ...this.connections]) c.disconnect();
+    await this.stopConsuming?.();
   }
 }
