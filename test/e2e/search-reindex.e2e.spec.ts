@@ -24,6 +24,17 @@ const ids = (r: { json: { hits: { document: { id: string } }[] } }) =>
 
 const count = async (t: TestApp, sql: string) => ((await t.ds.query(sql)) as { n: number }[])[0].n;
 
+/** Once every queued change is in Typesense. */
+const drained = (t: TestApp) =>
+  waitFor(
+    async () =>
+      (await count(t, `SELECT count(*)::int AS n FROM search_index_queue`)) === 0
+        ? true
+        : undefined,
+    10_000,
+    'the queue drained',
+  );
+
 /** The progress of the run in progress once it has completed. */
 const completion = (t: TestApp) =>
   waitFor(
@@ -292,7 +303,7 @@ describe('search reindex on Typesense, stepped', () => {
     expect(txImport).toBeGreaterThan(balanceImport);
   });
 
-  it('resumes a run crashed inside reconciliations, whose resume point is a text id', async () => {
+  it('resumes a run crashed inside reconciliations, whose resume point is a time and a text id', async () => {
     for (let i = 0; (await reindexer.step()) !== 'idle'; i++) {
       if (i > 100) throw new Error('the run in progress never ended');
     }
@@ -311,8 +322,9 @@ describe('search reindex on Typesense, stepped', () => {
     const resume = await position();
     const { docs } = await t.app.get(SearchDocuments).scan('reconciliations', resume, 1);
     expect(docs.length).toBe(1);
-    const runIds = RUN_NAMES.map((n) => String(s.runs[n].reconciliation_id)).sort();
-    expect(docs[0].id).toBe(runIds[1]); // the scan walks the text key in order
+    // The scan walks the runs by start time (RUN_NAMES order), then by their text id.
+    const runIds = RUN_NAMES.map((n) => String(s.runs[n].reconciliation_id));
+    expect(docs[0].id).toBe(runIds[1]);
     await t.app.get(DocumentSink).upsert('reconciliations', docs);
     await t.ds.query(`UPDATE search_feed SET lease_until = now() + interval '1500 milliseconds'`);
     const mark = fake.imports.length;
@@ -330,7 +342,7 @@ describe('search reindex on Typesense, stepped', () => {
         { collection: 'reconciliations', ids: [runIds[2]] },
       ]);
       const stored = fake.collections.get('reconciliations')!;
-      expect([...stored.keys()].sort()).toEqual(runIds);
+      expect([...stored.keys()].sort()).toEqual([...runIds].sort());
       for (const name of RUN_NAMES) {
         const run = (await t.http('GET', `/reconciliation/${s.runs[name].reconciliation_id}`)).json;
         expect(stored.get(run.reconciliation_id)).toEqual(runDocument(run));
@@ -354,10 +366,11 @@ describe('search reindex on Typesense, stepped', () => {
   it('a holder whose lease ran out does not free the next holder’s', async () => {
     const queue = t.app.get(IndexQueue);
     await t.ds.query(`UPDATE search_feed SET lease_until = NULL`);
-    const stale = await queue.lease(30);
+    const stale = await queue.lease(60_000);
     expect(stale).toBeDefined();
     expect(await queue.lease(60_000)).toBeUndefined(); // held
-    await new Promise((r) => setTimeout(r, 80));
+    // Its lease runs out (set, not slept: a 30 ms lease ran out before the check under load).
+    await t.ds.query(`UPDATE search_feed SET lease_until = now() - interval '1 second'`);
     const next = await queue.lease(60_000);
     expect(next).toBeDefined();
     await queue.release(stale!); // the slow round ends after its lease ran out
@@ -382,14 +395,7 @@ describe('search reindex on Typesense, by the background job', () => {
     fake = await startTypesenseFake();
     t = await startTestApp({ search: new SearchSettings(fake.url, fake.key, 20) });
     s = await seedSearchScenario(t);
-    await waitFor(
-      async () =>
-        (await count(t, `SELECT count(*)::int AS n FROM search_index_queue`)) === 0
-          ? true
-          : undefined,
-      10_000,
-      'indexed',
-    );
+    await drained(t);
   });
   afterAll(async () => {
     await t.close();
@@ -408,6 +414,31 @@ describe('search reindex on Typesense, by the background job', () => {
     await expectScenarioHits(t, s);
     const all = await t.http('POST', '/search/transactions', { q: '*', per_page: 100 });
     expect(all.json.found).toBe(await count(t, `SELECT count(*)::int AS n FROM transactions`));
+  });
+
+  it('keeps runs of one second newest first after a rebuild, as PostgreSQL orders them', async () => {
+    // Two runs, the later one with the smaller id (so an id-ordered rebuild would invert them),
+    // moved into one second with their order kept: sort keys tie, insertion order decides.
+    const rule = await amountAndReferenceRule(t);
+    const start = (i: number) =>
+      startInstantRun(t, rule, [{ id: `tie-${i}`, amount: 5, reference: 'tie' }]);
+    let [older, newer] = [await start(0), await start(1)];
+    for (let i = 2; older < newer; i++) [older, newer] = [newer, await start(i)];
+    await t.ds.query(
+      `UPDATE reconciliations SET started_at = date_trunc('second', now())
+         + CASE WHEN reconciliation_id = $1 THEN interval '100 ms' ELSE interval '900 ms' END
+       WHERE reconciliation_id IN ($1, $2)`,
+      [older, newer],
+    );
+    for (const id of [older, newer]) await driveRun(t, id);
+    const body = { filter_by: `reconciliation_id:[${older},${newer}]` };
+    await drained(t);
+    expect(ids(await t.http('POST', '/search/reconciliations', body))).toEqual([newer, older]);
+    const reindex = await t.http('POST', '/search/reindex', { batch_size: 1 });
+    expect(reindex.status).toBe(202);
+    await completion(t);
+    const hits = await t.http('POST', '/search/reconciliations', body);
+    expect(ids(hits)).toEqual([newer, older]);
   });
 
   it('loses no change made while a run is going on', async () => {
@@ -437,14 +468,7 @@ describe('search reindex on Typesense, by the background job', () => {
       ]),
     );
     await completion(t);
-    await waitFor(
-      async () =>
-        (await count(t, `SELECT count(*)::int AS n FROM search_index_queue`)) === 0
-          ? true
-          : undefined,
-      10_000,
-      'queue drained',
-    );
+    await drained(t);
     const found = await t.http('POST', '/search/transactions', {
       q: 'during reindex',
       query_by: 'description',

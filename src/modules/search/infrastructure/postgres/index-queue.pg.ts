@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { REINDEX_ORDER } from '../../domain/reindex';
 import { IndexQueue, QueuedEntity } from '../../application/ports/index-queue';
-import { SOURCES } from './search-sources';
+import { positionColumns, SOURCES } from './search-sources';
 
 /** `search_index_queue` and the lease in `search_feed` (migration 1733750000000). */
 @Injectable()
@@ -58,14 +58,14 @@ export class PgIndexQueue extends IndexQueue {
 
   async enqueueAll(): Promise<number> {
     // One statement per collection, in dependency order, in one transaction: the seqs follow
-    // that order, each table in the order of its position column.
+    // that order, each table in the order of its position (as a reindex writes it).
     return this.db.transaction(async (m) => {
       let n = 0;
       for (const c of REINDEX_ORDER) {
         const s = SOURCES[c];
         const rows: { n: number }[] = await m.query(
           `WITH i AS (INSERT INTO search_index_queue (collection, entity_id)
-             SELECT $1, t."${s.entityId}" FROM ${s.table} t ORDER BY t."${s.position.column}"
+             SELECT $1, t."${s.entityId}" FROM ${s.table} t ORDER BY ${positionColumns(s)}
              RETURNING 1) SELECT count(*)::int AS n FROM i`,
           [c],
         );

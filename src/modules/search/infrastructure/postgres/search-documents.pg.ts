@@ -3,23 +3,48 @@ import { DataSource } from 'typeorm';
 import type { CollectionName, SearchDocument } from '../../domain/collections';
 import { SearchDocuments } from '../../application/ports/search-documents';
 import { toDocument } from './search-documents.mapper';
-import { selectList, Source, SOURCES } from './search-sources';
+import { positionColumns, selectList, Source, SOURCES } from './search-sources';
 
 /** The resume point of a phase that has not read anything yet (what the reindex store starts at). */
 const START = '0';
 /**
- * A text key's resume point is the last key behind this mark, so that no key (not even one
- * spelled '0') is mistaken for the start; a bigint position is the number itself.
+ * A `time_key` resume point is `[time, key]` of the last row behind this mark, so that no key
+ * (not even one spelled '0') is mistaken for the start; a bigint position is the number itself.
+ * The time is written to the microsecond in UTC, so it reads back as the same instant.
  */
-const TEXT_MARK = '>';
+const MARK = '>';
+const UTC_MICROS = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
-/** The scan condition after `after` and its bound value. */
-function after(s: Source, position: string): { where: string; value: unknown } {
-  const col = `t."${s.position.column}"`;
-  if (s.position.type === 'bigint') return { where: `${col} > $1::bigint`, value: position };
-  if (position === START) return { where: `$1::text IS NULL`, value: null };
-  if (!position.startsWith(TEXT_MARK)) throw new Error(`bad resume point for ${s.table}`);
-  return { where: `${col} > $1::text`, value: position.slice(TEXT_MARK.length) };
+interface Scan {
+  /** The select list's position column(s). */
+  select: string;
+  where: string;
+  params: unknown[];
+  /** The resume point of a row of the scan. */
+  positionOf: (row: Record<string, unknown>) => string;
+}
+
+function scanOf(s: Source, position: string): Scan {
+  const p = s.position;
+  if (p.type === 'bigint') {
+    return {
+      select: `t."${p.column}"::text AS _pos`,
+      where: `t."${p.column}" > $1::bigint`,
+      params: [position],
+      positionOf: (r) => String(r._pos),
+    };
+  }
+  const select = `to_char(t."${p.time}" AT TIME ZONE 'UTC', ${UTC_MICROS}) AS _pos, t."${p.key}" AS _key`;
+  const positionOf = (r: Record<string, unknown>) => MARK + JSON.stringify([r._pos, r._key]);
+  if (position === START) return { select, where: 'TRUE', params: [], positionOf };
+  if (!position.startsWith(MARK)) throw new Error(`bad resume point for ${s.table}`);
+  const [time, key] = JSON.parse(position.slice(MARK.length)) as [string, string];
+  return {
+    select,
+    where: `(${positionColumns(s).join(', ')}) > ($1::timestamptz, $2::text)`,
+    params: [time, key],
+    positionOf,
+  };
 }
 
 /** Documents read from the tables with the same select list the PostgreSQL search uses. */
@@ -44,20 +69,19 @@ export class PgSearchDocuments extends SearchDocuments {
     return out;
   }
 
-  /** Walks the table in the order of its position column (its unique index), `limit` at a time. */
+  /** Walks the table in the order of its position (a unique index), `limit` rows at a time. */
   async scan(collection: CollectionName, position: string, limit: number) {
     const s = SOURCES[collection];
-    const col = `t."${s.position.column}"`;
-    const a = after(s, position);
+    const scan = scanOf(s, position);
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT ${col}::text AS _pos, ${selectList(s)} FROM ${s.table} t
-       WHERE ${a.where} ORDER BY ${col} LIMIT $2`,
-      [a.value, limit],
+      `SELECT ${scan.select}, ${selectList(s)} FROM ${s.table} t
+       WHERE ${scan.where} ORDER BY ${positionColumns(s).join(', ')}
+       LIMIT $${scan.params.length + 1}`,
+      [...scan.params, limit],
     );
-    const last = rows.length ? String(rows[rows.length - 1]._pos) : undefined;
     return {
       docs: rows.map((r) => toDocument(collection, s, r)),
-      last: last === undefined || s.position.type === 'bigint' ? last : TEXT_MARK + last,
+      last: rows.length ? scan.positionOf(rows[rows.length - 1]) : undefined,
     };
   }
 

@@ -14,18 +14,34 @@ export interface Column {
   kind: ColumnKind;
 }
 
+/**
+ * How a reindex scan walks a table in order (its resume point), which is also the order in which
+ * a rebuilt Typesense collection receives its documents, and so its newest-first order when sort
+ * keys tie. `bigint`: the internal bigserial `id`. `time_key`: a table keyed by text, walked by
+ * creation time and then that key (one index), so a rebuild keeps creation order there too.
+ */
+export type Position =
+  { type: 'bigint'; column: string } | { type: 'time_key'; time: string; key: string };
+
 export interface Source {
   table: string;
   /** The column holding the entity id (the document id). */
   entityId: string;
-  /**
-   * The unique, indexed column a reindex scan walks in order (its resume point) and the last
-   * sort key, so pages never overlap: the internal bigserial `id`, or a text primary key.
-   */
-  position: { column: string; type: 'bigint' | 'text' };
-  /** ORDER BY when sort keys tie: newest first, as Typesense (insertion order), ending unique. */
-  newestFirst: string;
+  position: Position;
   columns: Record<string, Column>;
+}
+
+/** The position's columns (alias `t`), in scan order. */
+export function positionColumns(s: Source): string[] {
+  const p = s.position;
+  return (p.type === 'bigint' ? [p.column] : [p.time, p.key]).map((c) => `t."${c}"`);
+}
+
+/** ORDER BY when sort keys tie: newest first, as Typesense (insertion order), ending unique. */
+export function newestFirst(s: Source): string {
+  return positionColumns(s)
+    .map((c) => `${c} DESC`)
+    .join(', ');
 }
 
 const DEFAULT_KIND: Record<FieldKind, ColumnKind> = {
@@ -41,8 +57,8 @@ interface SourceOptions {
   kinds?: Record<string, ColumnKind>;
   /** Fields whose column has another name. */
   columns?: Record<string, string>;
-  /** A text primary key instead of the bigserial `id` (see `Source.position`). */
-  textKey?: { column: string; newestFirst: string };
+  /** The position when it is not the bigserial `id`. */
+  position?: Position;
 }
 
 /** One column per document field, of the same name unless `columns` says otherwise. */
@@ -54,11 +70,8 @@ function source(collection: CollectionName, table: string, o: SourceOptions = {}
       { column: o.columns?.[f] ?? f, kind: o.kinds?.[f] ?? DEFAULT_KIND[spec.kind] },
     ]),
   );
-  const position = o.textKey
-    ? { column: o.textKey.column, type: 'text' as const }
-    : { column: 'id', type: 'bigint' as const };
-  const newestFirst = o.textKey?.newestFirst ?? 't."id" DESC';
-  return { table, entityId: def.idField, position, newestFirst, columns };
+  const position = o.position ?? { type: 'bigint', column: 'id' };
+  return { table, entityId: def.idField, position, columns };
 }
 
 const NUMTEXT = 'numtext' as const;
@@ -91,10 +104,7 @@ export const SOURCES: Record<CollectionName, Source> = {
       unmatched_transactions: 'unmatched',
       is_dry_run: 'dry_run',
     },
-    textKey: {
-      column: 'reconciliation_id',
-      newestFirst: 't."started_at" DESC, t."reconciliation_id" DESC',
-    },
+    position: { type: 'time_key', time: 'started_at', key: 'reconciliation_id' },
   }),
 };
 

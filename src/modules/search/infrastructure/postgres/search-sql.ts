@@ -1,7 +1,7 @@
 import type { FieldRef, FilterItem, FilterNode } from '../../domain/filter-by';
 import type { SearchRequest } from '../../domain/search-request';
 import { MatchPass, typoBudget } from '../../domain/text-match';
-import { Column, metaSql, Source, valueSql } from './search-sources';
+import { Column, metaSql, newestFirst, Source, valueSql } from './search-sources';
 
 /**
  * Turns a validated search request into SQL over a collection's table (alias `t`). Only names
@@ -130,7 +130,7 @@ export class SearchSql {
     const keys = this.req.sortBy
       .filter((k) => k.kind !== 'text_match') // equal for every hit of a pass
       .map((k) => `${valueSql(this.column(k.field))} ${k.desc ? 'DESC' : 'ASC'} NULLS LAST`);
-    return [...keys, this.source.newestFirst].join(', ');
+    return [...keys, newestFirst(this.source)].join(', ');
   }
 
   facet(field: string): string {
