@@ -16,7 +16,7 @@ import { AppDependencies, AppModule } from './app.module';
 import { applySecurityHeaders, clientErrorHandler, originGuard } from './http-edge';
 import { registerUploadParsing } from '../modules/reconciliation/interface/http/upload-parsing';
 import { AppLogger, SILENT_LOGGER } from './logging/app-logger';
-import { registerRequestLogging } from './logging/request-logging';
+import { logRouterRefusal, registerRequestLogging } from './logging/request-logging';
 
 export interface HttpAppOptions extends AppDependencies {
   bodyLimitMb: number;
@@ -73,6 +73,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
     frameworkErrors: (err: Error, req: FastifyRequest, reply: FastifyReply) => {
       const { status, body } = toEnvelope(err);
       applySecurityHeaders(req, reply);
+      logRouterRefusal(opts.logger?.root ?? SILENT_LOGGER, req, reply);
       void reply
         .status(status)
         .header('content-type', 'application/json; charset=utf-8')

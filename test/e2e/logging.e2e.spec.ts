@@ -124,6 +124,12 @@ describe('structured logs of the API', () => {
     expect(refused.status).toBe(401);
     const missing = await call('GET', `/no-such-route/${tag}`);
     expect(missing.status).toBe(404);
+    // Refused by the router itself, before any hook (not valid URL encoding).
+    const badUrl = await call('GET', `/ledgers/%ZZ${tag}`, {
+      headers: { 'x-request-id': `bad-${tag}` },
+    });
+    expect(badUrl.status).toBe(400);
+    expect(badUrl.requestId).toBe(`bad-${tag}`);
 
     const [line] = accessLines(`create-${tag}`);
     expect(accessLines(`create-${tag}`)).toHaveLength(1);
@@ -156,7 +162,11 @@ describe('structured logs of the API', () => {
     expect(accessLines(missing.requestId!)).toEqual([
       expect.objectContaining({ level: 'warn', route: 'unmatched', status: 404 }),
     ]);
+    expect(accessLines(`bad-${tag}`)).toEqual([
+      expect.objectContaining({ level: 'warn', route: 'unmatched', status: 400 }),
+    ]);
     expect(text()).not.toContain(`no-such-route/${tag}`);
+    expect(text()).not.toContain(`%ZZ${tag}`);
     for (const l of lines()) expect(typeof l.time).toBe('string'); // every line is JSON
   });
 

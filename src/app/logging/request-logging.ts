@@ -52,6 +52,19 @@ export function registerRequestLogging(fastify: FastifyInstance, root: pino.Logg
   });
 }
 
+/**
+ * A request the router refuses before any hook runs (Fastify's frameworkErrors: a path that is not
+ * valid URL encoding, a path parameter too long): its id and its access line all the same.
+ */
+export function logRouterRefusal(
+  root: pino.Logger,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  void reply.header(REQUEST_ID_HEADER, req.id);
+  reply.raw.once('finish', () => writeAccessLine(root, req, reply));
+}
+
 function writeAccessLine(root: pino.Logger, req: FastifyRequest, reply: FastifyReply): void {
   const status = reply.statusCode;
   const line = {
