@@ -2,6 +2,8 @@ import { SearchSettings } from '../../src/modules/search/application/search-sett
 import { startTestApp, TestApp } from '../support/app';
 import { pauseRunJob } from '../support/reconciliation';
 import {
+  amountAndReferenceRule,
+  driveRun,
   Eventually,
   expectRunFollowed,
   RUN_NAMES,
@@ -9,6 +11,7 @@ import {
   SCENARIO_QUERIES,
   SearchScenario,
   seedSearchScenario,
+  startInstantRun,
 } from '../support/search-scenario';
 import { startTypesenseFake, TypesenseFake } from '../support/typesense-fake';
 import { waitFor } from '../support/wait';
@@ -104,6 +107,14 @@ describe('search on Typesense', () => {
       });
       expect(r.status).toBe(201);
     }
+    // A reconciliation run started and finished meanwhile: its insert and its updates queue.
+    const run = await driveRun(
+      t,
+      await startInstantRun(t, await amountAndReferenceRule(t), [
+        { id: 'while-down', amount: 2, reference: 'down-1' },
+      ]),
+    );
+    expect(run).toMatchObject({ status: 'completed', matched_transactions: 1 });
     // A search meanwhile is 503 SRCH_UNAVAILABLE: the request was fine, Typesense is away.
     const failed = await t.http('POST', '/search/transactions', { q: '*' });
     expect(failed.status).toBe(503);
@@ -120,5 +131,11 @@ describe('search on Typesense', () => {
     const usd = fake.collections.get('balances')!.get(s.balances.usd)!;
     const api = await t.http('GET', `/balances/${s.balances.usd}`);
     expect(usd.balance).toBe(String(api.json.balance));
+    const runs = await t.http('POST', '/search/reconciliations', {
+      filter_by: `reconciliation_id:=${run.reconciliation_id}`,
+    });
+    expect(runs.json.hits.map((h: { document: unknown }) => h.document)).toEqual([
+      runDocument(run),
+    ]);
   });
 });

@@ -231,6 +231,34 @@ describe('search on PostgreSQL', () => {
     ['sort by SQL', 'transactions', { sort_by: 'amount;DELETE FROM ledgers' }, 'sort_by'],
     ['facet on a number', 'transactions', { facet_by: 'amount' }, 'facet_by'],
     ['include_fields with SQL', 'ledgers', { include_fields: 'name,1=1' }, 'include_fields'],
+    ['a range on a bool', 'reconciliations', { filter_by: 'is_dry_run:>false' }, 'filter_by'],
+    ['a bool spelled TRUE', 'reconciliations', { filter_by: 'is_dry_run:=TRUE' }, 'filter_by'],
+    ['a bool as null', 'reconciliations', { filter_by: 'is_dry_run:=null' }, 'filter_by'],
+    ['a time as null', 'reconciliations', { filter_by: 'completed_at:=null' }, 'filter_by'],
+    [
+      'a count as a float',
+      'reconciliations',
+      { filter_by: 'matched_transactions:>1.5' },
+      'filter_by',
+    ],
+    ['sort on a bool', 'reconciliations', { sort_by: 'is_dry_run:asc' }, 'sort_by'],
+    ['facet on a bool', 'reconciliations', { facet_by: 'is_dry_run' }, 'facet_by'],
+    ['query_by a bool', 'reconciliations', { q: 'true', query_by: 'is_dry_run' }, 'query_by'],
+    ['a column name', 'reconciliations', { filter_by: 'matched:>0' }, 'filter_by'],
+    ['a private column', 'reconciliations', { filter_by: 'lease_owner:=x' }, 'filter_by'],
+    ['a reserved name', 'reconciliations', { filter_by: '__proto__:=x' }, 'filter_by'],
+    [
+      'include a reserved name',
+      'reconciliations',
+      { include_fields: 'constructor' },
+      'include_fields',
+    ],
+    [
+      'SQL after a bool',
+      'reconciliations',
+      { filter_by: 'is_dry_run:=true) OR (1=1' },
+      'filter_by',
+    ],
   ])(
     'refuses %s with 400 SRCH_QUERY_INVALID naming the parameter',
     async (_, collection, body, param) => {
@@ -259,6 +287,46 @@ describe('search on PostgreSQL', () => {
     expect(r.status).toBe(201);
     expect(r.json.found).toBe(0);
     expect(await fingerprint(t.ds)).toEqual(before);
+  });
+
+  it.each([
+    ['a quoted status with SQL', { filter_by: "status:=`completed' OR '1'='1`" }],
+    ['a bare id with SQL', { filter_by: "reconciliation_id:=x' OR 1=1 --" }],
+    ['a list of ids with SQL', { filter_by: "upload_id:[`x'),('y`,z]" }],
+    ['a metadata path the table lacks', { filter_by: 'meta_data.k:>1 || meta_data.k:=x' }],
+    [
+      'q with SQL',
+      { q: "completed'; UPDATE reconciliations SET matched = 9; --", query_by: 'status' },
+    ],
+  ])(
+    'binds hostile input into reconciliation fields as values: %s finds nothing',
+    async (_, body) => {
+      const before = await fingerprint(t.ds);
+      const r = await search('reconciliations', body);
+      expect(r.status).toBe(201);
+      expect(r.json.found).toBe(0);
+      expect(await fingerprint(t.ds)).toEqual(before);
+    },
+  );
+
+  it('reconciliations need the reconciliation read scope, in multi-search too', async () => {
+    const without = await createScopedKey(t, ['search:write', 'ledgers:read']);
+    const withIt = await createScopedKey(t, ['search:write', 'reconciliation:read']);
+    const as = (key: string) =>
+      t.http('POST', '/search/reconciliations', { q: '*' }, { 'x-blnk-key': key });
+    const denied = await as(without.key);
+    expect(denied.status).toBe(403);
+    expect(denied.text).toContain('reconciliation:read');
+    const allowed = await as(withIt.key);
+    const [{ n }] = await t.ds.query(`SELECT count(*)::int AS n FROM reconciliations`);
+    expect([allowed.status, allowed.json.found]).toEqual([201, n]);
+    const multi = await t.http(
+      'POST',
+      '/multi-search',
+      { searches: [{ collection: 'ledgers' }, { collection: 'reconciliations' }] },
+      { 'x-blnk-key': without.key },
+    );
+    expect(multi.status).toBe(403);
   });
 
   it('searches what the API shows of a tokenized identity, never its plaintext', async () => {
