@@ -271,38 +271,33 @@ describe('search on PostgreSQL', () => {
     },
   );
 
+  const tx = 'transactions';
+  const recon = 'reconciliations';
   it.each([
-    ['a quoted value with SQL', { filter_by: "currency:=`USD'; DROP TABLE transactions; --`" }],
-    ['a bare value with SQL', { filter_by: "reference:=x' OR '1'='1" }],
+    ['a quoted value with SQL', tx, { filter_by: "currency:=`USD'; DROP TABLE transactions; --`" }],
+    ['a bare value with SQL', tx, { filter_by: "reference:=x' OR '1'='1" }],
     [
       'q with SQL and LIKE wildcards',
+      tx,
       { q: "'; DELETE FROM balances; -- %_\\", query_by: 'description' },
     ],
-    ['a metadata value with JSON', { filter_by: 'meta_data.kind:=`{"$gt":""}`' }],
-    ['a metadata range over text', { filter_by: 'meta_data.kind:>1' }],
-    ['a regex-like q', { q: '.* (a|b)+ [x]', query_by: 'description,reference' }],
-  ])('binds hostile input as values: %s finds nothing and changes nothing', async (_, body) => {
-    const before = await fingerprint(t.ds);
-    const r = await search('transactions', body);
-    expect(r.status).toBe(201);
-    expect(r.json.found).toBe(0);
-    expect(await fingerprint(t.ds)).toEqual(before);
-  });
-
-  it.each([
-    ['a quoted status with SQL', { filter_by: "status:=`completed' OR '1'='1`" }],
-    ['a bare id with SQL', { filter_by: "reconciliation_id:=x' OR 1=1 --" }],
-    ['a list of ids with SQL', { filter_by: "upload_id:[`x'),('y`,z]" }],
-    ['a metadata path the table lacks', { filter_by: 'meta_data.k:>1 || meta_data.k:=x' }],
+    ['a metadata value with JSON', tx, { filter_by: 'meta_data.kind:=`{"$gt":""}`' }],
+    ['a metadata range over text', tx, { filter_by: 'meta_data.kind:>1' }],
+    ['a regex-like q', tx, { q: '.* (a|b)+ [x]', query_by: 'description,reference' }],
+    ['a quoted status with SQL', recon, { filter_by: "status:=`completed' OR '1'='1`" }],
+    ['a bare run id with SQL', recon, { filter_by: "reconciliation_id:=x' OR 1=1 --" }],
+    ['a list of upload ids with SQL', recon, { filter_by: "upload_id:[`x'),('y`,z]" }],
+    ['a metadata path the table lacks', recon, { filter_by: 'meta_data.k:>1 || meta_data.k:=x' }],
     [
-      'q with SQL',
+      'q with SQL over a run',
+      recon,
       { q: "completed'; UPDATE reconciliations SET matched = 9; --", query_by: 'status' },
     ],
   ])(
-    'binds hostile input into reconciliation fields as values: %s finds nothing',
-    async (_, body) => {
+    'binds hostile input as values: %s finds nothing and changes nothing',
+    async (_, collection, body) => {
       const before = await fingerprint(t.ds);
-      const r = await search('reconciliations', body);
+      const r = await search(collection, body);
       expect(r.status).toBe(201);
       expect(r.json.found).toBe(0);
       expect(await fingerprint(t.ds)).toEqual(before);
