@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { UnitOfWork, Tx } from '@libs/core/unit-of-work';
-import { boundingDrifts, candidateBounds, matchingRule, widestDrifts } from '../domain/matching';
+import {
+  boundingDrifts,
+  candidateBounds,
+  compareDecimals,
+  matchingRule,
+  secondsToMicros,
+  WidestDrifts,
+  widestDrifts,
+} from '../domain/matching';
 import type { MatchingRule } from '../domain/matching-rule';
 import type { MatchRecord, Reconciliation, UnmatchedRecord } from '../domain/reconciliation';
 import { BatchResult, manyToOne, oneToMany } from './group-strategies';
@@ -139,6 +147,28 @@ const unmatchedOf = (r: ExternalRow): UnmatchedRecord => ({
 });
 
 /**
+ * Whether some rule accepts every candidate the SQL search returns: all its criteria are amount
+ * `equals` at least as wide as the exact amount filter, or date `equals` at least as wide as the
+ * window. Then the first candidate is the match and a page of one is enough (a row whose page of
+ * one is refused still asks for the next page: this only saves rows sent, never decides).
+ */
+export function decidedBySearch(
+  rules: readonly MatchingRule[],
+  exact: string | undefined,
+  window: WidestDrifts,
+): boolean {
+  return rules.some((r) =>
+    r.criteria.every((c) => {
+      if (c.operator !== 'equals') return false;
+      if (c.field === 'amount') return exact !== undefined && compareDecimals(c.drift, exact) >= 0;
+      if (c.field === 'date')
+        return window.dateMicros !== undefined && secondsToMicros(c.drift) >= window.dateMicros;
+      return false;
+    }),
+  );
+}
+
+/**
  * one_to_one (reference §8.3): each external row against its candidates in created_at order, the
  * first that satisfies a rule wins; an internal transaction may be matched by several external
  * rows. Candidates come a page per row at a time, all rows of the batch in one statement, and
@@ -164,7 +194,7 @@ export async function oneToOne(
       ...(exact !== undefined ? { within: { amount: row.amount, drift: exact } } : {}),
     } as CandidateQuery,
   }));
-  let limit = FIRST_PAGE;
+  let limit = decidedBySearch(rules, exact, drifts) ? 1 : FIRST_PAGE;
   while (pending.length) {
     const pages = await internal.candidates(
       tx,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
 import { isUniqueViolation } from '@libs/persistence/tx';
@@ -12,23 +13,33 @@ import type { StatementRow } from '../../domain/statement';
 /** Clashing rows a refusal names. */
 const NAMED = 10;
 
+/** Staged rows of uploads abandoned mid-stream (the process died) are dropped after this. */
+const STALE_STAGING = `interval '1 day'`;
+
 /**
- * An upload in one database transaction: rows go to a temporary table as they stream in (the
- * source may arrive after the file in a multipart body), and `finish` checks them against the
- * statements of the same source in SQL before copying them, in file order, to
- * `external_transactions`. Rolled back, nothing stays, the temporary table included.
+ * An upload as it streams in: each batch of rows goes to `reconciliation_staging` under this
+ * upload's staging id in a short statement of its own, so the connection (PGlite's only one, in
+ * embedded mode) is free between batches, and the source may arrive after the file in a
+ * multipart body. Staged rows are no statement: `finish` checks them against the statements of
+ * the same source and copies them, in file order, to `external_transactions` in one transaction
+ * that also drops them, so a statement is stored whole or not at all; `abort` drops them.
  */
 class PgStatementWriter extends StatementWriter {
   private open = true;
+  private qr: QueryRunner | null = null;
 
-  constructor(private readonly qr: QueryRunner) {
+  constructor(
+    private readonly db: DataSource,
+    private readonly staging: string,
+  ) {
     super();
   }
 
   async stage(rows: StatementRow[]): Promise<void> {
-    await this.qr.query(
-      `INSERT INTO recon_staging
-       SELECT * FROM unnest($1::int[], $2::text[], $3::numeric[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])`,
+    await this.db.query(
+      `INSERT INTO reconciliation_staging
+         (staging_id, row_no, external_id, amount, currency, reference, description, date)
+       SELECT $8, * FROM unnest($1::int[], $2::text[], $3::numeric[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])`,
       [
         rows.map((r) => r.row),
         rows.map((r) => r.externalId),
@@ -37,14 +48,20 @@ class PgStatementWriter extends StatementWriter {
         rows.map((r) => r.reference),
         rows.map((r) => r.description),
         rows.map((r) => r.date),
+        this.staging,
       ],
     );
   }
 
   async finish(uploadId: string, source: string, digest: string): Promise<StoredUpload> {
-    const repeated: { external_id: string; rows: number[] }[] = await this.qr.query(
-      `SELECT external_id, array_agg(row_no ORDER BY row_no) AS rows FROM recon_staging
-        GROUP BY external_id HAVING count(*) > 1 ORDER BY min(row_no) LIMIT ${NAMED}`,
+    const qr = this.db.createQueryRunner();
+    this.qr = qr;
+    await qr.connect();
+    await qr.startTransaction();
+    const repeated: { external_id: string; rows: number[] }[] = await qr.query(
+      `SELECT external_id, array_agg(row_no ORDER BY row_no) AS rows FROM reconciliation_staging
+        WHERE staging_id = $1 GROUP BY external_id HAVING count(*) > 1 ORDER BY min(row_no) LIMIT ${NAMED}`,
+      [this.staging],
     );
     if (repeated.length) {
       throw uploadRefused(
@@ -58,32 +75,32 @@ class PgStatementWriter extends StatementWriter {
       );
     }
     for (let attempt = 0; ; attempt++) {
-      const earlier = await this.earlier(source);
+      const earlier = await this.earlier(qr, source);
       if (earlier) return earlier;
-      await this.qr.query('SAVEPOINT recon_insert');
+      await qr.query('SAVEPOINT recon_insert');
       try {
-        const [{ n }]: { n: number }[] = await this.qr.query(
-          `SELECT count(*)::int AS n FROM recon_staging`,
+        const [{ n }]: { n: number }[] = await qr.query(
+          `SELECT count(*)::int AS n FROM reconciliation_staging WHERE staging_id = $1`,
+          [this.staging],
         );
-        await this.qr.query(
+        await qr.query(
           `INSERT INTO reconciliation_uploads (upload_id, source, record_count, digest, instant)
            VALUES ($1, $2, $3, $4, $5)`,
           [uploadId, source, n, digest, uploadId.startsWith('instant_')],
         );
-        await this.qr.query(
+        await qr.query(
           `INSERT INTO external_transactions
              (upload_id, external_id, source, amount, currency, reference, description, date)
            SELECT $1, external_id, $2, amount, currency, reference, description, date
-             FROM recon_staging ORDER BY row_no`,
-          [uploadId, source],
+             FROM reconciliation_staging WHERE staging_id = $3 ORDER BY row_no`,
+          [uploadId, source, this.staging],
         );
-        await this.qr.commitTransaction();
-        await this.close();
+        await this.commit();
         return { uploadId, source, recordCount: n, existing: false };
       } catch (e) {
         // The same ids committed by a concurrent upload meanwhile: look again (it is visible now).
         if (!isUniqueViolation(e) || attempt >= 2) throw e;
-        await this.qr.query('ROLLBACK TO SAVEPOINT recon_insert');
+        await qr.query('ROLLBACK TO SAVEPOINT recon_insert');
       }
     }
   }
@@ -93,40 +110,42 @@ class PgStatementWriter extends StatementWriter {
    * exactly these rows), or null when no row of it is stored yet.
    * @throws DomainError RECON_UPLOAD_FAILED when some rows are stored and the file is not a repeat.
    */
-  private async earlier(source: string): Promise<StoredUpload | null> {
+  private async earlier(qr: QueryRunner, source: string): Promise<StoredUpload | null> {
     const [summary]: { clashes: number; changed: number; uploads: string[]; staged: number }[] =
-      await this.qr.query(
+      await qr.query(
         `SELECT count(e.seq)::int AS clashes,
                 (count(e.seq) FILTER (WHERE NOT (e.amount = s.amount AND e.currency = s.currency
                   AND e.reference = s.reference AND e.description = s.description AND e.date = s.date)))::int AS changed,
                 (array_agg(DISTINCT e.upload_id) FILTER (WHERE e.upload_id IS NOT NULL))[1:2] AS uploads,
                 count(*)::int AS staged
-           FROM recon_staging s
-           LEFT JOIN external_transactions e ON e.source = $1 AND e.external_id = s.external_id`,
-        [source],
+           FROM reconciliation_staging s
+           LEFT JOIN external_transactions e ON e.source = $1 AND e.external_id = s.external_id
+          WHERE s.staging_id = $2`,
+        [source, this.staging],
       );
     if (summary.clashes === 0) return null;
     const uploads = summary.uploads ?? [];
     if (summary.changed === 0 && uploads.length === 1 && summary.clashes === summary.staged) {
-      const [u]: { record_count: number }[] = await this.qr.query(
+      const [u]: { record_count: number }[] = await qr.query(
         `SELECT record_count FROM reconciliation_uploads WHERE upload_id = $1`,
         [uploads[0]],
       );
       if (u.record_count === summary.staged) {
-        await this.close(true);
+        await this.commit();
         return { uploadId: uploads[0], source, recordCount: u.record_count, existing: true };
       }
     }
     const named: { row_no: number; external_id: string; upload_id: string; same: boolean }[] =
-      await this.qr.query(
+      await qr.query(
         `SELECT s.row_no, s.external_id, e.upload_id,
                 (e.amount = s.amount AND e.currency = s.currency AND e.reference = s.reference
                   AND e.description = s.description AND e.date = s.date) AS same
-           FROM recon_staging s JOIN external_transactions e ON e.source = $1 AND e.external_id = s.external_id
+           FROM reconciliation_staging s JOIN external_transactions e ON e.source = $1 AND e.external_id = s.external_id
+          WHERE s.staging_id = $2
           ORDER BY (e.amount = s.amount AND e.currency = s.currency AND e.reference = s.reference
                   AND e.description = s.description AND e.date = s.date), s.row_no
           LIMIT ${NAMED}`,
-        [source],
+        [source, this.staging],
       );
     const errors: RowError[] = named.map((r) => ({
       row: r.row_no,
@@ -139,18 +158,28 @@ class PgStatementWriter extends StatementWriter {
     throw uploadRefused(`the file was refused (nothing was stored): ${errors[0].message}`, errors);
   }
 
+  /** Drops the staged rows (and rolls back `finish`'s transaction, if one is open). */
   async abort(): Promise<void> {
-    await this.close(true);
-  }
-
-  private async close(rollback = false): Promise<void> {
     if (!this.open) return;
     this.open = false;
-    try {
-      if (rollback && this.qr.isTransactionActive) await this.qr.rollbackTransaction();
-    } finally {
-      await this.qr.release();
+    const qr = this.qr;
+    if (qr) {
+      try {
+        if (qr.isTransactionActive) await qr.rollbackTransaction();
+      } finally {
+        await qr.release();
+      }
     }
+    await this.db.query(`DELETE FROM reconciliation_staging WHERE staging_id = $1`, [this.staging]);
+  }
+
+  /** The staged rows dropped with the statement stored (or found stored), in its transaction. */
+  private async commit(): Promise<void> {
+    const qr = this.qr!;
+    await qr.query(`DELETE FROM reconciliation_staging WHERE staging_id = $1`, [this.staging]);
+    await qr.commitTransaction();
+    this.open = false;
+    await qr.release();
   }
 }
 
@@ -161,19 +190,10 @@ export class StatementPgStore extends StatementStore {
   }
 
   async open(): Promise<StatementWriter> {
-    const qr = this.db.createQueryRunner();
-    await qr.connect();
-    try {
-      await qr.startTransaction();
-      await qr.query(
-        `CREATE TEMP TABLE recon_staging (row_no int, external_id text, amount numeric, currency text,
-           reference text, description text, date timestamptz) ON COMMIT DROP`,
-      );
-    } catch (e) {
-      await qr.release();
-      throw e;
-    }
-    return new PgStatementWriter(qr);
+    await this.db.query(
+      `DELETE FROM reconciliation_staging WHERE staged_at < now() - ${STALE_STAGING}`,
+    );
+    return new PgStatementWriter(this.db, randomUUID());
   }
 
   async countOf(uploadId: string): Promise<number | null> {
