@@ -226,6 +226,32 @@ describe('telemetry', () => {
     expect(JSON.parse(readFileSync(probe.out, 'utf8')).length).toBeGreaterThan(0);
   });
 
+  it('on: spans still buffered at SIGTERM are exported before the process exits', async () => {
+    const probe = loadedProbe(join(dir));
+    const run = await startProcesses(
+      join(dir, 'flush'),
+      db?.dsn,
+      `tel-flush-${process.pid}`,
+      {
+        BLNK_ENABLE_OBSERVABILITY: 'true',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        // Nothing is sent on a schedule: only the shutdown's flush can send it.
+        OTEL_BSP_SCHEDULE_DELAY: '600000',
+        OTEL_METRIC_EXPORT_INTERVAL: '600000',
+      },
+      probe.file,
+    );
+    procs.push(...run);
+    const ledger = await call(run[0].url!, 'POST', '/ledgers', { name: 'flushed-at-exit' });
+    expect(ledger.status).toBe(201);
+    const mine = () =>
+      receiver.spans.filter((s) => s.kind === SERVER_KIND && s.name === 'POST /ledgers');
+    const before = mine().length;
+    await stopAll(run);
+    expect(run[0].output()).not.toContain('shutdown took longer');
+    expect(mine().length).toBe(before + 1);
+  });
+
   it('off (the default): nothing is exported and no SDK is loaded', async () => {
     const probe = loadedProbe(join(dir));
     rmSync(probe.out, { force: true });
