@@ -303,6 +303,31 @@ describe('search reindex on Typesense, stepped', () => {
     expect(txImport).toBeGreaterThan(balanceImport);
   });
 
+  it('queues a run when a field of its document changes, not when only its checkpoint or lease moves', async () => {
+    await t.ds.query(`DELETE FROM search_index_queue`);
+    const id = String(s.runs.none.reconciliation_id);
+    const queued = async () =>
+      (await t.ds.query(`SELECT collection, entity_id FROM search_index_queue ORDER BY seq`)) as {
+        collection: string;
+        entity_id: string;
+      }[];
+    const update = (set: string) =>
+      t.ds.query(`UPDATE reconciliations SET ${set} WHERE reconciliation_id = $1`, [id]);
+    // What a run's batches write besides its counts, and a count written unchanged.
+    await update(`checkpoint = checkpoint + 1, processed = processed + 1, lease_owner = 'w',
+      lease_until = now(), attempts = attempts + 1, matched = matched`);
+    await update(`checkpoint = checkpoint - 1, processed = processed - 1, lease_owner = NULL,
+      lease_until = NULL, attempts = attempts - 1`);
+    expect(await queued()).toEqual([]);
+    await update(`unmatched = unmatched + 1`);
+    await update(`unmatched = unmatched - 1`);
+    expect(await queued()).toEqual([
+      { collection: 'reconciliations', entity_id: id },
+      { collection: 'reconciliations', entity_id: id },
+    ]);
+    await t.ds.query(`DELETE FROM search_index_queue`);
+  });
+
   it('resumes a run crashed inside reconciliations, whose resume point is a time and a text id', async () => {
     for (let i = 0; (await reindexer.step()) !== 'idle'; i++) {
       if (i > 100) throw new Error('the run in progress never ended');
