@@ -56,3 +56,22 @@ export function resolveMasterKey(configured: string, dataDir: string): MasterKey
     },
   };
 }
+
+/**
+ * The key `neraca workers` signs webhooks with, so they verify like the API processes' own: with
+ * server.secure on, server.secret_key or the key `neraca start` generated and kept in the data
+ * directory (a shared one); with it off, '' (unsigned, as Blnk). A worker never generates a key:
+ * one the API processes do not know would sign every webhook wrongly. `missing` says that
+ * secure mode found no key, so this worker's webhooks go out unsigned.
+ * @throws Error when the configured or kept key is shorter than MIN_MASTER_KEY_LENGTH.
+ */
+export function workerSigningKey(
+  secure: boolean,
+  configured: string,
+  dataDir: string,
+): { key: string; missing: boolean } {
+  if (!secure) return { key: '', missing: false };
+  const master = resolveMasterKey(configured, dataDir);
+  if (master.origin === 'generated') return { key: '', missing: true };
+  return { key: master.key, missing: false };
+}

@@ -14,7 +14,7 @@ import { ReconciliationSettings } from '../modules/reconciliation/application/re
 import { NeracaConfig } from './config/neraca-config';
 import { backupSettingsFrom } from './config/backup-settings';
 import { createHttpApp } from './http-app';
-import { MasterKey, resolveMasterKey } from './master-key';
+import { MasterKey, resolveMasterKey, workerSigningKey } from './master-key';
 import { resolveTokenizationKeys, TokenizationKeys } from './tokenization-keys';
 import {
   chainSettingsFrom,
@@ -221,6 +221,23 @@ export interface RunningWorkers {
   close(): Promise<void>;
 }
 
+/** The webhook signing key of `neraca workers`; warns when secure mode found none. */
+function signingKeyOfWorkers(config: NeracaConfig): string {
+  const signing = workerSigningKey(
+    config.get<boolean>('server.secure'),
+    config.get<string>('server.secret_key'),
+    resolve(config.get<string>('data_dir')),
+  );
+  if (signing.missing) {
+    process.stderr.write(
+      'warning: neraca workers knows no master key (server.secret_key is unset and the data ' +
+        'directory keeps none), so the webhooks it delivers are unsigned: give the workers the ' +
+        "API processes' BLNK_SERVER_SECRET_KEY\n",
+    );
+  }
+  return signing.key;
+}
+
 /** `neraca workers`: applies queued work from Redis signals; as many processes as needed. */
 export async function startWorkers(
   config: NeracaConfig,
@@ -251,8 +268,8 @@ export async function startWorkers(
         queueSettings: queueSettingsFrom(config),
         chain: chainSettingsFrom(config),
         snapshots,
-        // Signed with server.secret_key as the API processes are ('' = unsigned, as Blnk).
-        webhooks: webhookSettingsFrom(config, config.get<string>('server.secret_key')),
+        // Signed with the API processes' master key ('' = unsigned, as Blnk with secure off).
+        webhooks: webhookSettingsFrom(config, signingKeyOfWorkers(config)),
         idempotency: idempotencySettingsFrom(config),
         search: searchSettingsFrom(config),
         reconciliation: reconciliationSettingsFrom(config),
