@@ -110,6 +110,16 @@ if (REDIS) {
           15000,
           'ledger.created delivered',
         );
+        // Redis loses everything (a restart without persistence): the relay gets its scheduler back.
+        await deleteKeys(REDIS!, t.prefix);
+        expect(await queue.getJobSchedulers()).toEqual([]);
+        const later = await t.http('POST', '/ledgers', { name: 'relay-after-flush' });
+        const laterId = (later.json as { ledger_id: string }).ledger_id;
+        await waitFor(
+          async () => receiver.received.some((r) => r.json.data.ledger_id === laterId) || undefined,
+          20000,
+          'ledger.created delivered after the flush',
+        );
       } finally {
         await t.close();
         await receiver.close();
