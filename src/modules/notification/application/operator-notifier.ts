@@ -9,7 +9,8 @@ const MAX_IN_FLIGHT = 8;
 /**
  * The error notifier: one throttle (at most one notice per distinct error per window) in front
  * of every channel (Slack, `system.error` webhook events). Fire-and-forget: `notify` returns at
- * once and never throws; a channel's failure is logged by it and never retried (as Blnk).
+ * once and never throws; a channel's failure is logged by it and never retried (as Blnk). Each
+ * notice the throttle admits is logged at error level too.
  */
 export class OperatorNotifier extends ErrorNotifier implements OnApplicationShutdown {
   private readonly logger = new Logger('Notices');
@@ -32,6 +33,8 @@ export class OperatorNotifier extends ErrorNotifier implements OnApplicationShut
       const text = context ? `${context}: ${message}` : message;
       const decision = this.throttle.admit(noticeKind(text), this.now());
       if (!decision.send || this.closing.signal.aborted) return;
+      // Every admitted notice is also in the log, for operators without Slack or webhooks.
+      this.logger.error(text);
       if (this.pending.size >= MAX_IN_FLIGHT) {
         this.logger.warn('notice dropped: too many notices still being sent');
         return;
