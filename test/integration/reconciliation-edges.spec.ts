@@ -145,6 +145,23 @@ describe.each(BACKENDS)('reconciliation edges (%s)', (kind) => {
     expect(listed.map((x: { amount: string }) => x.amount)).toEqual([HUGE, edgeAmount]);
   });
 
+  it('drops rows staged by an upload whose process died, a day later, at the next upload', async () => {
+    const stage = (id: string, age: string) =>
+      ds.query(
+        `INSERT INTO reconciliation_staging
+           (staging_id, row_no, external_id, amount, currency, reference, description, date, staged_at)
+         VALUES ($1, 1, 'x', 1, 'USD', 'r', 'd', now(), now() - $2::interval)`,
+        [id, age],
+      );
+    await stage('died-yesterday', '25 hours');
+    await stage('still-streaming', '1 hour');
+    const session = await r.uploads.open();
+    await session.abort();
+    const left = await ds.query(`SELECT staging_id FROM reconciliation_staging ORDER BY 1`);
+    expect(left.map((x: { staging_id: string }) => x.staging_id)).toEqual(['still-streaming']);
+    await ds.query(`DELETE FROM reconciliation_staging`);
+  });
+
   it('a run stepped while transactions are inserted records every row once', async () => {
     const e = at('2024-07-01T12:00:00Z');
     await internal([{ id: 'live_0', amount: '70.00', at: e }]);
