@@ -149,6 +149,37 @@ describe('metrics of API and worker processes', () => {
     }
   });
 
+  it('counts skip_queue transfers where they are posted: applied, and refused as rejected', async () => {
+    const url = api.replace(/\/metrics$/, '');
+    const ledger = (await call(url, 'POST', '/ledgers', { name: 'metrics-sync' })).json.ledger_id;
+    const balance = async () =>
+      (await call(url, 'POST', '/balances', { ledger_id: ledger, currency: 'USD' })).json
+        .balance_id as string;
+    const [a, b] = [await balance(), await balance()];
+    const before = (await scrape(api)).text;
+    const sync = (reference: string, source: string, destination: string) =>
+      call(url, 'POST', '/transactions', {
+        source,
+        destination,
+        precise_amount: 40,
+        currency: 'USD',
+        reference,
+        description: 'metrics sync',
+        allow_overdraft: source === '@World',
+        skip_queue: true,
+      });
+    expect((await sync('s-fund', '@World', a)).status).toBe(201);
+    expect((await sync('s-ok', a, b)).status).toBe(201);
+    const refused = await sync('s-over', a, b);
+    expect(refused.status).toBe(400);
+    const after = (await scrape(api)).text;
+    const delta = (series: string) => value(after, series) - value(before, series);
+    expect(delta(total('APPLIED'))).toBe(2);
+    expect(delta(total('REJECTED'))).toBe(1);
+    expect(delta('blnk_transaction_rejected_total{reason="TXN_INSUFFICIENT_FUNDS"}')).toBe(1);
+    expect(delta(total('QUEUED'))).toBe(0);
+  });
+
   if (SPLIT) {
     it("the worker's listener keeps the API's bearer-token rules", async () => {
       const none = await scrape(drainer, null);

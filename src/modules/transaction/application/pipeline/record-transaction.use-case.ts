@@ -1,8 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { Clock } from '@libs/core/clock';
 import { DomainError } from '@libs/core/domain-error';
 import { IdGenerator } from '@libs/core/ids';
 import { GroupCommit, Outcome } from '@libs/core/group-commit';
+import { LedgerMetrics } from '@libs/telemetry/ledger-metrics';
 import { rolledBack, Tx, UnitOfWork } from '@libs/core/unit-of-work';
 import type { Endpoint } from '../../../balance/application/balance-posting.service';
 import { toMinorUnits } from '../../domain/amounts';
@@ -95,6 +96,7 @@ export class RecordTransactionUseCase {
     private readonly engine: QueuedEngine,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
+    @Optional() private readonly metrics: LedgerMetrics = LedgerMetrics.none,
   ) {}
 
   /** Validation and planning, no I/O. @throws DomainError for an invalid request. */
@@ -115,11 +117,20 @@ export class RecordTransactionUseCase {
     // Requests naming balances by id share database transactions with concurrent ones (group
     // commit). One naming an @indicator runs alone: it may create that balance, and a refused
     // request must leave nothing behind, not even an empty balance.
-    const posted = p.plan.legs.some(
-      (l) => l.source.startsWith('@') || l.destination.startsWith('@'),
-    )
-      ? await this.uow.run((tx) => this.applyOne(tx, p))
-      : await this.group.submit(p);
+    let posted: Posted;
+    try {
+      posted = p.plan.legs.some((l) => l.source.startsWith('@') || l.destination.startsWith('@'))
+        ? await this.uow.run((tx) => this.applyOne(tx, p))
+        : await this.group.submit(p);
+    } catch (e) {
+      // A refusal is a rejected transfer, counted as the drain counts one (nothing was written).
+      if (e instanceof DomainError) {
+        this.metrics.rows([{ status: 'REJECTED', currency: p.draft.currency, reason: e.code }]);
+      }
+      throw e;
+    }
+    // Counted once committed, as the queued path counts its outcomes.
+    this.metrics.rows(posted.legs.map((l) => ({ status: l.status, currency: l.currency })));
     await this.engine.wake(posted.wake);
     const legs = posted.legs;
     return {
