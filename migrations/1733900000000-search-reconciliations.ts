@@ -23,8 +23,10 @@ const DOCUMENT_COLUMNS = [
  *   its checkpoint, processed count and lease, which the document does not show, and queueing
  *   those would cost the run a queue row per batch for nothing.
  * * A deleted run is queued too: the indexer finds no row and removes its document.
- * * `reconciliations_search_started_idx` serves the default sort (newest run first) and the
- *   tie-break on the text key.
+ * * `reconciliations_search_started_idx` serves the default sort (newest run first), the
+ *   tie-break and the reindex scan (started_at, then the text key).
+ * * Runs made before this migration were never queued: with the feed on (Typesense configured)
+ *   they are queued here, oldest first, so the indexer writes them without a reindex.
  */
 export class SearchReconciliations1733900000000 implements MigrationInterface {
   name = 'SearchReconciliations1733900000000';
@@ -41,6 +43,9 @@ export class SearchReconciliations1733900000000 implements MigrationInterface {
       FOR EACH ROW EXECUTE FUNCTION search_feed_row('reconciliations', 'reconciliation_id')`);
     await q.query(`CREATE INDEX reconciliations_search_started_idx
       ON reconciliations (started_at, reconciliation_id)`);
+    await q.query(`INSERT INTO search_index_queue (collection, entity_id)
+      SELECT 'reconciliations', reconciliation_id FROM reconciliations
+      WHERE (SELECT enabled FROM search_feed) ORDER BY started_at, reconciliation_id`);
   }
 
   async down(q: QueryRunner): Promise<void> {
