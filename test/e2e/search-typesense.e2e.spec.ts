@@ -1,4 +1,5 @@
 import { SearchSettings } from '../../src/modules/search/application/search-settings';
+import { COLLECTIONS } from '../../src/modules/search/domain/collections';
 import { startTestApp, TestApp } from '../support/app';
 import { pauseRunJob } from '../support/reconciliation';
 import {
@@ -22,6 +23,15 @@ const ids = (r: { json: { hits: { document: { id: string } }[] } }) =>
 const pending = async (t: TestApp) =>
   ((await t.ds.query(`SELECT count(*)::int AS n FROM search_index_queue`)) as { n: number }[])[0].n;
 
+const EARLIER_RECONCILIATION_FIELDS = [
+  'reconciliation_id',
+  'upload_id',
+  'status',
+  'started_at',
+  'completed_at',
+  'meta_data',
+].map((name) => ({ name }));
+
 /**
  * Search with `typesense.dns` set, against a loopback fake of Typesense's HTTP API: collections
  * ensured at start, changes fed through the durable queue and imported with action=upsert
@@ -35,6 +45,13 @@ describe('search on Typesense', () => {
 
   beforeAll(async () => {
     fake = await startTypesenseFake();
+    // The reconciliations collection as an earlier release created it, before runs were indexed.
+    const earlier = await fetch(`${fake.url}/collections`, {
+      method: 'POST',
+      headers: { 'x-typesense-api-key': fake.key, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'reconciliations', fields: EARLIER_RECONCILIATION_FIELDS }),
+    });
+    expect(earlier.status).toBe(201);
     t = await startTestApp({ search: new SearchSettings(fake.url, fake.key, 20, 200) });
     s = await seedSearchScenario(t);
     await waitFor(async () => ((await pending(t)) === 0 ? true : undefined), 10_000, 'indexed');
@@ -67,6 +84,17 @@ describe('search on Typesense', () => {
       expect(r.json.found).toBe(want.length);
     },
   );
+
+  it('adds to a collection made by an earlier release the fields it lacks', () => {
+    const fields = fake.schemas.get('reconciliations')!.fields.map((f) => f.name);
+    expect(fields.slice(0, EARLIER_RECONCILIATION_FIELDS.length)).toEqual(
+      EARLIER_RECONCILIATION_FIELDS.map((f) => f.name),
+    );
+    expect([...fields].sort()).toEqual(Object.keys(COLLECTIONS.reconciliations.fields).sort());
+    expect(fake.calls.filter((c) => c.startsWith('PATCH '))).toEqual([
+      'PATCH /collections/reconciliations',
+    ]);
+  });
 
   it('indexes each reconciliation as GET /reconciliation/:id shows it', () => {
     const stored = fake.collections.get('reconciliations')!;

@@ -30,6 +30,8 @@ export interface TypesenseFake {
   url: string;
   key: string;
   collections: Map<string, Map<string, SearchDocument>>;
+  /** The schema of each collection as created, with the fields added by PATCH since. */
+  schemas: Map<string, { name: string; fields: { name: string }[] }>;
   calls: string[];
   /** Every import, in order: the collection and the ids of its documents. */
   imports: { collection: string; ids: string[] }[];
@@ -161,7 +163,8 @@ export async function startTypesenseFake(key = 'fake-typesense-key'): Promise<Ty
   const order = new Map<string, string[]>();
   const calls: string[] = [];
   const imports: TypesenseFake['imports'] = [];
-  const fake = { collections, calls, imports, down: false } as TypesenseFake;
+  const schemas: TypesenseFake['schemas'] = new Map();
+  const fake = { collections, schemas, calls, imports, down: false } as TypesenseFake;
   const send = (res: ServerResponse, status: number, body: unknown, type = 'application/json') => {
     res.writeHead(status, { 'content-type': type });
     res.end(typeof body === 'string' ? body : JSON.stringify(body));
@@ -198,24 +201,38 @@ export async function startTypesenseFake(key = 'fake-typesense-key'): Promise<Ty
       });
     const parts = url.pathname.split('/').filter(Boolean);
     if (req.method === 'POST' && url.pathname === '/collections') {
-      const schema = JSON.parse(body) as { name: string };
+      const schema = JSON.parse(body) as { name: string; fields: { name: string }[] };
       if (collections.has(schema.name))
         return send(res, 409, {
           message: `A collection with name \`${schema.name}\` already exists.`,
         });
       collections.set(schema.name, new Map());
       order.set(schema.name, []);
+      schemas.set(schema.name, schema as { name: string; fields: { name: string }[] });
       return send(res, 201, schema);
     }
     if (parts[0] === 'collections' && parts.length === 2 && req.method === 'DELETE') {
       if (!collections.delete(parts[1])) return send(res, 404, { message: 'Not Found' });
       order.delete(parts[1]);
+      schemas.delete(parts[1]);
       return send(res, 200, { name: parts[1] });
     }
     if (parts[0] === 'collections' && parts.length === 2 && req.method === 'GET') {
-      return collections.has(parts[1])
-        ? send(res, 200, { name: parts[1] })
-        : send(res, 404, { message: 'Not Found' });
+      const schema = schemas.get(parts[1]);
+      return schema ? send(res, 200, schema) : send(res, 404, { message: 'Not Found' });
+    }
+    if (parts[0] === 'collections' && parts.length === 2 && req.method === 'PATCH') {
+      // Typesense's schema update, for added fields only.
+      const schema = schemas.get(parts[1]);
+      if (!schema) return send(res, 404, { message: 'Not Found' });
+      const { fields } = JSON.parse(body) as { fields: { name: string }[] };
+      const known = fields.find((f) => schema.fields.some((g) => g.name === f.name));
+      if (known)
+        return send(res, 400, {
+          message: `Field \`${known.name}\` is already part of the schema.`,
+        });
+      schema.fields.push(...fields);
+      return send(res, 200, { fields });
     }
     if (parts[0] === 'collections' && parts[2] === 'documents') {
       const store = collections.get(parts[1]);

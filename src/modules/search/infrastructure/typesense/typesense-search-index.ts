@@ -72,10 +72,16 @@ export class TypesenseSink extends DocumentSink {
     super();
   }
 
+  /**
+   * Creates the collections that are missing, and adds to an existing one the fields its schema
+   * lacks (a collection made by an earlier release: reconciliations before their counts were
+   * indexed). Typesense indexes the documents it holds for an added field.
+   */
   async ensureCollections(): Promise<void> {
     for (const name of COLLECTION_NAMES) {
+      let existing: { fields?: { name: string }[] };
       try {
-        await this.client.collections(name).retrieve();
+        existing = await this.client.collections(name).retrieve();
       } catch (e) {
         if (status(e) !== 404) throw failure(e);
         try {
@@ -83,6 +89,16 @@ export class TypesenseSink extends DocumentSink {
         } catch (c) {
           if (status(c) !== 409) throw failure(c); // 409: another process made it
         }
+        continue;
+      }
+      const have = new Set((existing.fields ?? []).map((f) => f.name));
+      const missing = typesenseSchema(name).fields.filter((f) => !have.has(f.name));
+      if (!missing.length) continue;
+      try {
+        await this.client.collections(name).update({ fields: missing } as never);
+      } catch (e) {
+        // 400 "already part of the schema": another process added them meanwhile.
+        if (status(e) !== 400) throw failure(e);
       }
     }
   }
