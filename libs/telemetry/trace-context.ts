@@ -19,17 +19,23 @@ import { DomainError } from '@libs/core/domain-error';
  */
 const tracer = trace.getTracer('neraca');
 
+/** W3C's `traceparent`, version 00: the form of queued_work.trace_parent and its CHECK. */
+const TRACE_PARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
 /** The active span's context as a `traceparent` header value, or undefined when there is none. */
 export function currentTraceParent(): string | undefined {
   const span = trace.getActiveSpan();
   if (!span || !span.isRecording()) return undefined;
   const c = span.spanContext();
   // Formatted here, not by the configured propagator: the column holds W3C's form whatever
-  // OTEL_PROPAGATORS says (and its CHECK accepts nothing else).
-  return `00-${c.traceId}-${c.spanId}-${(c.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
+  // OTEL_PROPAGATORS says (and its CHECK accepts nothing else). The ids may come from a client's
+  // header: the API and the Jaeger and B3 propagators take them in either case (and Jaeger's
+  // pads short ones), so they are lower-cased here, and anything still not of the column's form
+  // is no context at all rather than a CHECK violation that refuses the transfer.
+  const value =
+    `00-${c.traceId}-${c.spanId}-${(c.traceFlags & 0xff).toString(16).padStart(2, '0')}`.toLowerCase();
+  return TRACE_PARENT.test(value) && trace.isSpanContextValid(c) ? value : undefined;
 }
-
-const TRACE_PARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 /** The span context a `traceparent` value names, or undefined for anything else. */
 export function parseTraceParent(value: string): SpanContext | undefined {

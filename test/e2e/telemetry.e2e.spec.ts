@@ -89,6 +89,70 @@ async function transfer(url: string, reference: string): Promise<string> {
   return r.json.transaction_id as string;
 }
 
+/** Trace headers a client may send, each read by one of the propagators an operator may set. */
+const HOSTILE: Record<string, Record<string, string>> = {
+  garbage: { traceparent: "'); DROP TABLE queued_work; --" },
+  huge: { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01${'-x'.repeat(5000)}` },
+  unicode: { traceparent: '00-ünïcödé-trace-01' },
+  'forged but valid, sampled': { traceparent: `00-${'1f'.repeat(16)}-${'2e'.repeat(8)}-01` },
+  'forged, not sampled': { traceparent: `00-${'3d'.repeat(16)}-${'4c'.repeat(8)}-00` },
+  'future version, extra fields': {
+    traceparent: `cc-${'5b'.repeat(16)}-${'6a'.repeat(8)}-01-what-ever`,
+  },
+  'all flags set': { traceparent: `00-${'7f'.repeat(16)}-${'8e'.repeat(8)}-ff` },
+  'upper-case W3C': { traceparent: `00-${'AB'.repeat(16)}-${'CD'.repeat(8)}-01` },
+  // Jaeger's and B3's propagators take ids in either case (Jaeger pads short ones too).
+  'upper-case Jaeger': { 'uber-trace-id': `${'AB'.repeat(16)}:${'CD'.repeat(8)}:0:1` },
+  'short Jaeger': { 'uber-trace-id': 'ABC:DEF:0:1' },
+  'upper-case B3 multi': {
+    'x-b3-traceid': 'EF'.repeat(16),
+    'x-b3-spanid': '0A'.repeat(8),
+    'x-b3-sampled': '1',
+  },
+  'upper-case B3 single': { b3: `${'EF'.repeat(16)}-${'0A'.repeat(8)}-1` },
+};
+
+/**
+ * One transfer per hostile header set, all at once (group commit writes them with each other's
+ * transfers): each is accepted (201) and applied. The work item's trace_parent has a CHECK, so a
+ * context taken from a header and written unchecked would refuse the transfer with a 500.
+ */
+async function hostileTraceHeaders(url: string, run: string): Promise<void> {
+  const ledger = (await call(url, 'POST', '/ledgers', { name: run })).json.ledger_id;
+  const cases = Object.entries(HOSTILE);
+  const to: string[] = [];
+  for (let i = 0; i < cases.length; i++)
+    to.push(
+      (await call(url, 'POST', '/balances', { ledger_id: ledger, currency: 'USD' })).json
+        .balance_id,
+    );
+  const answers = await Promise.all(
+    cases.map(async ([name, headers], i) => {
+      const r = await fetch(`${url}/transactions`, {
+        method: 'POST',
+        headers: { 'x-blnk-key': KEY, 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({
+          source: '@World',
+          destination: to[i],
+          precise_amount: 100,
+          currency: 'USD',
+          reference: `${run}-${i}`,
+          description: name,
+          allow_overdraft: true,
+        }),
+      });
+      return { name, status: r.status, body: await r.text() };
+    }),
+  );
+  expect(answers.filter((a) => a.status !== 201)).toEqual([]);
+  for (const [i, balance] of to.entries())
+    await waitFor(
+      async () => BigInt((await call(url, 'GET', `/balances/${balance}`)).json.balance) === 100n,
+      60000,
+      `the transfer with ${cases[i][0]} trace headers to be applied`,
+    );
+}
+
 /**
  * OpenTelemetry (issue 17): off by default; with enable_observability on, one transfer is one
  * trace from the HTTP request through acceptance, and the worker's drain batch links to it
@@ -252,6 +316,28 @@ describe('telemetry', () => {
     expect(mine().length).toBe(before + 1);
   });
 
+  it('on, every propagator: no trace header a client sends can refuse a transfer', async () => {
+    const probe = loadedProbe(join(dir));
+    const run = await startProcesses(
+      join(dir, 'hostile'),
+      db?.dsn,
+      `tel-hostile-${process.pid}`,
+      {
+        BLNK_ENABLE_OBSERVABILITY: 'true',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_PROPAGATORS: 'tracecontext,baggage,jaeger,b3multi,b3',
+      },
+      probe.file,
+    );
+    procs.push(...run);
+    try {
+      await hostileTraceHeaders(run[0].url!, 'tel-hostile');
+    } finally {
+      // Stopped even when it fails: its exports would reach the next test's receiver.
+      await stopAll(run);
+    }
+  });
+
   it('off (the default): nothing is exported and no SDK is loaded', async () => {
     const probe = loadedProbe(join(dir));
     rmSync(probe.out, { force: true });
@@ -260,11 +346,12 @@ describe('telemetry', () => {
       join(dir, 'off'),
       db?.dsn,
       `tel-off-${process.pid}`,
-      { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+      { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_PROPAGATORS: 'jaeger,b3multi' },
       probe.file,
     );
     procs.push(...run);
     await transfer(run[0].url!, 'tel-off-1');
+    await hostileTraceHeaders(run[0].url!, 'tel-off-hostile');
     await stopAll(run);
     expect(receiver.requests.slice(before)).toEqual([]);
     expect(JSON.parse(readFileSync(probe.out, 'utf8'))).toEqual([]);
