@@ -14,12 +14,14 @@ export class FetchWebhookSender extends WebhookSender {
     body: string,
     timeoutMs: number,
   ): Promise<AttemptResult> {
+    const target = requestTarget(url, headers);
+    if (!target) return { error: 'the webhook URL (notification.webhook.url) is not a URL' };
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
-      const res = await fetch(url, {
+      const res = await fetch(target.url, {
         method: 'POST',
-        headers,
+        headers: target.headers,
         body,
         redirect: 'manual',
         signal: controller.signal,
@@ -29,12 +31,52 @@ export class FetchWebhookSender extends WebhookSender {
     } catch (e) {
       if (controller.signal.aborted) return { error: `timed out after ${timeoutMs} ms` };
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      const error = cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
+      // Stored, listed by GET /webhook-deliveries and sent to Slack: never the URL itself.
       return {
-        error: cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e)),
+        error: error.split(target.url).join('<webhook URL>').split(url).join('<webhook URL>'),
       };
     } finally {
       clearTimeout(timer);
     }
+  }
+}
+
+/**
+ * The URL fetch is given and the headers sent. User info in the URL (`https://user:pw@host/`,
+ * which Blnk's Go client sends as Basic authorization) becomes `Authorization: Basic` unless the
+ * configured headers set one, as Go does; fetch refuses a URL with credentials (and its error
+ * would quote them). Undefined when the URL does not parse.
+ */
+function requestTarget(
+  url: string,
+  headers: Record<string, string>,
+): { url: string; headers: Record<string, string> } | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (!parsed.username && !parsed.password) return { url, headers };
+  const credentials = `${decoded(parsed.username)}:${decoded(parsed.password)}`;
+  parsed.username = '';
+  parsed.password = '';
+  const authorized = Object.keys(headers).some((h) => h.toLowerCase() === 'authorization');
+  return {
+    url: parsed.href,
+    headers: authorized
+      ? headers
+      : { ...headers, authorization: `Basic ${Buffer.from(credentials).toString('base64')}` },
+  };
+}
+
+/** Percent-decoded as Go's URL.User does; a malformed escape is kept as written. */
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
   }
 }
 
