@@ -316,7 +316,7 @@ describe('telemetry', () => {
     expect(mine().length).toBe(before + 1);
   });
 
-  it('on, every propagator: no trace header a client sends can refuse a transfer', async () => {
+  it('on, every propagator: no trace header a client sends can refuse a transfer; no query value in a span', async () => {
     const probe = loadedProbe(join(dir));
     const run = await startProcesses(
       join(dir, 'hostile'),
@@ -332,6 +332,32 @@ describe('telemetry', () => {
     procs.push(...run);
     try {
       await hostileTraceHeaders(run[0].url!, 'tel-hostile');
+      // A query string holds what a client searched for (names, e-mail addresses): spans keep
+      // its parameter names, never their values.
+      const pii = `pii-${process.pid}@mail.example`;
+      const listed = await call(
+        run[0].url!,
+        'GET',
+        `/ledgers?name=${encodeURIComponent(pii)}&meta_data.email=${encodeURIComponent(pii)}`,
+      );
+      expect(listed.status).toBe(200);
+      const spans = await waitFor(
+        async () => {
+          const http = receiver.spans.find(
+            (s) => s.kind === SERVER_KIND && s.name === 'GET /ledgers',
+          );
+          const fastify = http && receiver.spans.filter((s) => s.traceId === http.traceId);
+          return fastify && fastify.length > 1 ? fastify : undefined;
+        },
+        30000,
+        'the spans of GET /ledgers',
+      );
+      const leaks = spans.flatMap((s) =>
+        Object.entries(s.attributes)
+          .filter(([, v]) => JSON.stringify(v).includes('mail.example'))
+          .map(([k, v]) => `${s.name} ${k}=${JSON.stringify(v)}`),
+      );
+      expect(leaks).toEqual([]);
     } finally {
       // Stopped even when it fails: its exports would reach the next test's receiver.
       await stopAll(run);

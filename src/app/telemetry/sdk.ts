@@ -5,6 +5,17 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { setRunningTelemetry } from './telemetry-state';
 
+/**
+ * A query string's values are what a client searched or filtered for (names, e-mail addresses):
+ * a span keeps the parameter names only (`q=REDACTED&filter_by=REDACTED`), as a log line keeps
+ * none of it.
+ */
+export function redactedQuery(search: string): string {
+  return [...new URLSearchParams(search).keys()]
+    .map((k) => `${encodeURIComponent(k)}=REDACTED`)
+    .join('&');
+}
+
 /** Routes scraped or probed every few seconds: a trace each would bury the ones that matter. */
 const QUIET = /^\/(metrics|health)(\/|\?|$)/;
 
@@ -22,10 +33,20 @@ export function startTelemetry(defaultService: string): void {
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => QUIET.test(req.url ?? ''),
         requireParentforOutgoingSpans: true,
+        // Replaces the instrumentation's url.query (it redacts a few signature names only).
+        startIncomingSpanHook: (req) => {
+          const url = (req as { url?: string }).url ?? '';
+          const at = url.indexOf('?');
+          return at < 0 ? {} : { 'url.query': redactedQuery(url.slice(at + 1)) };
+        },
       }),
       new FastifyOtelInstrumentation({
         registerOnInitialization: true,
         ignorePaths: (opts) => QUIET.test(opts.url),
+        // Its url.path is the request's URL, query string included: the path alone.
+        requestHook: (span, request) => {
+          span.setAttribute('url.path', request.url.split('?')[0]);
+        },
       }),
       new PgInstrumentation({ requireParentSpan: true }),
       new IORedisInstrumentation({ requireParentSpan: true }),
