@@ -240,6 +240,46 @@ describe('structured logs of the API', () => {
     for (const value of [...Object.values(pii), renamed, token]) expect(all).not.toContain(value);
   });
 
+  it('leaves no PII of a search, a reconciliation upload or a route parameter in the logs', async () => {
+    const pii = `searched.${tag}@hidden.example`;
+    const q = await call('POST', '/search/transactions', {
+      body: { q: pii, query_by: 'description', filter_by: `description:=${pii}` },
+    });
+    const badFilter = await call('POST', '/search/transactions', {
+      body: { q: '*', filter_by: `amount:>${pii}` },
+    });
+    const filtered = await call('POST', '/identities/filter', {
+      body: { filters: [{ field: 'dob', operator: 'gt', value: pii }] },
+    });
+    expect([q.status, badFilter.status, filtered.status]).toEqual([201, 400, 400]);
+    // A statement whose file name and rows hold PII, refused and accepted.
+    const upload = async (rows: string) => {
+      const form = new FormData();
+      form.append('source', `bank-${tag}`);
+      form.append('file', new Blob([rows]), `${pii}\r\n{"level":"fatal"}.csv`);
+      const res = await fetch(`${url}/reconciliation/upload`, {
+        method: 'POST',
+        headers: { 'x-blnk-key': master },
+        body: form,
+      });
+      await res.text();
+      return res.status;
+    };
+    const head = 'id,amount,currency,reference,description,date\n';
+    expect(await upload(`${head}1,${pii},USD,${pii},${pii},${pii}\n`)).toBe(400);
+    expect(await upload(`${head}1,10,USD,ref-${pii},${pii},2026-01-01T00:00:00Z\n`)).toBe(200);
+    // A route parameter that would forge a line if it were written raw.
+    const forged = await call(
+      'GET',
+      `/ledgers/${encodeURIComponent(`${pii}\n{"level":"fatal","msg":"forged"}`)}`,
+    );
+    expect(forged.status).toBe(404);
+    const all = text();
+    expect(all).not.toContain(pii);
+    expect(all).not.toContain('hidden.example');
+    expect(lines().filter((l) => (l as { msg?: string }).msg === 'forged')).toEqual([]);
+  });
+
   it('honours a well-formed X-Request-Id and replaces any other, echoing the one it logs', async () => {
     const given = `trace-${tag}:01HZX`;
     const kept = await call('GET', '/ledgers', { headers: { 'x-request-id': given } });
