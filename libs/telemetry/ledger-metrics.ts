@@ -4,6 +4,12 @@ export interface CountedRow {
   currency: string;
   /** REJECTED: why, as a bounded code (never the message, which names balances and amounts). */
   reason?: string;
+  /**
+   * False for a refused `skip_queue` transfer, which wrote nothing: its currency is the client's
+   * word, so it may not take one of the bounded currency labels (it counts under `other` unless
+   * a stored row already gave that currency its label).
+   */
+  stored?: boolean;
 }
 
 /** One drain batch of a lane: how many items it took, how long it took, how it ended. */

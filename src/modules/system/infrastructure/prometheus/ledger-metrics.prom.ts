@@ -58,7 +58,8 @@ export class PromLedgerMetrics extends LedgerMetrics {
 
   rows(rows: readonly CountedRow[]): void {
     for (const r of rows) {
-      this.transactions.inc({ status: r.status, currency: this.currency(r.currency) });
+      const currency = this.currency(r.currency, r.stored !== false);
+      this.transactions.inc({ status: r.status, currency });
       if (r.status === 'REJECTED') this.rejected.inc({ reason: r.reason ?? 'unknown' });
     }
   }
@@ -69,9 +70,10 @@ export class PromLedgerMetrics extends LedgerMetrics {
     this.batchDuration.observe({ result: b.result }, b.seconds);
   }
 
-  private currency(c: string): string {
+  /** Only a row the database holds gives a currency a label of its own. */
+  private currency(c: string, claim: boolean): string {
     if (this.currencies.has(c)) return c;
-    if (this.currencies.size >= MAX_CURRENCIES) return 'other';
+    if (!claim || this.currencies.size >= MAX_CURRENCIES) return 'other';
     this.currencies.add(c);
     return c;
   }

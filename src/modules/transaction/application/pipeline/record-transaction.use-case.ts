@@ -125,7 +125,9 @@ export class RecordTransactionUseCase {
     } catch (e) {
       // A refusal is a rejected transfer, counted as the drain counts one (nothing was written).
       if (e instanceof DomainError) {
-        this.metrics.rows([{ status: 'REJECTED', currency: p.draft.currency, reason: e.code }]);
+        this.metrics.rows([
+          { status: 'REJECTED', currency: p.draft.currency, reason: e.code, stored: false },
+        ]);
       }
       throw e;
     }
