@@ -20,6 +20,22 @@ import {
 
 const OPEN = `status IN ('started', 'in_progress')`;
 
+/**
+ * The smallest and largest seq of a batch's results. The join with external_transactions is
+ * bounded by them: with only the array, the planner, which knows its length, hashes the whole
+ * table (every upload ever stored) for each batch; 100,000 stored rows made each 1,000-row
+ * insert ~90 ms instead of ~10.
+ */
+function seqRange(rows: readonly { externalSeq: bigint }[]): [string, string] {
+  let lo = rows[0].externalSeq;
+  let hi = lo;
+  for (const r of rows) {
+    if (r.externalSeq < lo) lo = r.externalSeq;
+    if (r.externalSeq > hi) hi = r.externalSeq;
+  }
+  return [lo.toString(), hi.toString()];
+}
+
 @Injectable()
 export class ReconciliationPgRepository extends ReconciliationRepository {
   constructor(private readonly db: DataSource) {
@@ -106,12 +122,13 @@ export class ReconciliationPgRepository extends ReconciliationRepository {
          (reconciliation_id, external_seq, external_id, internal_transaction_id, amount, date, rule_id)
        SELECT $1, e.seq, e.external_id, m.internal, e.amount, e.date, m.rule
          FROM unnest($2::bigint[], $3::text[], $4::text[]) AS m(seq, internal, rule)
-         JOIN external_transactions e ON e.seq = m.seq`,
+         JOIN external_transactions e ON e.seq = m.seq AND e.seq BETWEEN $5 AND $6`,
       [
         id,
         matches.map((m) => m.externalSeq.toString()),
         matches.map((m) => m.internalTransactionId),
         matches.map((m) => m.ruleId),
+        ...seqRange(matches),
       ],
     );
   }
@@ -121,8 +138,8 @@ export class ReconciliationPgRepository extends ReconciliationRepository {
     await sql(tx).query(
       `INSERT INTO reconciliation_unmatched (reconciliation_id, external_seq, external_id)
        SELECT $1, e.seq, e.external_id FROM unnest($2::bigint[]) AS u(seq)
-         JOIN external_transactions e ON e.seq = u.seq`,
-      [id, rows.map((r) => r.externalSeq.toString())],
+         JOIN external_transactions e ON e.seq = u.seq AND e.seq BETWEEN $3 AND $4`,
+      [id, rows.map((r) => r.externalSeq.toString()), ...seqRange(rows)],
     );
   }
 
