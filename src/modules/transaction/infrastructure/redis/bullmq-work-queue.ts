@@ -92,12 +92,6 @@ export class LaneWorkers {
   }
 }
 
-/** A lane's immediate signals: whether an add is on its way, and who waits for the next. */
-interface LaneSignals {
-  busy: boolean;
-  next: { key: string; resolve: () => void; reject: (e: unknown) => void }[];
-}
-
 /**
  * The producer side of the lanes: one BullMQ queue per lane (Nest's `BullModule` creates them,
  * on the process's `LaneRedis` connection), consumed by the lane processors with concurrency 64
@@ -117,46 +111,8 @@ export class BullMqWorkQueue extends WorkQueue {
     super();
   }
 
-  /**
-   * Immediate signals of one lane share an add: while one is on its way to Redis, the signals
-   * that arrive gather for the next, which starts when it returns. Each caller's add starts after
-   * its call (after its work committed), so the job it waits for is one a drain answers only by
-   * reading that work; it never counts on an add already under way, which a worker could take and
-   * drain before the work existed. Under load this is one Redis job per lane per round trip
-   * instead of one per request, for the API and for the workers that take them. Dated signals
-   * keep their own job.
-   */
   async signal(lane: number, key: string, runAt?: Date): Promise<void> {
     const delay = runAt ? Math.max(0, runAt.getTime() - Date.now()) : 0;
-    if (delay > 0) return this.add(lane, key, delay);
-    const state = this.lanes.get(lane) ?? { busy: false, next: [] };
-    this.lanes.set(lane, state);
-    const done = new Promise<void>((resolve, reject) => state.next.push({ key, resolve, reject }));
-    if (!state.busy) void this.flush(lane, state);
-    return done;
-  }
-
-  private readonly lanes = new Map<number, LaneSignals>();
-
-  private async flush(lane: number, state: LaneSignals): Promise<void> {
-    state.busy = true;
-    while (state.next.length) {
-      const group = state.next;
-      state.next = [];
-      try {
-        // A group's job gets an id of its own: under its first key alone, a job of that key
-        // already under way would swallow the add, and the others' work would wait for the sweep.
-        const key = group.length === 1 ? group[0].key : `${group[0].key}:+${group.length - 1}`;
-        await this.add(lane, key, 0);
-        for (const w of group) w.resolve();
-      } catch (e) {
-        for (const w of group) w.reject(e);
-      }
-    }
-    state.busy = false;
-  }
-
-  private async add(lane: number, key: string, delay: number): Promise<void> {
     await this.queues[lane].add(
       'drain',
       { lane },
