@@ -20,6 +20,9 @@ export class UploadSession {
   private readonly errors: RowError[] = [];
   private readonly digest = createHash('sha256');
   private pending: StatementRow[] = [];
+  /** The batch being staged while the next one is read (at most one), and how it failed. */
+  private staging: Promise<void> = Promise.resolve();
+  private stageFailure: { error: unknown } | undefined;
   private rows = 0;
   private files = 0;
 
@@ -78,22 +81,38 @@ export class UploadSession {
         );
       }
       await this.flush();
+      await this.staged();
       return await this.writer.finish(this.uploadId, source, this.digest.digest('hex'));
     } catch (e) {
-      await this.writer.abort();
+      await this.abort();
       throw e;
     }
   }
 
   async abort(): Promise<void> {
+    // A batch still on its way would land after the staged rows are dropped.
+    await this.staging;
     await this.writer.abort();
   }
 
+  /**
+   * Sends the pending rows to be staged, and returns once the batch before them is: the file is
+   * read and checked while the database stores the previous batch, one batch in flight at most.
+   */
   private async flush(): Promise<void> {
     if (!this.pending.length) return;
     const rows = this.pending;
     this.pending = [];
-    await this.writer.stage(rows);
+    await this.staged();
+    this.staging = this.writer.stage(rows).catch((error: unknown) => {
+      this.stageFailure = { error };
+    });
+  }
+
+  /** Waits for the batch in flight; @throws what staging it failed with. */
+  private async staged(): Promise<void> {
+    await this.staging;
+    if (this.stageFailure) throw this.stageFailure.error;
   }
 }
 
