@@ -58,25 +58,18 @@ class PgStatementWriter extends StatementWriter {
     this.qr = qr;
     await qr.connect();
     await qr.startTransaction();
-    const repeated: { external_id: string; rows: number[] }[] = await qr.query(
-      `SELECT external_id, array_agg(row_no ORDER BY row_no) AS rows FROM reconciliation_staging
-        WHERE staging_id = $1 GROUP BY external_id HAVING count(*) > 1 ORDER BY min(row_no) LIMIT ${NAMED}`,
-      [this.staging],
-    );
-    if (repeated.length) {
-      throw uploadRefused(
-        `the file was refused (nothing was stored): id '${repeated[0].external_id}' is on rows ${repeated[0].rows.join(', ')}`,
-        repeated.map((r) => ({
-          row: r.rows[1],
-          column: 'id',
-          id: r.external_id,
-          message: `id repeats row ${r.rows[0]}`,
-        })),
-      );
-    }
+    // The move is tried first: a new statement (the common case) is stored without reading the
+    // staged rows twice more. Every refusal below also breaks (source, external_id)'s uniqueness
+    // (an id repeated, an id stored before), so the checks run only when the move does, or at
+    // once when the first row is stored already (a re-upload: the move would sort every staged
+    // row before failing on it).
+    let check = await this.firstRowStored(qr, source);
     for (let attempt = 0; ; attempt++) {
-      const earlier = await this.earlier(qr, source);
-      if (earlier) return earlier;
+      if (check) {
+        await this.refuseRepeats(qr);
+        const earlier = await this.earlier(qr, source);
+        if (earlier) return earlier;
+      }
       await qr.query('SAVEPOINT recon_insert');
       try {
         const [{ n }]: { n: number }[] = await qr.query(
@@ -98,11 +91,45 @@ class PgStatementWriter extends StatementWriter {
         await this.commit();
         return { uploadId, source, recordCount: n, existing: false };
       } catch (e) {
-        // The same ids committed by a concurrent upload meanwhile: look again (it is visible now).
+        // Not a clash, or one the checks kept not finding (the same ids committed by a
+        // concurrent upload meanwhile are visible to the next statement; looked at twice).
         if (!isUniqueViolation(e) || attempt >= 2) throw e;
         await qr.query('ROLLBACK TO SAVEPOINT recon_insert');
       }
+      check = true;
     }
+  }
+
+  /** Whether the file's first row has an id already stored for `source`. */
+  private async firstRowStored(qr: QueryRunner, source: string): Promise<boolean> {
+    const [{ stored }]: { stored: boolean }[] = await qr.query(
+      `SELECT EXISTS (
+         SELECT 1 FROM external_transactions
+          WHERE source = $1
+            AND external_id = (SELECT external_id FROM reconciliation_staging
+                                WHERE staging_id = $2 ORDER BY row_no LIMIT 1)) AS stored`,
+      [source, this.staging],
+    );
+    return stored;
+  }
+
+  /** @throws DomainError RECON_UPLOAD_FAILED naming the ids the file holds more than once. */
+  private async refuseRepeats(qr: QueryRunner): Promise<void> {
+    const repeated: { external_id: string; rows: number[] }[] = await qr.query(
+      `SELECT external_id, array_agg(row_no ORDER BY row_no) AS rows FROM reconciliation_staging
+        WHERE staging_id = $1 GROUP BY external_id HAVING count(*) > 1 ORDER BY min(row_no) LIMIT ${NAMED}`,
+      [this.staging],
+    );
+    if (!repeated.length) return;
+    throw uploadRefused(
+      `the file was refused (nothing was stored): id '${repeated[0].external_id}' is on rows ${repeated[0].rows.join(', ')}`,
+      repeated.map((r) => ({
+        row: r.rows[1],
+        column: 'id',
+        id: r.external_id,
+        message: `id repeats row ${r.rows[0]}`,
+      })),
+    );
   }
 
   /**
