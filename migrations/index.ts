@@ -21,6 +21,7 @@ import { Accounts1733850000000 } from './1733850000000-accounts';
 import { SearchReconciliations1733900000000 } from './1733900000000-search-reconciliations';
 import { ReconciliationMatching1733950000000 } from './1733950000000-reconciliation-matching';
 import { QueuedTraceContext1734000000000 } from './1734000000000-queued-trace-context';
+import { ReconciliationStagingUnlogged1734100000000 } from './1734100000000-reconciliation-staging-unlogged';
 
 /** Every migration, oldest first. Listed explicitly so source (tests) and dist run the same set. */
 export const MIGRATIONS = [
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   SearchReconciliations1733900000000,
   ReconciliationMatching1733950000000,
   QueuedTraceContext1734000000000,
+  ReconciliationStagingUnlogged1734100000000,
 ];
