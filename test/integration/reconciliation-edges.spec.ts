@@ -2,6 +2,12 @@ import type { DataSource } from 'typeorm';
 import { Readable } from 'node:stream';
 import { ReconciliationSettings } from '../../src/modules/reconciliation/application/reconciliation-settings';
 import { standaloneReconciliation } from '../../src/modules/reconciliation/reconciliation.standalone';
+import type { CandidateQuery } from '../../src/modules/reconciliation/application/ports/internal-transactions';
+import {
+  InternalTransactionsPg,
+  MIN_PART,
+} from '../../src/modules/reconciliation/infrastructure/postgres/internal-transactions.pg';
+import { asTx } from '../../libs/persistence/tx';
 import { BACKENDS, createTestDatabase, openDataSource, TestDatabase } from '../support/database';
 
 const DAY_US = 86_400_000_000n;
@@ -160,6 +166,50 @@ describe.each(BACKENDS)('reconciliation edges (%s)', (kind) => {
     const left = await ds.query(`SELECT staging_id FROM reconciliation_staging ORDER BY 1`);
     expect(left.map((x: { staging_id: string }) => x.staging_id)).toEqual(['still-streaming']);
     await ds.query(`DELETE FROM reconciliation_staging`);
+  });
+
+  it('a batch searched over two connections finds exactly what one connection finds', async () => {
+    const e = at('2024-08-01T00:00:00Z');
+    // 300 transactions over four days, amounts from a small set: ties in date and amount.
+    await internal(
+      Array.from({ length: 300 }, (_, i) => ({
+        id: `par_${String(i).padStart(3, '0')}`,
+        amount: `${10 + (i % 7)}.00`,
+        at: e + BigInt((i * 7919) % 345_600) * 1_000_000n,
+      })),
+    );
+    const queries: CandidateQuery[] = Array.from({ length: 4 * MIN_PART + 3 }, (_, k) => {
+      const d = e + BigInt(k) * 2_700_000_000n;
+      return {
+        currency: 'USD',
+        bounds: {
+          amountLow: `${10 + (k % 7)}.00`,
+          amountHigh: `${11 + (k % 7)}.00`,
+          dateLowMicros: d - DAY_US,
+          dateHighMicros: d + DAY_US,
+        },
+      };
+    });
+    const parallel = new InternalTransactionsPg(ds);
+    const single = new InternalTransactionsPg();
+    const pooled = jest.spyOn(ds, 'query');
+    try {
+      const [a, b] = await ds.transaction(async (m) => [
+        await parallel.candidates(asTx(m), queries, 5),
+        await single.candidates(asTx(m), queries, 5),
+      ]);
+      const ids = (pages: { transactionId: string }[][]) =>
+        pages.map((p) => p.map((c) => c.transactionId));
+      expect(ids(a)).toEqual(ids(b));
+      expect(ids(a).filter((p) => p.length).length).toBeGreaterThan(queries.length / 2);
+      // PostgreSQL lends the search a second connection; PGlite has one session, which a
+      // second connection would wait on while the transaction waits for it.
+      // (A transaction's statements go through ds.query too, with their query runner.)
+      const own = pooled.mock.calls.filter((c) => c[2] === undefined);
+      expect(own.length).toBe(kind === 'postgres' ? 1 : 0);
+    } finally {
+      pooled.mockRestore();
+    }
   });
 
   it('a run stepped while transactions are inserted records every row once', async () => {

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import type { Tx } from '@libs/core/unit-of-work';
+import { isExclusive } from '@libs/persistence/data-source';
 import { sql } from '@libs/persistence/tx';
 import {
   CandidateQuery,
@@ -16,6 +18,27 @@ interface CandidateRow {
   description: string | null;
   reference: string;
   currency: string;
+}
+
+/** What runs a statement: the batch's transaction, or the pool. */
+interface Runner {
+  query(sql: string, params: unknown[]): Promise<CandidateRow[]>;
+}
+
+/** Searches a part of a split batch holds at least. */
+export const MIN_PART = 32;
+/** At most this many connections search one batch (two cores here: measured on two). */
+export const SEARCH_CONNECTIONS = 2;
+
+/**
+ * One connection in embedded mode (PGlite has one session: a second connection's statement would
+ * wait for the open transaction, which waits for it) or with a pool of one; else up to
+ * SEARCH_CONNECTIONS.
+ */
+export function searchConnections(db: DataSource): number {
+  if (isExclusive(db)) return 1;
+  const max = Number((db.options.extra as { max?: unknown } | undefined)?.max ?? 10);
+  return Math.max(1, Math.min(SEARCH_CONNECTIONS, Number.isFinite(max) ? max : 1));
 }
 
 /** The UTC day of created_at, as `transactions_reconciliation_day_idx` keys it. */
@@ -45,8 +68,51 @@ const days = (width: bigint) =>
  */
 @Injectable()
 export class InternalTransactionsPg extends InternalTransactions {
+  /** Connections one batch's search may use at once, the transaction's own included. */
+  private readonly connections: number;
+
+  constructor(private readonly db?: DataSource) {
+    super();
+    this.connections = db ? searchConnections(db) : 1;
+  }
+
+  /**
+   * The batch's searches, split across connections when it is large enough: each search is
+   * PostgreSQL's work alone (~0.1 ms of one core per row, index descents and the window's rows
+   * ordered), so two connections halve the time on two cores (1M × 100k: 10.1 s on one, 5.7 s on
+   * two, measured with the bench's statement). A part's own connection reads what the
+   * transaction would: the transaction is READ COMMITTED (a fresh snapshot per statement either
+   * way) and has written nothing the search reads. many_to_one's searches read the run's claims,
+   * which its transaction writes: they stay on it. A part that cannot have a connection of its
+   * own runs on the transaction's.
+   */
   async candidates(
     tx: Tx,
+    queries: CandidateQuery[],
+    limit: number,
+    unclaimedBy?: string,
+  ): Promise<InternalCandidate[][]> {
+    const parts =
+      unclaimedBy === undefined && this.db
+        ? Math.min(this.connections, Math.floor(queries.length / MIN_PART))
+        : 1;
+    if (parts <= 1) return this.search(sql(tx), queries, limit, unclaimedBy);
+    const size = Math.ceil(queries.length / parts);
+    const chunks = Array.from({ length: parts }, (_, i) => queries.slice(i * size, (i + 1) * size));
+    const db = this.db!;
+    const found = await Promise.all(
+      chunks.map((c, i) =>
+        i === 0 ? this.search(sql(tx), c, limit) : this.search(db, c, limit).catch(() => null),
+      ),
+    );
+    const out: InternalCandidate[][] = [];
+    for (const [i, f] of found.entries())
+      out.push(...(f ?? (await this.search(sql(tx), chunks[i], limit))));
+    return out;
+  }
+
+  private async search(
+    runner: Runner,
     queries: CandidateQuery[],
     limit: number,
     unclaimedBy?: string,
@@ -77,7 +143,7 @@ export class InternalTransactionsPg extends InternalTransactions {
     if (lo !== undefined) where.push('t.created_at BETWEEN q.dlo AND q.dhi');
     if (first.after) where.push('(t.created_at, t.transaction_id) > (q.aat, q.aid)');
     if (first.within) where.push('abs(q.wam - t.amount) <= abs(t.amount) * q.wdr');
-    const rows: CandidateRow[] = await sql(tx).query(
+    const rows: CandidateRow[] = await runner.query(
       `SELECT q.k, c.transaction_id, c.amount::text AS amount,
               (extract(epoch FROM c.created_at) * 1000000)::bigint::text AS us,
               c.description, c.reference, c.currency
