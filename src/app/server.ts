@@ -112,6 +112,7 @@ export function reconciliationSettingsFrom(config: NeracaConfig): Reconciliation
     undefined,
     undefined,
     config.get<number>('reconciliation.max_retries'),
+    config.get<number>('reconciliation.search_connections'),
   );
 }
 

@@ -168,7 +168,7 @@ describe.each(BACKENDS)('reconciliation edges (%s)', (kind) => {
     await ds.query(`DELETE FROM reconciliation_staging`);
   });
 
-  it('a batch searched over two connections finds exactly what one connection finds', async () => {
+  it('a batch searched over several connections finds exactly what one connection finds', async () => {
     const e = at('2024-08-01T00:00:00Z');
     // 300 transactions over four days, amounts from a small set: ties in date and amount.
     await internal(
@@ -190,25 +190,35 @@ describe.each(BACKENDS)('reconciliation edges (%s)', (kind) => {
         },
       };
     });
-    const parallel = new InternalTransactionsPg(ds);
     const single = new InternalTransactionsPg();
-    const pooled = jest.spyOn(ds, 'query');
-    try {
-      const [a, b] = await ds.transaction(async (m) => [
-        await parallel.candidates(asTx(m), queries, 5),
-        await single.candidates(asTx(m), queries, 5),
-      ]);
-      const ids = (pages: { transactionId: string }[][]) =>
-        pages.map((p) => p.map((c) => c.transactionId));
-      expect(ids(a)).toEqual(ids(b));
-      expect(ids(a).filter((p) => p.length).length).toBeGreaterThan(queries.length / 2);
-      // PostgreSQL lends the search a second connection; PGlite has one session, which a
-      // second connection would wait on while the transaction waits for it.
-      // (A transaction's statements go through ds.query too, with their query runner.)
-      const own = pooled.mock.calls.filter((c) => c[2] === undefined);
-      expect(own.length).toBe(kind === 'postgres' ? 1 : 0);
-    } finally {
-      pooled.mockRestore();
+    const ids = (pages: { transactionId: string }[][]) =>
+      pages.map((p) => p.map((c) => c.transactionId));
+    const alone = ids(await ds.transaction((m) => single.candidates(asTx(m), queries, 5)));
+    expect(alone.filter((p) => p.length).length).toBeGreaterThan(queries.length / 2);
+    for (const connections of [2, 3]) {
+      const settings = new ReconciliationSettings(
+        256,
+        [],
+        30_000,
+        1000,
+        1000,
+        60_000,
+        3,
+        connections,
+      );
+      const parallel = new InternalTransactionsPg(ds, settings);
+      const pooled = jest.spyOn(ds, 'query');
+      try {
+        const split = await ds.transaction((m) => parallel.candidates(asTx(m), queries, 5));
+        expect(ids(split)).toEqual(alone);
+        // PostgreSQL lends the search connections of its own (a transaction's statements go
+        // through ds.query too, with their query runner); PGlite has one session, which a
+        // second connection would wait on while the transaction waits for it.
+        const own = pooled.mock.calls.filter((c) => c[2] === undefined);
+        expect(own.length).toBe(kind === 'postgres' ? connections - 1 : 0);
+      } finally {
+        pooled.mockRestore();
+      }
     }
   });
 

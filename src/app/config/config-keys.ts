@@ -65,6 +65,14 @@ export const CONFIG_KEYS: KeySpec[] = [
     default: 1000,
     min: 1,
   },
+  // Connections a run's batch searches on at once (docs/reconciliation.md, Performance).
+  {
+    path: 'reconciliation.search_connections',
+    env: 'NERACA_RECONCILIATION_SEARCH_CONNECTIONS',
+    type: 'int',
+    default: 2,
+    min: 1,
+  },
   {
     path: 'reconciliation.max_retries',
     env: 'BLNK_RECONCILIATION_MAX_RETRIES',

@@ -30,7 +30,7 @@ export function standaloneReconciliation(db: DataSource, settings: Reconciliatio
     runner: new RunReconciliationUseCase(
       uow,
       runs,
-      new InternalTransactionsPg(db),
+      new InternalTransactionsPg(db, settings),
       new MatchGroupsPg(),
       settings,
     ),

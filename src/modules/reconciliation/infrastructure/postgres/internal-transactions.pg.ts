@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Tx } from '@libs/core/unit-of-work';
 import { isExclusive } from '@libs/persistence/data-source';
+import { ReconciliationSettings } from '../../application/reconciliation-settings';
 import { sql } from '@libs/persistence/tx';
 import {
   CandidateQuery,
@@ -25,20 +26,20 @@ interface Runner {
   query(sql: string, params: unknown[]): Promise<CandidateRow[]>;
 }
 
+const DEFAULTS = new ReconciliationSettings();
+
 /** Searches a part of a split batch holds at least. */
 export const MIN_PART = 32;
-/** At most this many connections search one batch (two cores here: measured on two). */
-export const SEARCH_CONNECTIONS = 2;
 
 /**
  * One connection in embedded mode (PGlite has one session: a second connection's statement would
- * wait for the open transaction, which waits for it) or with a pool of one; else up to
- * SEARCH_CONNECTIONS.
+ * wait for the open transaction, which waits for it); else `wanted`
+ * (reconciliation.search_connections), at most the pool's size.
  */
-export function searchConnections(db: DataSource): number {
+export function searchConnections(db: DataSource, wanted: number): number {
   if (isExclusive(db)) return 1;
   const max = Number((db.options.extra as { max?: unknown } | undefined)?.max ?? 10);
-  return Math.max(1, Math.min(SEARCH_CONNECTIONS, Number.isFinite(max) ? max : 1));
+  return Math.max(1, Math.min(wanted, Number.isFinite(max) ? max : 1));
 }
 
 /** The UTC day of created_at, as `transactions_reconciliation_day_idx` keys it. */
@@ -71,15 +72,18 @@ export class InternalTransactionsPg extends InternalTransactions {
   /** Connections one batch's search may use at once, the transaction's own included. */
   private readonly connections: number;
 
-  constructor(private readonly db?: DataSource) {
+  constructor(
+    private readonly db?: DataSource,
+    settings?: ReconciliationSettings,
+  ) {
     super();
-    this.connections = db ? searchConnections(db) : 1;
+    this.connections = db ? searchConnections(db, (settings ?? DEFAULTS).searchConnections) : 1;
   }
 
   /**
    * The batch's searches, split across connections when it is large enough: each search is
    * PostgreSQL's work alone (~0.1 ms of one core per row, index descents and the window's rows
-   * ordered), so two connections halve the time on two cores (1M × 100k: 10.1 s on one, 5.7 s on
+   * ordered), so two connections nearly halve the time on two cores (1M × 100k: 10.1 s on one, 5.7 s on
    * two, measured with the bench's statement). A part's own connection reads what the
    * transaction would: the transaction is READ COMMITTED (a fresh snapshot per statement either
    * way) and has written nothing the search reads. many_to_one's searches read the run's claims,
