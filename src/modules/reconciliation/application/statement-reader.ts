@@ -82,6 +82,14 @@ async function* csvRows(input: Readable): AsyncGenerator<StatementItem> {
   const parser = input.pipe(
     parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: true }),
   );
+  // pipe() does not carry the file's own failure (a client gone mid-body, a download broken off
+  // past the sniffed head) to the parser: unheard, it was an uncaught 'error' and the parser
+  // never ended, so the upload hung with its rows staged. It ends the parser and is rethrown.
+  let failed: { error: unknown } | undefined;
+  input.on('error', (error) => {
+    failed = { error };
+    parser.destroy(error);
+  });
   let header: string[] | undefined;
   let row = 0;
   try {
@@ -110,6 +118,7 @@ async function* csvRows(input: Readable): AsyncGenerator<StatementItem> {
       yield { kind: 'row', row, fields };
     }
   } catch (e) {
+    if (failed) throw failed.error;
     yield {
       kind: 'error',
       fatal: true,
