@@ -26,6 +26,14 @@ interface Runner {
   query(sql: string, params: unknown[]): Promise<CandidateRow[]>;
 }
 
+/** What node-postgres' Pool tells of its connections. */
+interface PoolCounts {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+  options?: { max?: number };
+}
+
 const DEFAULTS = new ReconciliationSettings();
 
 /** Searches a part of a split batch holds at least. */
@@ -87,8 +95,10 @@ export class InternalTransactionsPg extends InternalTransactions {
    * two, measured with the bench's statement). A part's own connection reads what the
    * transaction would: the transaction is READ COMMITTED (a fresh snapshot per statement either
    * way) and has written nothing the search reads. many_to_one's searches read the run's claims,
-   * which its transaction writes: they stay on it. A part that cannot have a connection of its
-   * own runs on the transaction's.
+   * which its transaction writes: they stay on it. Only connections the pool can lend now are
+   * used: a part queued for one that another holder keeps would wait out the pool's acquire
+   * timeout (10 s) on every batch. A part that cannot have a connection of its own after all
+   * runs on the transaction's.
    */
   async candidates(
     tx: Tx,
@@ -98,7 +108,7 @@ export class InternalTransactionsPg extends InternalTransactions {
   ): Promise<InternalCandidate[][]> {
     const parts =
       unclaimedBy === undefined && this.db
-        ? Math.min(this.connections, Math.floor(queries.length / MIN_PART))
+        ? Math.min(this.connections, Math.floor(queries.length / MIN_PART), 1 + this.spare())
         : 1;
     if (parts <= 1) return this.search(sql(tx), queries, limit, unclaimedBy);
     const size = Math.ceil(queries.length / parts);
@@ -113,6 +123,14 @@ export class InternalTransactionsPg extends InternalTransactions {
     for (const [i, f] of found.entries())
       out.push(...(f ?? (await this.search(sql(tx), chunks[i], limit))));
     return out;
+  }
+
+  /** Connections the pool could lend at once (node-postgres' Pool behind TypeORM's driver). */
+  private spare(): number {
+    const pool = (this.db?.driver as { master?: PoolCounts } | undefined)?.master;
+    if (!pool || typeof pool.totalCount !== 'number') return this.connections - 1;
+    const max = Number(pool.options?.max ?? this.connections);
+    return Math.max(0, pool.idleCount + (max - pool.totalCount) - pool.waitingCount);
   }
 
   private async search(
