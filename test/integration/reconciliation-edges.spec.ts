@@ -8,6 +8,7 @@ import {
   MIN_PART,
 } from '../../src/modules/reconciliation/infrastructure/postgres/internal-transactions.pg';
 import { asTx } from '../../libs/persistence/tx';
+import { ReconciliationPgRepository } from '../../src/modules/reconciliation/infrastructure/postgres/reconciliation.pg-repository';
 import { BACKENDS, createTestDatabase, openDataSource, TestDatabase } from '../support/database';
 
 const DAY_US = 86_400_000_000n;
@@ -250,5 +251,68 @@ describe.each(BACKENDS)('reconciliation edges (%s)', (kind) => {
       'live_3',
       'live_3',
     ]);
+  });
+
+  it('a split batch that fails after its search is redone whole by the next lease, each row once', async () => {
+    const e = at('2024-09-01T00:00:00Z');
+    await internal(
+      Array.from({ length: 250 }, (_, i) => ({
+        id: `crash_${String(i).padStart(3, '0')}`,
+        amount: `${20 + (i % 9)}.00`,
+        at: e + BigInt(i) * 600_000_000n,
+      })),
+    );
+    // 200 rows in batches of 100: each batch's search is split on PostgreSQL (one part each).
+    const csv =
+      HEADER +
+      Array.from(
+        { length: 200 },
+        (_, k) =>
+          `c-${k},${20 + (k % 9)}.00,USD,r,d,${iso(e + BigInt(k) * 600_000_000n + (k % 3 === 0 ? 3n * DAY_US : 0n))}\n`,
+      ).join('');
+    const big = standaloneReconciliation(ds, new ReconciliationSettings(1, [], 5000, 100));
+    const started = async () => {
+      const session = await big.uploads.open();
+      await session.consume(Readable.from([csv]), 's.csv');
+      const up = await session.finish(`src-crash-${++n}`);
+      const rule = `rule_crash_${n}`;
+      await ds.query(
+        `INSERT INTO matching_rules (rule_id, name, criteria, created_at, updated_at)
+         VALUES ($1, 'crash', $2::jsonb, now(), now())`,
+        [rule, JSON.stringify(amountDay('0'))],
+      );
+      return big.start.start({ uploadId: up.uploadId, strategy: 'one_to_one', ruleIds: [rule] });
+    };
+    const drive = async (owner: string) => {
+      let lease = await big.runner.lease(owner);
+      while (lease) lease = await big.runner.step(lease, owner);
+    };
+    // A clean run first: what the crashed one must end up with.
+    const clean = await started();
+    await drive('clean');
+    // Then one whose second batch dies between its (split) search and its writes.
+    const crashed = await started();
+    const record = ReconciliationPgRepository.prototype.recordMatches;
+    let calls = 0;
+    const spy = jest
+      .spyOn(ReconciliationPgRepository.prototype, 'recordMatches')
+      .mockImplementation(function (this: ReconciliationPgRepository, ...args) {
+        if (++calls === 2) return Promise.reject(new Error('process died'));
+        return record.apply(this, args);
+      });
+    try {
+      let lease = await big.runner.lease('w1');
+      lease = lease && (await big.runner.step(lease, 'w1')); // batch 1 done
+      expect(lease && (await big.runner.step(lease, 'w1'))).toBeNull(); // batch 2 dies
+    } finally {
+      spy.mockRestore();
+    }
+    await drive('w2');
+    const done = (await big.find(crashed))!;
+    expect(done.status).toBe('completed');
+    expect(done.matched + done.unmatched).toBe(200);
+    expect(await pairs(crashed)).toEqual(await pairs(clean));
+    expect((await pairs(crashed)).length).toBe(done.matched);
+    expect(done.matched).toBeGreaterThan(100);
   });
 });
