@@ -138,6 +138,42 @@ async function cutOffUpload(t: TestApp, source: string) {
 }
 
 /**
+ * Multipart bodies that cannot be read as a form: each is the client's fault, a 400 in Blnk's
+ * envelope naming what is wrong (never a 500), and leaves nothing staged or stored.
+ */
+async function malformedForms(t: TestApp, source: string) {
+  const part = (name: string, value: string) =>
+    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  const filePart =
+    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="m.csv"\r\n` +
+    `Content-Type: text/csv\r\n\r\n${HEADER}m-1,1.00,USD,r,d,2024-03-01T10:00:00Z\n`;
+  const cases: [string, string, string][] = [
+    // the body ends inside the file part (no closing boundary)
+    ['cut short', `multipart/form-data; boundary=${BOUNDARY}`, part('source', source) + filePart],
+    // a multipart type without its boundary parameter
+    ['no boundary', 'multipart/form-data', part('source', source) + filePart],
+    // bytes that are no form at all
+    ['not a form', `multipart/form-data; boundary=${BOUNDARY}`, 'hello world'],
+  ];
+  for (const [what, type, body] of cases) {
+    const res = await fetch(`${t.url}/reconciliation/upload`, {
+      method: 'POST',
+      headers: { 'x-blnk-key': TEST_KEY, 'content-type': type },
+      body,
+    });
+    const json = (await res.json()) as any;
+    expect({ what, status: res.status, code: json.error_detail?.code }).toEqual({
+      what,
+      status: 400,
+      code: 'RECON_UPLOAD_FAILED',
+    });
+    expect(JSON.stringify(json)).toMatch(/multipart body is malformed/);
+    expect(JSON.stringify(json)).not.toMatch(/node_modules|\.js:\d/);
+  }
+  expect(await counts(t, source)).toEqual({ staged: 0, stored: 0 });
+}
+
+/**
  * Attacks on this session's changes through real HTTP: a one_to_one batch large enough to be
  * split (on PGlite it must stay on one connection and never wait on itself), and an upload whose
  * client disconnects mid-stream while a staging batch is in flight.
@@ -167,4 +203,7 @@ describe.each(BACKENDS)('reconciliation attacks through HTTP (%s)', (kind) => {
 
   it('an upload cut off mid-stream leaves nothing stored or staged', () =>
     cutOffUpload(t, `${kind}-cut`));
+
+  it('a multipart body that is not a readable form is a 400, nothing stored', () =>
+    malformedForms(t, `${kind}-malformed`));
 });

@@ -24,6 +24,12 @@ export const uploadRefused = (message: string, errors: RowError[]) =>
 
 export const uploadFailed = () => new DomainError('RECON_UPLOAD_FAILED', 'File upload failed');
 
+/** A multipart body that cannot be read as a form (no boundary, a bad part header, cut short). */
+export const uploadMalformed = (why: string) =>
+  new DomainError('RECON_UPLOAD_FAILED', 'File upload failed', {
+    reason: `the multipart body is malformed: ${why}`,
+  });
+
 export const uploadUrlInvalid = (why: string) =>
   new DomainError('RECON_UPLOAD_URL_INVALID', `invalid upload URL: ${why}`);
 

@@ -1,4 +1,4 @@
-import { pipeline, Transform } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { validateDto } from '@libs/http/validation.pipe';
@@ -9,6 +9,7 @@ import { ReconciliationSettings } from '../../application/reconciliation-setting
 import { UploadSession, UploadStatementUseCase } from '../../application/upload-statement.use-case';
 import {
   uploadFailed,
+  uploadMalformed,
   uploadProcessingFailed,
   uploadTooLarge,
 } from '../../domain/reconciliation.errors';
@@ -52,12 +53,28 @@ export class UploadIntake {
     let source = '';
     let url: string | undefined;
     let file = false;
+    // What the multipart body itself threw (busboy: no boundary, a malformed part header, the
+    // body ending inside a part): the client's fault, told apart from the session's own failures
+    // (the database, a bad statement) by where it came from, never by its message.
+    let bodyError: unknown;
+    let current: Readable | undefined;
     try {
-      const parts = req.parts({
+      const form = req.parts({
         limits: { ...FIELD_LIMITS, fileSize: this.settings.maxUploadMb * 1024 * 1024 },
       });
-      for await (const part of parts) {
+      const parts = form[Symbol.asyncIterator]();
+      for (;;) {
+        const next = await parts.next().catch((e: unknown) => {
+          bodyError = e;
+          throw e;
+        });
+        if (next.done) break;
+        const part = next.value;
         if (part.type === 'file') {
+          // The parser may have failed the file before it is handed over (a body that arrives
+          // whole): then the error is on the stream already and no 'error' event comes.
+          current = part.file;
+          part.file.once('error', (e: unknown) => (bodyError = e));
           if (part.fieldname !== 'file' || file) {
             part.file.resume();
             continue;
@@ -72,6 +89,10 @@ export class UploadIntake {
     } catch (e) {
       await session.abort();
       if (tooLarge(e)) throw uploadTooLarge(this.settings.maxUploadMb);
+      bodyError ??= current?.errored ?? undefined;
+      if (bodyError !== undefined && !(e instanceof DomainError)) {
+        throw uploadMalformed((bodyError as Error)?.message ?? String(bodyError));
+      }
       throw e;
     }
     return session.finish(source);
