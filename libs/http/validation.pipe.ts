@@ -9,6 +9,7 @@ import {
   MAX_JSON_DEPTH,
   UNSTORABLE_TEXT,
 } from '@libs/core/json';
+import { dtoDecoderOf, FieldErrors } from './dto-decoder';
 import { MAX_BIG_INT_DIGITS, NOT_NULL } from './validators';
 
 /**
@@ -84,10 +85,35 @@ function unacceptableField(body: object): Record<string, string> | undefined {
   return undefined;
 }
 
-/** Validates `value` against a DTO class; returns the instance, or the `field: reason; …` message. */
+/**
+ * Validates `value` against a DTO class; returns the instance, or the `field: reason; …` message.
+ * A class that carries a decoder (dto-decoder.ts) is decoded by it, to the same result as its
+ * decorators give, at a fraction of the cost; the others go through class-validator.
+ */
 export function validateDto<T extends object>(cls: new () => T, value: object): T | string {
   const bad = unacceptableField(value);
   if (bad) return fieldErrorMessage(bad);
+  const decode = dtoDecoderOf(cls);
+  if (!decode || Array.isArray(value)) return validateByDecorators(cls, value);
+  const fields: FieldErrors = {};
+  const instance = decode(value, '', fields);
+  return Object.keys(fields).length ? fieldErrorMessage(fields) : instance;
+}
+
+/**
+ * `validateDto` by class-transformer and class-validator alone, for the checked `value`: the
+ * reference a decoder is held to.
+ */
+export function validateDtoByDecorators<T extends object>(
+  cls: new () => T,
+  value: object,
+): T | string {
+  const bad = unacceptableField(value);
+  if (bad) return fieldErrorMessage(bad);
+  return validateByDecorators(cls, value);
+}
+
+function validateByDecorators<T extends object>(cls: new () => T, value: object): T | string {
   const instance = plainToInstance(cls, value, { enableImplicitConversion: false });
   const errors = validateSync(instance, {
     whitelist: true,

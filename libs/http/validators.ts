@@ -81,11 +81,11 @@ export function MaxChars(max: number, options?: ValidationOptions): PropertyDeco
   return MaxLength(max, { message: `must be at most ${max} characters`, ...options });
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The first key or text value anywhere in `v` past its limit, walked without recursion. */
-function metadataProblem(v: unknown): 'key' | 'text' | undefined {
+export function metadataProblem(v: unknown): 'key' | 'text' | undefined {
   const stack = [v];
   while (stack.length) {
     const x = stack.pop();
