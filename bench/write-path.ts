@@ -26,6 +26,19 @@ interface Variant {
 const rounds = Number(cliArg('rounds', '5'));
 const batches = Number(cliArg('batches', '20'));
 const rows = Number(cliArg('rows', '200'));
+/** `--only a,b`: only the variants whose name contains one of these (and "all on"). */
+const only = cliArg('only', '')
+  .split(',')
+  .filter((x) => x);
+
+/** The outbox trigger's function with another SELECT (replaced inside the rolled-back transaction). */
+const outboxWith = (select: string) => `
+  CREATE OR REPLACE FUNCTION outbox_transactions() RETURNS trigger LANGUAGE plpgsql
+  SET search_path = blnk AS $$
+  BEGIN
+    INSERT INTO event_outbox (event, entity, entity_id, snapshot) ${select};
+    RETURN NULL;
+  END $$`;
 
 function insertBatch(batch: number): string {
   // One row per transfer, as the drain's outcome rows: text ids, numeric amounts, a description.
@@ -49,7 +62,7 @@ async function variants(ds: DataSource): Promise<Variant[]> {
        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
      ORDER BY 1`,
   );
-  return [
+  const all: Variant[] = [
     { name: 'all on', setup: [] },
     ...triggers.map((t) => ({
       name: `trigger ${t.tgname}`,
@@ -63,7 +76,33 @@ async function variants(ds: DataSource): Promise<Variant[]> {
         ...indexes.map((i) => `DROP INDEX ${i.indexname}`),
       ],
     },
+    // What the outbox row itself costs, part by part (its table's indexes, the snapshot).
+    {
+      name: 'outbox: event_id unique index (random uuid) off',
+      setup: [`ALTER TABLE event_outbox DROP CONSTRAINT event_outbox_event_id_key`],
+    },
+    { name: 'outbox: status index off', setup: [`DROP INDEX event_outbox_status_idx`] },
+    { name: 'outbox: due index off', setup: [`DROP INDEX event_outbox_due_idx`] },
+    {
+      name: 'outbox: no snapshot (to_jsonb) written',
+      setup: [
+        outboxWith(
+          `SELECT 'transaction.' || lower(status), 'transaction', transaction_id, '{}'::jsonb FROM new_rows n`,
+        ),
+      ],
+    },
+    {
+      name: 'outbox: one row per statement (ids as an array)',
+      setup: [
+        outboxWith(
+          `SELECT 'transaction.batch', 'transaction', min(transaction_id), jsonb_build_object('ids', jsonb_agg(transaction_id)) FROM new_rows n`,
+        ),
+      ],
+    },
   ];
+  return only.length
+    ? all.filter((v) => v.name === 'all on' || only.some((o) => v.name.includes(o)))
+    : all;
 }
 
 /** CPU ms (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of 10 ms). */
