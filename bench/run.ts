@@ -122,7 +122,8 @@ async function main(): Promise<void> {
       report.scenarios.push(result);
       log(
         `${name}: ${Math.round(result.throughput)} applied/s (${round(result.ratio, 2)} × ${scenario.baseline}), ` +
-          `API p99 ${round(result.api.p99)} ms, to-applied p99 ${round(result.toApplied.p99)} ms` +
+          `API p99 ${round(result.api.p99)} ms, to-applied p99 ${round(result.toApplied.p99)} ms, ` +
+          `earlier background work finished ${result.settledSeconds} s before it` +
           (result.ok ? '' : ` FAILED: ${result.failure}`) +
           (result.errorSamples.length ? `\n  errors: ${result.errorSamples.join('\n  ')}` : ''),
       );

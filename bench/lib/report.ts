@@ -18,6 +18,8 @@ export interface ScenarioResult {
   rejected: number;
   errorSamples: string[];
   peakRss: Record<string, number>;
+  /** Seconds spent before the phase waiting for earlier phases' webhooks and sealing to finish. */
+  settledSeconds?: number;
 }
 
 export interface TargetResult {
