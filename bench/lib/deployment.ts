@@ -4,7 +4,7 @@ import { pgSessionConfig } from '../../libs/persistence/schema';
 import { checkInvariants, checkQueuedOutcomes } from '../../test/support/invariants';
 import { BenchClient } from './http-client';
 import { LoadResult } from './load';
-import { NeracaProcess, run, waitUntilHealthy } from './processes';
+import { cpuMsOf, NeracaProcess, postgresCpuMs, run, waitUntilHealthy } from './processes';
 import { ScenarioResult } from './report';
 import { BenchWorld, Scenario } from './scenarios';
 import { ROOT, Settings } from './settings';
@@ -189,6 +189,16 @@ export async function seed(d: Deployment, count: number): Promise<BenchWorld> {
   };
 }
 
+/** CPU ms so far of each Neraca process, PostgreSQL, and this process (load and webhook sink). */
+function cpuNow(d: Deployment): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of d.procs) out[p.name] = cpuMsOf(p.pid);
+  out.postgres = postgresCpuMs();
+  const own = process.cpuUsage();
+  out.bench = (own.user + own.system) / 1000;
+  return out;
+}
+
 export interface Measured {
   result: ScenarioResult;
   load: LoadResult;
@@ -208,6 +218,7 @@ export async function measure(
 ): Promise<Measured> {
   const settledSeconds = await d.settled(15 * 60_000);
   const since = Date.now();
+  const cpuBefore = cpuNow(d);
   const load = await drive();
   let failure: string | undefined;
   try {
@@ -215,6 +226,8 @@ export async function measure(
   } catch (e) {
     failure = (e as Error).message;
   }
+  // CPU of each process from the phase's start until its queue has drained.
+  const cpuAfter = cpuNow(d);
   // Rows of this phase: its own references, and the commits of its holds (which get fresh
   // references and point at the hold through parent_transaction).
   const applied = await d.rows<{ ref: string; t: number; status: string }>(
@@ -244,6 +257,10 @@ export async function measure(
     if (due) toApplied.push(Math.max(0, a.t - due));
   }
   if (scenario.countsRequests) count = load.ops;
+  const cpuPerOp: Record<string, number> = {};
+  for (const k of Object.keys(cpuAfter)) {
+    cpuPerOp[k] = count ? round((cpuAfter[k] - cpuBefore[k]) / count, 3) : 0;
+  }
   const seconds = (last - load.started) / 1000;
   const problems = failure ? [failure] : await d.invariants();
   if (problems.length) failure = `invariants failed: ${problems.slice(0, 3).join('; ')}`;
@@ -270,6 +287,7 @@ export async function measure(
       errorSamples: load.errorSamples,
       peakRss,
       settledSeconds: round(settledSeconds, 1),
+      cpuPerOp,
     },
   };
 }

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** RSS of a live process in bytes (0 once it is gone). Linux only: read from /proc. */
@@ -9,6 +9,54 @@ export function rssOf(pid: number): number {
     return m ? Number(m[1]) * 1024 : 0;
   } catch {
     return 0;
+  }
+}
+
+/** CPU time (user + system) a live process has used, in ms (0 once it is gone). Linux: /proc. */
+export function cpuMsOf(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10; // clock ticks of 10 ms
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU ms used by the local PostgreSQL server so far, all its processes together: each live
+ * `postgres` process's own time, plus what the postmaster has collected from children that have
+ * exited (cutime + cstime), so a backend that closes mid-phase is not lost. 0 when the server is
+ * not on this machine.
+ */
+export function postgresCpuMs(): number {
+  let total = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const open = stat.indexOf('(');
+    const close = stat.lastIndexOf(')');
+    if (stat.slice(open + 1, close) !== 'postgres') continue;
+    const f = stat.slice(close + 2).split(' ');
+    total += (Number(f[11]) + Number(f[12])) * 10;
+    // The postmaster (its parent is not postgres) also carries its reaped children.
+    if (Number(f[1]) === 1 || !isPostgres(Number(f[1]))) {
+      total += (Number(f[13]) + Number(f[14])) * 10;
+    }
+  }
+  return total;
+}
+
+function isPostgres(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'postgres';
+  } catch {
+    return false;
   }
 }
 

@@ -20,6 +20,12 @@ export interface ScenarioResult {
   peakRss: Record<string, number>;
   /** Seconds spent before the phase waiting for earlier phases' webhooks and sealing to finish. */
   settledSeconds?: number;
+  /**
+   * CPU ms per applied transfer (per request for http_floor) of each process over the phase:
+   * the Neraca processes, PostgreSQL (all its processes), and the bench itself (load generator
+   * and webhook receiver).
+   */
+  cpuPerOp?: Record<string, number>;
 }
 
 export interface TargetResult {
@@ -66,6 +72,21 @@ export function markdown(r: BenchReport): string {
     lines.push(
       `| ${s.name} | ${s.mode} | ${tput} | ${ratio} | ${lat(s.api)} | ${lat(s.toApplied)} | ${round(s.errorRate * 100, 2)}%${s.rejected ? ` (+${s.rejected} rejected)` : ''} | ${rss} | ${s.ok ? 'hold' : `**${s.failure}**`} |`,
     );
+  }
+  lines.push(
+    '',
+    'CPU ms per applied transfer (per request for http_floor), from /proc, over each phase:',
+    '',
+    '| scenario | mode | CPU ms per transfer, by process | total |',
+    '|---|---|---|---:|',
+  );
+  for (const s of r.scenarios) {
+    const cpu = s.cpuPerOp ?? {};
+    const total = Object.values(cpu).reduce((a, b) => a + b, 0);
+    const parts = Object.entries(cpu)
+      .map(([k, v]) => `${k} ${round(v, 3)}`)
+      .join(', ');
+    lines.push(`| ${s.name} | ${s.mode} | ${parts || '—'} | ${round(total, 3)} |`);
   }
   if (r.webhooks) {
     const got = Object.entries(r.webhooks.received)
