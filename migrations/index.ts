@@ -22,6 +22,7 @@ import { SearchReconciliations1733900000000 } from './1733900000000-search-recon
 import { ReconciliationMatching1733950000000 } from './1733950000000-reconciliation-matching';
 import { QueuedTraceContext1734000000000 } from './1734000000000-queued-trace-context';
 import { ReconciliationStagingUnlogged1734100000000 } from './1734100000000-reconciliation-staging-unlogged';
+import { ProbesByIndex1734200000000 } from './1734200000000-probes-by-index';
 
 /** Every migration, oldest first. Listed explicitly so source (tests) and dist run the same set. */
 export const MIGRATIONS = [
@@ -49,4 +50,5 @@ export const MIGRATIONS = [
   ReconciliationMatching1733950000000,
   QueuedTraceContext1734000000000,
   ReconciliationStagingUnlogged1734100000000,
+  ProbesByIndex1734200000000,
 ];
