@@ -1,11 +1,4 @@
-import {
-  isBigIntLike,
-  isPlainObject,
-  MAX_BIG_INT_DIGITS,
-  MAX_METADATA_KEY_LENGTH,
-  MAX_METADATA_TEXT_LENGTH,
-  metadataProblem,
-} from './validators';
+import { isBigIntLike, isPlainObject, metadataProblem, REASONS } from './validators';
 
 /*
  * Hand-written decoders for DTOs on hot routes. class-transformer + class-validator cost ~190 µs
@@ -116,22 +109,19 @@ function longerThan(s: string, max: number): boolean {
   return len > max;
 }
 
-const BLANK = 'cannot be blank';
-const NULL = 'cannot be null';
-
 /**
  * `@IsString` (+ `@MaxLength(max)` / `@MaxChars(max)` when `max` is given), either required
  * (`@IsDefined`: absent or null is "cannot be blank") or `@NullAsAbsent`.
  */
 export function textRule(opts: { required?: boolean; max?: number }): FieldRule {
   const { required = false, max } = opts;
-  const tooLong = max === undefined ? '' : `must be at most ${max} characters`;
+  const tooLong = max === undefined ? '' : REASONS.maxChars(max);
   return (v, path, errors) => {
     if (v === undefined || v === null) {
-      if (required) errors[path] = BLANK;
+      if (required) errors[path] = REASONS.blank;
       return undefined;
     }
-    if (typeof v !== 'string') errors[path] = 'must be a string';
+    if (typeof v !== 'string') errors[path] = REASONS.string;
     else if (max !== undefined && longerThan(v, max)) errors[path] = tooLong;
     return v;
   };
@@ -140,7 +130,7 @@ export function textRule(opts: { required?: boolean; max?: number }): FieldRule 
 /** `@NullAsAbsent() @IsBoolean`. */
 export const booleanRule: FieldRule = (v, path, errors) => {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'boolean') errors[path] = 'must be a boolean';
+  if (typeof v !== 'boolean') errors[path] = REASONS.boolean;
   return v;
 };
 
@@ -148,17 +138,17 @@ const NUMBER_KINDS = {
   /** `@IsJsonNumber` */
   json: {
     ok: (v: unknown) => typeof v === 'bigint' || (typeof v === 'number' && Number.isFinite(v)),
-    message: 'must be a number',
+    message: REASONS.jsonNumber,
   },
   /** `@IsFiniteNumber` */
   finite: {
     ok: (v: unknown) => typeof v === 'number' && Number.isFinite(v),
-    message: 'must be a finite number',
+    message: REASONS.finiteNumber,
   },
   /** `@IsBigIntLike` */
   bigInt: {
     ok: isBigIntLike,
-    message: `must be an integer (a JSON number or a string of digits, at most ${MAX_BIG_INT_DIGITS} digits)`,
+    message: REASONS.bigInt,
   },
 };
 
@@ -174,7 +164,7 @@ export function numberRule(
   return (v, path, errors) => {
     if (v === undefined) return undefined;
     if (v === null) {
-      if (nulls === 'refused') errors[path] = NULL;
+      if (nulls === 'refused') errors[path] = REASONS.notNull;
       return undefined;
     }
     if (!ok(v)) errors[path] = message;
@@ -186,14 +176,12 @@ export function numberRule(
 export const jsonObjectRule: FieldRule = (v, path, errors) => {
   if (v === undefined || v === null) return undefined;
   if (!isPlainObject(v)) {
-    errors[path] = 'must be a JSON object';
+    errors[path] = REASONS.jsonObject;
     return v;
   }
   const problem = metadataProblem(v);
-  if (problem === 'key')
-    errors[path] = `keys must be at most ${MAX_METADATA_KEY_LENGTH} characters`;
-  else if (problem === 'text')
-    errors[path] = `text values must be at most ${MAX_METADATA_TEXT_LENGTH} characters`;
+  if (problem === 'key') errors[path] = REASONS.metadataKey;
+  else if (problem === 'text') errors[path] = REASONS.metadataText;
   return v;
 };
 
@@ -212,7 +200,7 @@ export function nestedListRule<T>(item: ObjectDecoder<T>, message: string): Fiel
   return (v, path, errors) => {
     if (v === undefined || v === null) return undefined;
     if (Array.isArray(v)) return v.map((sub, i) => element(sub, at(path, String(i)), errors));
-    errors[path] = 'must be an array';
+    errors[path] = REASONS.array;
     return typeof v === 'object' ? item(v, path, errors) : v;
   };
 }

@@ -44,7 +44,7 @@ export function IsBigIntLike(options?: ValidationOptions): PropertyDecorator {
       target: target.constructor,
       propertyName: propertyName as string,
       options: {
-        message: `must be an integer (a JSON number or a string of digits, at most ${MAX_BIG_INT_DIGITS} digits)`,
+        message: REASONS.bigInt,
         ...options,
       },
       validator: { validate: (v: unknown) => isBigIntLike(v) },
@@ -58,7 +58,7 @@ export function IsFiniteNumber(options?: ValidationOptions): PropertyDecorator {
       name: 'isFiniteNumber',
       target: target.constructor,
       propertyName: propertyName as string,
-      options: { message: 'must be a finite number', ...options },
+      options: { message: REASONS.finiteNumber, ...options },
       validator: { validate: (v: unknown) => typeof v === 'number' && Number.isFinite(v) },
     });
 }
@@ -75,10 +75,28 @@ export const MAX_NAME_LENGTH = 512;
 export const MAX_DESCRIPTION_LENGTH = 2048;
 export const MAX_METADATA_KEY_LENGTH = 256;
 export const MAX_METADATA_TEXT_LENGTH = 10_000;
+/**
+ * The reasons these decorators give, shared with the hand-written decoders (dto-decoder.ts), so
+ * that both say the same thing by construction.
+ */
+export const REASONS = {
+  blank: 'cannot be blank',
+  string: 'must be a string',
+  boolean: 'must be a boolean',
+  array: 'must be an array',
+  bigInt: `must be an integer (a JSON number or a string of digits, at most ${MAX_BIG_INT_DIGITS} digits)`,
+  finiteNumber: 'must be a finite number',
+  jsonNumber: 'must be a number',
+  jsonObject: 'must be a JSON object',
+  notNull: 'cannot be null',
+  maxChars: (max: number) => `must be at most ${max} characters`,
+  metadataKey: `keys must be at most ${MAX_METADATA_KEY_LENGTH} characters`,
+  metadataText: `text values must be at most ${MAX_METADATA_TEXT_LENGTH} characters`,
+} as const;
 
 /** `@MaxLength` with the house message. */
 export function MaxChars(max: number, options?: ValidationOptions): PropertyDecorator {
-  return MaxLength(max, { message: `must be at most ${max} characters`, ...options });
+  return MaxLength(max, { message: REASONS.maxChars(max), ...options });
 }
 
 export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
@@ -118,21 +136,21 @@ export function IsJsonObject(options?: ValidationOptions): PropertyDecorator {
       name: 'isJsonObject',
       target: target.constructor,
       propertyName: propertyName as string,
-      options: { message: 'must be a JSON object', ...options },
+      options: { message: REASONS.jsonObject, ...options },
       validator: { validate: isPlainObject },
     });
     registerDecorator({
       name: 'metadataKeys',
       target: target.constructor,
       propertyName: propertyName as string,
-      options: { message: `keys must be at most ${MAX_METADATA_KEY_LENGTH} characters` },
+      options: { message: REASONS.metadataKey },
       validator: { validate: (v: unknown) => metadataProblem(v) !== 'key' },
     });
     registerDecorator({
       name: 'metadataText',
       target: target.constructor,
       propertyName: propertyName as string,
-      options: { message: `text values must be at most ${MAX_METADATA_TEXT_LENGTH} characters` },
+      options: { message: REASONS.metadataText },
       validator: { validate: (v: unknown) => metadataProblem(v) !== 'text' },
     });
   };
@@ -145,7 +163,7 @@ export function IsJsonNumber(options?: ValidationOptions): PropertyDecorator {
       name: 'isJsonNumber',
       target: target.constructor,
       propertyName: propertyName as string,
-      options: { message: 'must be a number', ...options },
+      options: { message: REASONS.jsonNumber, ...options },
       validator: {
         validate: (v: unknown) =>
           typeof v === 'bigint' || (typeof v === 'number' && Number.isFinite(v)),
@@ -168,7 +186,7 @@ export function OptionalNotNull(): PropertyDecorator {
       name: NOT_NULL,
       target: target.constructor,
       propertyName: propertyName as string,
-      options: { message: 'cannot be null' },
+      options: { message: REASONS.notNull },
       validator: { validate: (v: unknown) => v !== null },
     });
   };

@@ -29,6 +29,7 @@ import {
   MaxChars,
   NullAsAbsent,
   OptionalNotNull,
+  REASONS,
 } from '@libs/http/validators';
 
 /*
@@ -44,8 +45,8 @@ import {
  * indicator shares one with its currency), so they are bounded well below that in characters of
  * up to 4 bytes. A longer value would fail the insert with a 500 instead of a 400.
  */
-const STR = { message: 'must be a string' };
-const BOOL = { message: 'must be a boolean' };
+const STR = { message: REASONS.string };
+const BOOL = { message: REASONS.boolean };
 const ID_MAX = MAX_ID_LENGTH;
 const CURRENCY_MAX = MAX_CURRENCY_LENGTH;
 const DISTRIBUTION_MAX = 100;
@@ -56,11 +57,13 @@ const MAX_CURRENCY = MaxLength(CURRENCY_MAX, {
 const MAX_DISTRIBUTION = MaxLength(DISTRIBUTION_MAX, {
   message: `must be at most ${DISTRIBUTION_MAX} characters`,
 });
+const BLANK = { message: REASONS.blank };
+const ARRAY = { message: REASONS.array };
 const ITEMS = { each: true, message: 'each item must be a JSON object' };
 
 export class DistributionDto {
   @ApiProperty({ description: 'Balance id or @indicator', example: 'bln_…' })
-  @IsDefined({ message: 'cannot be blank' })
+  @IsDefined(BLANK)
   @IsString(STR)
   @MAX_ID
   identifier!: string;
@@ -112,17 +115,17 @@ export class RecordTransactionDto {
   precision?: number | bigint;
 
   @ApiProperty({ example: 'USD' })
-  @IsDefined({ message: 'cannot be blank' })
+  @IsDefined(BLANK)
   @IsString(STR)
   @MAX_CURRENCY
   currency!: string;
   @ApiProperty({ example: 'ref-0001' })
-  @IsDefined({ message: 'cannot be blank' })
+  @IsDefined(BLANK)
   @IsString(STR)
   @MAX_ID
   reference!: string;
   @ApiProperty({ example: 'Card payment' })
-  @IsDefined({ message: 'cannot be blank' })
+  @IsDefined(BLANK)
   @IsString(STR)
   @MaxChars(MAX_DESCRIPTION_LENGTH)
   description!: string;
@@ -140,14 +143,14 @@ export class RecordTransactionDto {
 
   @ApiPropertyOptional({ type: [DistributionDto] })
   @NullAsAbsent()
-  @IsArray({ message: 'must be an array' })
+  @IsArray(ARRAY)
   @ValidateNested(ITEMS)
   @Type(() => DistributionDto)
   sources?: DistributionDto[];
 
   @ApiPropertyOptional({ type: [DistributionDto] })
   @NullAsAbsent()
-  @IsArray({ message: 'must be an array' })
+  @IsArray(ARRAY)
   @ValidateNested(ITEMS)
   @Type(() => DistributionDto)
   destinations?: DistributionDto[];
@@ -246,7 +249,7 @@ withDecoder(
 
 export class InflightUpdateDto {
   @ApiProperty({ enum: ['commit', 'void'] })
-  @IsDefined({ message: 'cannot be blank' })
+  @IsDefined(BLANK)
   @IsString(STR)
   status!: string;
 
@@ -280,8 +283,8 @@ export class BulkTransactionsDto {
     type: [RecordTransactionDto],
     description: '1 to 10,000 transactions, applied in order.',
   })
-  @IsDefined({ message: 'cannot be blank' })
-  @IsArray({ message: 'must be an array' })
+  @IsDefined(BLANK)
+  @IsArray(ARRAY)
   transactions!: unknown[];
 
   @ApiPropertyOptional({ description: 'Forces every item inflight.' })
@@ -302,8 +305,8 @@ export class BulkTransactionsDto {
 
 export class BulkVoidDto {
   @ApiProperty({ type: [String], description: '1 to 100 hold ids.' })
-  @IsDefined({ message: 'cannot be blank' })
-  @IsArray({ message: 'must be an array' })
+  @IsDefined(BLANK)
+  @IsArray(ARRAY)
   @IsString({ each: true, message: 'must be an array of strings' })
   @MaxLength(ID_MAX, { each: true, message: `each id must be at most ${ID_MAX} characters` })
   transaction_ids!: string[];
@@ -314,7 +317,7 @@ export class BulkVoidDto {
 
 export class BulkCommitItemDto {
   @ApiProperty()
-  @IsDefined({ message: 'cannot be blank' })
+  @IsDefined(BLANK)
   @IsString(STR)
   @MAX_ID
   transaction_id!: string;
@@ -328,8 +331,8 @@ export class BulkCommitDto {
     type: [BulkCommitItemDto],
     description: '1 to 100 holds; amount absent = all that remains.',
   })
-  @IsDefined({ message: 'cannot be blank' })
-  @IsArray({ message: 'must be an array' })
+  @IsDefined(BLANK)
+  @IsArray(ARRAY)
   @ValidateNested(ITEMS)
   @Type(() => BulkCommitItemDto)
   transactions!: BulkCommitItemDto[];
