@@ -13,8 +13,8 @@
  * as the median CPU ms per 1,000 rows and its saving against "all on" (medians of the same run).
  * Commit cost (WAL flush) is left out: it is per transaction, not per index.
  */
-import { readFileSync } from 'node:fs';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { cpuMsOf } from './lib/processes';
 import { cliArg, withScratchLedger } from './lib/scratch';
 
 interface Variant {
@@ -105,19 +105,13 @@ async function variants(ds: DataSource): Promise<Variant[]> {
     : all;
 }
 
-/** CPU ms (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
 async function measure(qr: QueryRunner, backend: number, v: Variant): Promise<number> {
   await qr.startTransaction();
   try {
     for (const s of v.setup) await qr.query(s);
-    const started = cpuMs(backend);
+    const started = cpuMsOf(backend);
     for (let b = 0; b < batches; b++) await qr.query(insertBatch(b));
-    return cpuMs(backend) - started;
+    return cpuMsOf(backend) - started;
   } finally {
     await qr.rollbackTransaction();
   }

@@ -12,52 +12,45 @@ export function rssOf(pid: number): number {
   }
 }
 
+/** The name and the fields after it of /proc/<pid>/stat (state first), or undefined once gone. */
+function procStat(pid: number | string): { comm: string; f: string[] } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = stat.lastIndexOf(')');
+    return {
+      comm: stat.slice(stat.indexOf('(') + 1, close),
+      f: stat.slice(close + 2).split(' '),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** utime + stime (own: 11, 12) or cutime + cstime (reaped children: 13, 14), clock ticks of 10 ms. */
+const ticksMs = (f: string[], at: number) => (Number(f[at]) + Number(f[at + 1])) * 10;
+
 /** CPU time (user + system) a live process has used, in ms (0 once it is gone). Linux: /proc. */
 export function cpuMsOf(pid: number): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10; // clock ticks of 10 ms
-  } catch {
-    return 0;
-  }
+  const s = procStat(pid);
+  return s ? ticksMs(s.f, 11) : 0;
 }
 
 /**
  * CPU ms used by the local PostgreSQL server so far, all its processes together: each live
- * `postgres` process's own time, plus what the postmaster has collected from children that have
- * exited (cutime + cstime), so a backend that closes mid-phase is not lost. 0 when the server is
- * not on this machine.
+ * `postgres` process's own time, plus what the postmaster (the one whose parent is not postgres)
+ * has collected from children that have exited, so a backend that closes mid-phase is not lost.
+ * 0 when the server is not on this machine.
  */
 export function postgresCpuMs(): number {
   let total = 0;
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const open = stat.indexOf('(');
-    const close = stat.lastIndexOf(')');
-    if (stat.slice(open + 1, close) !== 'postgres') continue;
-    const f = stat.slice(close + 2).split(' ');
-    total += (Number(f[11]) + Number(f[12])) * 10;
-    // The postmaster (its parent is not postgres) also carries its reaped children.
-    if (Number(f[1]) === 1 || !isPostgres(Number(f[1]))) {
-      total += (Number(f[13]) + Number(f[14])) * 10;
-    }
+    const s = procStat(name);
+    if (s?.comm !== 'postgres') continue;
+    total += ticksMs(s.f, 11);
+    if (procStat(s.f[1])?.comm !== 'postgres') total += ticksMs(s.f, 13);
   }
   return total;
-}
-
-function isPostgres(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'postgres';
-  } catch {
-    return false;
-  }
 }
 
 export interface RssSample {
