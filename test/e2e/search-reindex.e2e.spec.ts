@@ -466,6 +466,36 @@ describe('search reindex on Typesense, by the background job', () => {
     expect(ids(hits)).toEqual([newer, older]);
   });
 
+  it('sends one round the documents it first indexes in scan order, so live ties rank as rebuilt', async () => {
+    // Two runs in one second, the later with the smaller id; both forgotten by Typesense and then
+    // changed in one statement, so one indexer round brings both back. Read back in id order (as
+    // an index plan on `= ANY(ids)` gives them), the later would arrive first and rank older.
+    const rule = await amountAndReferenceRule(t);
+    const start = (i: number) =>
+      startInstantRun(t, rule, [{ id: `round-tie-${i}`, amount: 5, reference: 'round-tie' }]);
+    let [older, newer] = [await start(0), await start(1)];
+    for (let i = 2; older < newer; i++) [older, newer] = [newer, await start(i)];
+    await drained(t);
+    const docs = fake.collections.get('reconciliations')!;
+    docs.delete(older);
+    docs.delete(newer);
+    const before = fake.imports.length;
+    await t.ds.query(
+      `UPDATE reconciliations SET started_at = date_trunc('second', now())
+         + CASE WHEN reconciliation_id = $1 THEN interval '100 ms' ELSE interval '900 ms' END
+       WHERE reconciliation_id IN ($1, $2)`,
+      [older, newer],
+    );
+    await drained(t);
+    const round = fake.imports
+      .slice(before)
+      .filter((i) => i.collection === 'reconciliations' && i.ids.includes(older));
+    expect(round).toHaveLength(1);
+    expect(round[0].ids.filter((id) => id === older || id === newer)).toEqual([older, newer]);
+    const body = { filter_by: `reconciliation_id:[${older},${newer}]` };
+    expect(ids(await t.http('POST', '/search/reconciliations', body))).toEqual([newer, older]);
+  });
+
   it('loses no change made while a run is going on', async () => {
     const r = await t.http('POST', '/search/reindex', { batch_size: 1 });
     expect(r.status).toBe(202);

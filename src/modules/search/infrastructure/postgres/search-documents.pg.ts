@@ -59,7 +59,11 @@ export class PgSearchDocuments extends SearchDocuments {
     const out = new Map<string, SearchDocument>();
     if (!ids.length) return out;
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT ${selectList(s)} FROM ${s.table} t WHERE t."${s.entityId}" = ANY($1::text[])`,
+      // In the order a rebuild walks the table: Typesense ranks ties by arrival, so documents
+      // first indexed in one round must arrive as a rebuild would send them (and as the
+      // PostgreSQL fallback's newestFirst breaks the tie), not in whatever order the plan gives.
+      `SELECT ${selectList(s)} FROM ${s.table} t WHERE t."${s.entityId}" = ANY($1::text[])
+       ORDER BY ${positionColumns(s).join(', ')}`,
       [ids],
     );
     for (const r of rows) {
