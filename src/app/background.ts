@@ -51,6 +51,7 @@ export function queueSettingsFrom(config: NeracaConfig): QueueSettings {
     config.get<number>('queue.sweep_interval'),
     config.get<boolean>('transaction.enable_queued_checks'),
     config.get<number>('queue.max_retry_attempts'),
+    config.get<number>('queue.transaction_worker_concurrency'),
   );
 }
 

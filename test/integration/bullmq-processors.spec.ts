@@ -65,7 +65,7 @@ if (REDIS) {
       const l = await lanesContext(false);
       try {
         expect(l.processors).toEqual([]);
-        await expect(l.queue.consume(async () => undefined)).rejects.toThrow(/signals lanes/);
+        await expect(l.queue.consume(async () => undefined, 4)).rejects.toThrow(/signals lanes/);
       } finally {
         await l.close();
       }
@@ -76,7 +76,7 @@ if (REDIS) {
       const drained: number[] = [];
       const stop = await l.queue.consume(async (lane) => {
         drained.push(lane);
-      });
+      }, 4);
       try {
         await l.queue.signal(1, 'req-1');
         await waitFor(async () => drained.includes(1) || undefined, 10000, 'lane 1 drained');

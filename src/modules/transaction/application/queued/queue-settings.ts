@@ -13,5 +13,10 @@ export class QueueSettings {
     readonly queuedChecks: boolean = false,
     /** Failed drains of one group before it is rejected (queue.max_retry_attempts). */
     readonly maxAttempts: number = 5,
+    /**
+     * Lanes one worker process drains at once (queue.transaction_worker_concurrency); the others
+     * wait, and what they accept meanwhile joins their next, bigger batch.
+     */
+    readonly drainConcurrency: number = 4,
   ) {}
 }

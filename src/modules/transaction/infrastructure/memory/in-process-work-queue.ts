@@ -4,21 +4,13 @@ import { DrainLoops } from '../drain-loops';
 
 /**
  * Embedded mode (and single-host mode without Redis): signals stay in this process. Each lane
- * drains one at a time; a signal that arrives while its lane drains makes the lane drain again
+ * drains one at a time, and at most `concurrency` lanes at once; a signal that arrives while its lane drains makes the lane drain again
  * afterwards, so no signal is ever lost between the last look and the end of a drain.
  */
 export class InProcessWorkQueue extends WorkQueue {
   private readonly logger = new Logger('InProcessWorkQueue');
   private drain?: (lane: number) => Promise<void>;
-  private readonly loops = new DrainLoops(
-    (lane) => this.drain?.(lane) ?? Promise.resolve(),
-    (lane, e) =>
-      // The work stays in the database; the sweep signals the lane again.
-      this.logger.error(
-        `draining lane ${lane} failed: ${e instanceof Error ? e.message : String(e)}`,
-      ),
-    () => !this.closed && this.drain !== undefined,
-  );
+  private loops?: DrainLoops;
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
 
@@ -36,11 +28,25 @@ export class InProcessWorkQueue extends WorkQueue {
     this.kick(lane);
   }
 
-  async consume(drain: (lane: number) => Promise<void>): Promise<() => Promise<void>> {
+  async consume(
+    drain: (lane: number) => Promise<void>,
+    concurrency: number,
+  ): Promise<() => Promise<void>> {
     this.drain = drain;
+    const loops = new DrainLoops(
+      (lane) => this.drain?.(lane) ?? Promise.resolve(),
+      (lane, e) =>
+        // The work stays in the database; the sweep signals the lane again.
+        this.logger.error(
+          `draining lane ${lane} failed: ${e instanceof Error ? e.message : String(e)}`,
+        ),
+      () => !this.closed && this.drain !== undefined,
+      concurrency,
+    );
+    this.loops = loops;
     return async () => {
       this.drain = undefined;
-      await this.loops.settled();
+      await loops.settled();
     };
   }
 
@@ -48,11 +54,11 @@ export class InProcessWorkQueue extends WorkQueue {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.drain = undefined;
-    await this.loops.settled();
+    await this.loops?.settled();
   }
 
   private kick(lane: number): void {
-    if (this.closed || !this.drain) return;
+    if (this.closed || !this.drain || !this.loops) return;
     void this.loops.wake(lane);
   }
 }

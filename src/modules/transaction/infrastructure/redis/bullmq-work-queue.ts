@@ -70,13 +70,18 @@ export class LaneWorkers {
     return this.loops.wake(lane);
   }
 
-  start(drain: (lane: number) => Promise<void>): () => Promise<void> {
+  start(drain: (lane: number) => Promise<void>, concurrency: number): () => Promise<void> {
     if (!this.consumers.length) {
       throw new Error('this process has no lane processors: it signals lanes, workers drain them');
     }
-    const loops = new DrainLoops(drain, (_lane, e) => {
-      throw e;
-    });
+    const loops = new DrainLoops(
+      drain,
+      (_lane, e) => {
+        throw e;
+      },
+      undefined,
+      concurrency,
+    );
     this.loops = loops;
     const running = this.consumers.map((c) => c.worker);
     for (const w of running) {
@@ -127,8 +132,11 @@ export class BullMqWorkQueue extends WorkQueue {
     );
   }
 
-  async consume(drain: (lane: number) => Promise<void>): Promise<() => Promise<void>> {
-    const stop = this.workers.start(drain);
+  async consume(
+    drain: (lane: number) => Promise<void>,
+    concurrency: number,
+  ): Promise<() => Promise<void>> {
+    const stop = this.workers.start(drain, concurrency);
     this.stopConsuming = stop;
     return async () => {
       await stop();

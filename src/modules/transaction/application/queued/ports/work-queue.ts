@@ -8,9 +8,13 @@ export abstract class WorkQueue {
   abstract signal(lane: number, key: string, runAt?: Date): Promise<void>;
   /**
    * Starts consuming signals: `drain(lane)` runs for each, never twice at once for one lane in
-   * this process. Returns a function that stops consuming.
+   * this process, and for at most `concurrency` lanes at once (the others wait their turn).
+   * Returns a function that stops consuming.
    */
-  abstract consume(drain: (lane: number) => Promise<void>): Promise<() => Promise<void>>;
+  abstract consume(
+    drain: (lane: number) => Promise<void>,
+    concurrency: number,
+  ): Promise<() => Promise<void>>;
   abstract close(): Promise<void>;
   /**
    * The service signals travel through (`redis`), or undefined when they stay in this process.
