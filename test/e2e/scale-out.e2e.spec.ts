@@ -30,6 +30,8 @@ interface Accepted {
   holdId?: string;
   action?: 'commit' | 'void';
   actionAccepted?: boolean;
+  /** The error code of a refused commit/void. */
+  actionRefused?: string;
   /** bulk: the batch id, how it ran and its item count. */
   batch?: { id: string; mode: 'plain' | 'atomic' | 'run_async'; size: number };
 }
@@ -218,7 +220,9 @@ if (DSN && REDIS) {
             'PUT',
             `/transactions/inflight/${hold.json.transaction_id}`,
             { status: action, skip_queue: sync || undefined },
-            [200],
+            // A queued hold the worker has refused in the meantime (its source ran short) is
+            // not inflight any more: 400, checked against its outcome below.
+            sync ? [200] : [200, 400],
           );
           accepted.push({
             kind: sync ? 'sync-hold' : 'queued-hold',
@@ -226,6 +230,7 @@ if (DSN && REDIS) {
             holdId: hold.json.transaction_id,
             action,
             actionAccepted: settle.status === 200,
+            actionRefused: settle.status === 200 ? undefined : settle.json?.error_detail?.code,
           });
         } else if (slot >= 8 && slot <= 10) {
           // skip_queue between funded balances: applied now, or refused now (no outcome owed).
@@ -356,6 +361,13 @@ if (DSN && REDIS) {
           if (a.kind === 'queued-hold') {
             const o = queuedOutcome(a.reference);
             hold = o?.status === 'INFLIGHT' ? o.transaction_id : undefined;
+            if (
+              !a.actionAccepted &&
+              (o?.status !== 'REJECTED' || a.actionRefused !== 'TXN_NOT_INFLIGHT')
+            )
+              problems.push(
+                `${a.reference}: ${a.action} refused (${a.actionRefused}), hold ${o?.status}`,
+              );
           }
           const settlements = hold ? (settledBy.get(hold) ?? []) : [];
           const want = hold && a.actionAccepted ? 1 : 0;
