@@ -2,6 +2,7 @@ import { types } from 'pg';
 import { DataSource } from 'typeorm';
 import { parseJson, STORED_JSON } from '@libs/core/json';
 import { MIGRATIONS } from '../../migrations';
+import { preparingClient, StatementNames } from './prepared-statements';
 import { pgSessionConfig, SCHEMA } from './schema';
 
 // JSONB comes back through the lossless parser so big integers inside meta_data survive.
@@ -17,6 +18,13 @@ export interface DataSourceSettings {
    * one connection per process still has other processes.
    */
   exclusive?: boolean;
+  /**
+   * Frequent parameterised statements go as named prepared statements (prepared-statements.ts).
+   * Default on; never in exclusive mode, where PGlite's socket serves every connection from one
+   * backend session, so two connections' names would meet. Off behind a pooler in transaction
+   * mode (PgBouncer), which hands a session's statements to other clients.
+   */
+  preparedStatements?: boolean;
 }
 
 const exclusiveSources = new WeakSet<DataSource>();
@@ -32,6 +40,7 @@ export function isExclusive(ds: DataSource): boolean {
  */
 export function createDataSource(settings: DataSourceSettings): DataSource {
   const session = pgSessionConfig(settings.dsn);
+  const prepared = (settings.preparedStatements ?? true) && !settings.exclusive;
   const ds = new DataSource({
     type: 'postgres',
     url: session.connectionString,
@@ -40,7 +49,12 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
     migrationsTableName: 'neraca_migrations',
     migrationsTransactionMode: 'each',
     logging: false,
-    extra: { max: settings.poolSize, connectionTimeoutMillis: 10000, options: session.options },
+    extra: {
+      max: settings.poolSize,
+      connectionTimeoutMillis: 10000,
+      options: session.options,
+      ...(prepared ? { Client: preparingClient(new StatementNames()) } : {}),
+    },
   });
   if (settings.exclusive) exclusiveSources.add(ds);
   return ds;

@@ -2,9 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { RequestClaims } from '@libs/core/request-claim';
 import { Tx, UnitOfWork } from '@libs/core/unit-of-work';
+import { isRefusedPlan } from './prepared-statements';
 import { asTx, sqlState } from './tx';
 
 // Deadlock and serialization failures are safe to retry: PostgreSQL rolled the whole attempt back.
+// So is a prepared statement's plan refused under a migration (its text now goes unnamed).
 const TRANSIENT = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 5;
 
@@ -35,7 +37,8 @@ export class TypeOrmUnitOfWork extends UnitOfWork {
         return result;
       } catch (err) {
         const state = sqlState(err);
-        if (!state || !TRANSIENT.has(state) || attempt >= MAX_ATTEMPTS) throw err;
+        const transient = (state !== undefined && TRANSIENT.has(state)) || isRefusedPlan(err);
+        if (!transient || attempt >= MAX_ATTEMPTS) throw err;
         await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 10 * attempt)));
       }
     }

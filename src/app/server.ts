@@ -50,7 +50,12 @@ export async function openDatabase(config: NeracaConfig): Promise<Database> {
     dsn = embedded.dsn;
     poolSize = 1;
   }
-  const dataSource = createDataSource({ dsn, poolSize, exclusive: !!embedded });
+  const dataSource = createDataSource({
+    dsn,
+    poolSize,
+    exclusive: !!embedded,
+    preparedStatements: config.get<boolean>('data_source.prepared_statements'),
+  });
   try {
     await dataSource.initialize();
   } catch (e) {
