@@ -20,7 +20,8 @@ export interface DataSourceSettings {
   exclusive?: boolean;
   /**
    * Frequent parameterised statements go as named prepared statements (prepared-statements.ts).
-   * Default on; never in exclusive mode, where PGlite's socket serves every connection from one
+   * Default off (a generic plan made while a queue table was empty outlived its growth: see
+   * docs/operations.md); never in exclusive mode, where PGlite's socket serves every connection from one
    * backend session, so two connections' names would meet. Off behind a pooler in transaction
    * mode (PgBouncer), which hands a session's statements to other clients.
    */
@@ -40,7 +41,7 @@ export function isExclusive(ds: DataSource): boolean {
  */
 export function createDataSource(settings: DataSourceSettings): DataSource {
   const session = pgSessionConfig(settings.dsn);
-  const prepared = (settings.preparedStatements ?? true) && !settings.exclusive;
+  const prepared = (settings.preparedStatements ?? false) && !settings.exclusive;
   const ds = new DataSource({
     type: 'postgres',
     url: session.connectionString,

@@ -36,7 +36,7 @@ describe('named prepared statements', () => {
   let db: TestDatabase;
   const sources: DataSource[] = [];
   async function open(opts: { exclusive?: boolean; preparedStatements?: boolean } = {}) {
-    const ds = createDataSource({ dsn: db.dsn, poolSize: 1, ...opts });
+    const ds = createDataSource({ dsn: db.dsn, poolSize: 1, preparedStatements: true, ...opts });
     await ds.initialize();
     sources.push(ds);
     const runner = ds.createQueryRunner();
@@ -91,8 +91,8 @@ describe('named prepared statements', () => {
         expect(await prepared(runner)).toEqual([count]);
       });
 
-      it('is off with prepared_statements false', async () => {
-        const { runner } = await open({ preparedStatements: false });
+      it('is off unless asked for', async () => {
+        const { runner } = await open({ preparedStatements: undefined });
         await sendTimes(runner, REPEATS * 2, 'SELECT $1::int AS n', [5]);
         expect(await prepared(runner)).toEqual([]);
       });
