@@ -7,9 +7,23 @@ export const REPEATS = 3;
 export const PER_CONNECTION = 200;
 /** Texts a pool counts or names at most, so generated SQL cannot grow the maps without bound. */
 export const TRACKED = 10_000;
+/**
+ * How long one connection keeps a statement before it prepares it again under a new name. A
+ * generic plan is made from the statistics of its day and PostgreSQL re-plans it only after
+ * DDL, VACUUM or ANALYZE on what it reads; a queue table that was empty then and has grown
+ * since (autovacuum off or behind) would be scanned whole by it for as long as it lives.
+ */
+export const PLAN_LIFETIME_MS = 10_000;
 
 /** PostgreSQL's answer when a cached plan's result columns changed under it (a migration). */
 const FEATURE_NOT_SUPPORTED = '0A000';
+/**
+ * PostgreSQL's answers when the session does not hold what this connection prepared on it
+ * (`26000`: no such statement) or holds a name it did not (`42P05`): the connection does not
+ * own its session, as behind a pooler in transaction mode (PgBouncer before 1.21) or after a
+ * `DISCARD ALL`. The pool then stops naming statements altogether.
+ */
+const NOT_OUR_SESSION = new Set(['26000', '42P05']);
 
 /**
  * Which statement texts a pool has sent how often, and the name each frequent one goes by.
@@ -17,15 +31,26 @@ const FEATURE_NOT_SUPPORTED = '0A000';
  * prepare one text use one name.
  */
 export class StatementNames {
+  /**
+   * @param lifetimeMs how long a connection keeps one preparation of a statement: it is dropped
+   * when the connection is next idle after that, or up to a quarter sooner with others due
+   * @param now the clock lifetimes are measured on
+   */
+  constructor(
+    readonly lifetimeMs: number = PLAN_LIFETIME_MS,
+    readonly now: () => number = Date.now,
+  ) {}
+
   private readonly seen = new Map<string, number>();
   private readonly names = new Map<string, string>();
   private readonly refused = new Set<string>();
+  private off = false;
 
   /** The name `text` is sent under, or undefined to send it unnamed (parsed and planned anew). */
   nameFor(text: string): string | undefined {
     const name = this.names.get(text);
     if (name !== undefined) return name;
-    if (this.refused.has(text) || !nameable(text)) return undefined;
+    if (this.off || this.refused.has(text) || !nameable(text)) return undefined;
     const sent = (this.seen.get(text) ?? 0) + 1;
     if (sent < REPEATS) {
       if (this.seen.has(text) || this.seen.size < TRACKED) this.seen.set(text, sent);
@@ -42,6 +67,18 @@ export class StatementNames {
   refuse(text: string): void {
     this.names.delete(text);
     this.refused.add(text);
+  }
+
+  /** No text is named again by this pool: its connections do not own their sessions. */
+  stop(): void {
+    this.off = true;
+    this.names.clear();
+    this.seen.clear();
+  }
+
+  /** Whether naming was stopped (for tests and diagnostics). */
+  get stopped(): boolean {
+    return this.off;
   }
 
   /** How many texts carry a name (for tests and diagnostics). */
@@ -62,8 +99,10 @@ export function nameable(text: string): boolean {
 const refusals = new WeakSet<object>();
 
 /**
- * Whether `err` (or the driver error inside TypeORM's) is a cached plan refused under a
- * migration. Its text is unnamed from then on, so the transaction that failed may run again.
+ * Whether `err` (or the driver error inside TypeORM's) is a named statement refused: a cached
+ * plan under a migration (its text is unnamed from then on) or a session that does not hold the
+ * connection's statements (nothing is named from then on). Either way the transaction that
+ * failed may run again.
  */
 export function isRefusedPlan(err: unknown): boolean {
   const e = err as { driverError?: unknown } | null;
@@ -75,6 +114,24 @@ interface WireConnection {
   parsedStatements: Record<string, string>;
 }
 
+/** What of pg's Client the lifetime reads to know that nothing is sent or waiting. */
+interface ClientQueue {
+  _queryQueue?: unknown[];
+  _getActiveQuery?: () => unknown;
+}
+
+/** One connection's current preparation of a statement. */
+interface Preparation {
+  /** 0 for the statement's first preparation on this connection, then 1, 2, ... */
+  generation: number;
+  /** When this generation was first sent (prepared) on this connection. */
+  at: number;
+}
+
+function generationName(base: string, generation: number): string {
+  return generation === 0 ? base : `${base}_${generation}`;
+}
+
 type Callback = (err: Error | null, result?: unknown) => void;
 
 /**
@@ -84,50 +141,122 @@ type Callback = (err: Error | null, result?: unknown) => void;
  * control never carry any). PostgreSQL re-plans a named statement itself after DDL on what it
  * reads; only a change of its result columns' types makes it refuse the cached plan (0A000).
  * Such a text is never named again, and is sent again unnamed when no transaction was open.
+ * A session that lost the connection's statements or holds others (a pooler in transaction
+ * mode) stops the pool's naming for good, the same way. Every statement is prepared again after its lifetime (`StatementNames.lifetimeMs`), since
+ * nothing else re-plans it when the tables it reads grow without VACUUM or ANALYZE.
  */
 export function preparingClient(names: StatementNames): typeof Client {
+  const query = Client.prototype.query as (...a: unknown[]) => never;
   return class PreparingClient extends Client {
+    /** This connection's preparations, by the statement's pool-wide name. */
+    private readonly preparations = new Map<string, Preparation>();
+    /** When the first of this connection's statements is due to be dropped. */
+    private nextSweep = Infinity;
+
     constructor(config?: string | ClientConfig) {
       super(config);
     }
 
     override query(...args: unknown[]): never {
       const [text, values, callback] = args;
-      const name =
+      this.sweep();
+      const base =
         typeof text === 'string' && Array.isArray(values) && values.length > 0
           ? names.nameFor(text)
           : undefined;
-      const query = Client.prototype.query as (...a: unknown[]) => never;
-      if (name === undefined || !this.mayPrepare(name)) return query.apply(this, args);
+      if (base === undefined) return query.apply(this, args);
+      const name = generationName(base, this.preparations.get(base)?.generation ?? 0);
+      if (!this.mayPrepare(name)) return query.apply(this, args);
+      this.sent(base, name);
       const named = { name, text };
       const refused = (err: unknown): boolean => {
-        if ((err as { code?: unknown } | null)?.code !== FEATURE_NOT_SUPPORTED) return false;
-        names.refuse(text as string);
+        const code = (err as { code?: unknown } | null)?.code;
+        if (code === FEATURE_NOT_SUPPORTED) names.refuse(text as string);
+        else if (typeof code === 'string' && NOT_OUR_SESSION.has(code)) names.stop();
+        else return false;
         refusals.add(err as object);
         return true;
       };
-      if (typeof callback === 'function') {
-        return query.call(this, named, values, (err: Error | null, result?: unknown) => {
-          if (err) refused(err);
-          (callback as Callback)(err, result);
-        });
-      }
       // Outside a transaction nothing was changed by the refused statement: send it again,
       // unnamed. Inside one the transaction is aborted, and the error goes to its owner.
       const idle = this.getTransactionStatus() === 'I';
+      const again = (err: unknown): boolean =>
+        refused(err) && idle && this.getTransactionStatus() === 'I';
+      if (typeof callback === 'function') {
+        return query.call(this, named, values, (err: Error | null, result?: unknown) => {
+          if (err && again(err)) query.call(this, text, values, callback);
+          else (callback as Callback)(err, result);
+        });
+      }
       return (query.call(this, named, values) as Promise<unknown>).catch((err: unknown) => {
-        if (refused(err) && idle && this.getTransactionStatus() === 'I') {
-          return query.call(this, text, values);
-        }
+        if (again(err)) return query.call(this, text, values);
         throw err;
       }) as never;
     }
 
     /** Whether this connection has `name` prepared already or room for one more. */
     private mayPrepare(name: string): boolean {
-      const statements = (this as unknown as { connection: WireConnection }).connection
-        .parsedStatements;
+      const statements = this.statements();
       return name in statements || Object.keys(statements).length < PER_CONNECTION;
+    }
+
+    private statements(): Record<string, string> {
+      return (this as unknown as { connection: WireConnection }).connection.parsedStatements;
+    }
+
+    /** `name`, `base`'s current generation, is being sent: a first send starts its lifetime. */
+    private sent(base: string, name: string): void {
+      if (name in this.statements()) return;
+      const at = names.now();
+      const held = this.preparations.get(base);
+      if (held === undefined) this.preparations.set(base, { generation: 0, at });
+      else held.at = at;
+      this.nextSweep = Math.min(this.nextSweep, at + names.lifetimeMs);
+    }
+
+    /**
+     * Past their lifetime, statements are dropped (`DEALLOCATE`) and the next send of each
+     * prepares it again under its next generation's name, so its plan is made anew. Those due
+     * within a quarter of the lifetime go with them, so one connection's statements expire
+     * together, in one round trip. Done only when nothing is in flight on the connection and
+     * no transaction is open: then every statement pg counts as prepared is on the server, no
+     * queued send still needs an old name, and a failed `DEALLOCATE` cannot abort anyone's
+     * transaction. A connection that is never idle keeps its statements until it is.
+     */
+    private sweep(): void {
+      const now = names.now();
+      if (now < this.nextSweep || !this.idle()) return;
+      const statements = this.statements();
+      const dropped: string[] = [];
+      let next = Infinity;
+      for (const [base, held] of this.preparations) {
+        const name = generationName(base, held.generation);
+        if (!(name in statements)) continue;
+        const expires = held.at + names.lifetimeMs;
+        if (expires > now + names.lifetimeMs / 4) {
+          next = Math.min(next, expires);
+          continue;
+        }
+        delete statements[name];
+        dropped.push(name);
+        held.generation++;
+      }
+      this.nextSweep = next;
+      if (dropped.length === 0) return;
+      // Names are `neraca_` and hex digits: nothing to quote. Its answer is nobody's.
+      const drop = dropped.map((name) => `DEALLOCATE ${name}`).join('; ');
+      (query.call(this, drop) as Promise<unknown>).catch(() => undefined);
+    }
+
+    private idle(): boolean {
+      const me = this as unknown as ClientQueue;
+      return (
+        this.getTransactionStatus() === 'I' &&
+        Array.isArray(me._queryQueue) &&
+        me._queryQueue.length === 0 &&
+        typeof me._getActiveQuery === 'function' &&
+        me._getActiveQuery.call(this) == null
+      );
     }
   };
 }

@@ -6,7 +6,8 @@ import { isRefusedPlan } from './prepared-statements';
 import { asTx, sqlState } from './tx';
 
 // Deadlock and serialization failures are safe to retry: PostgreSQL rolled the whole attempt back.
-// So is a prepared statement's plan refused under a migration (its text now goes unnamed).
+// So is a named statement refused (a plan under a migration, a session that lost it): it now
+// goes unnamed.
 const TRANSIENT = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 5;
 

@@ -1,6 +1,15 @@
+import { createHash } from 'node:crypto';
+import { Pool } from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { createDataSource } from '@libs/persistence/data-source';
-import { PER_CONNECTION, REPEATS } from '@libs/persistence/prepared-statements';
+import {
+  isRefusedPlan,
+  PER_CONNECTION,
+  PLAN_LIFETIME_MS,
+  preparingClient,
+  REPEATS,
+  StatementNames,
+} from '@libs/persistence/prepared-statements';
 import { sql } from '@libs/persistence/tx';
 import { TypeOrmUnitOfWork } from '@libs/persistence/typeorm-unit-of-work';
 import { createTestDatabase, TestDatabase } from '../support/database';
@@ -168,6 +177,160 @@ describe('named prepared statements', () => {
         attempts = 0;
         expect(await work()).toEqual([{ a: '10' }]);
         expect(attempts).toBe(2);
+      });
+
+      describe("a session that is not the connection's own (a pooler in transaction mode)", () => {
+        let names: StatementNames;
+        let pool: Pool;
+        beforeEach(() => {
+          names = new StatementNames();
+          pool = new Pool({ connectionString: db.dsn, max: 1, Client: preparingClient(names) });
+        });
+        afterEach(() => pool.end());
+        const held = async () =>
+          (await pool.query('SELECT name FROM pg_prepared_statements')).rows as unknown[];
+
+        it('lost its statements: the send is answered unnamed and the pool names nothing more', async () => {
+          const text = 'SELECT $1::int + 7 AS n';
+          for (let i = 0; i < REPEATS; i++) await pool.query(text, [1]);
+          expect(await held()).toHaveLength(1);
+          await pool.query('DEALLOCATE ALL'); // what another client's DISCARD ALL does to it
+          expect((await pool.query(text, [2])).rows).toEqual([{ n: 9 }]);
+          expect(names.stopped).toBe(true);
+          for (let i = 0; i < REPEATS; i++) await pool.query(text, [3]);
+          expect(await held()).toEqual([]);
+        });
+
+        it('lost them inside a transaction: that transaction fails once, as retryable', async () => {
+          const text = 'SELECT $1::int + 8 AS n';
+          for (let i = 0; i < REPEATS; i++) await pool.query(text, [1]);
+          await pool.query('DEALLOCATE ALL');
+          const client = await pool.connect();
+          try {
+            await client.query('BEGIN');
+            const err = await failure(client.query(text, [2]));
+            expect(err.code).toBe('26000');
+            expect(isRefusedPlan(err)).toBe(true);
+            await client.query('ROLLBACK');
+            await client.query('BEGIN');
+            expect((await client.query(text, [2])).rows).toEqual([{ n: 10 }]);
+            await client.query('COMMIT');
+          } finally {
+            client.release();
+          }
+        });
+
+        it('holds a name it did not prepare: answered unnamed, and naming stops', async () => {
+          const text = 'SELECT $1::int + 9 AS n';
+          const name = `neraca_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+          await pool.query(`PREPARE ${name}(int) AS SELECT $1::int + 9 AS n`);
+          const answers: unknown[] = [];
+          for (let i = 0; i < REPEATS + 1; i++) answers.push((await pool.query(text, [1])).rows);
+          expect(answers).toEqual(Array(REPEATS + 1).fill([{ n: 10 }]));
+          expect(names.stopped).toBe(true);
+        });
+      });
+
+      describe('plan lifetime', () => {
+        const lifetime = PLAN_LIFETIME_MS;
+        let clock = 0;
+        let pool: Pool;
+        beforeEach(() => {
+          clock = 1_000_000;
+          const names = new StatementNames(lifetime, () => clock);
+          pool = new Pool({ connectionString: db.dsn, max: 1, Client: preparingClient(names) });
+        });
+        afterEach(() => pool.end());
+
+        /** The names this pool's one connection holds for `text`. */
+        async function namesOf(text: string): Promise<string[]> {
+          const { rows } = await pool.query<{ name: string }>(
+            'SELECT name FROM pg_prepared_statements WHERE statement = $1',
+            [text],
+          );
+          return rows.map((r) => r.name);
+        }
+        async function send(n: number, text: string, values: unknown[]): Promise<unknown[]> {
+          const rows: unknown[] = [];
+          for (let i = 0; i < n; i++) rows.push(...(await pool.query(text, values)).rows);
+          return rows;
+        }
+        /** Where the plan of the statement named `name` reads the queue table from. */
+        async function planOf(name: string): Promise<string> {
+          const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE ${name}(1)`);
+          return rows.map((r) => r['QUERY PLAN']).join('\n');
+        }
+
+        it('prepares a statement again after its lifetime and drops the old one', async () => {
+          const text = 'SELECT $1::int + 4 AS n';
+          expect(await send(REPEATS, text, [4])).toEqual(Array(REPEATS).fill({ n: 8 }));
+          const [first] = await namesOf(text);
+          expect(first).toMatch(/^neraca_[0-9a-f]{24}$/);
+
+          // Kept for three quarters of its lifetime at least.
+          clock += (lifetime * 3) / 4 - 1;
+          expect(await send(2, text, [5])).toEqual([{ n: 9 }, { n: 9 }]);
+          expect(await namesOf(text)).toEqual([first]);
+
+          clock += lifetime / 4 + 2;
+          // The next send on the idle connection drops it; the one after prepares it anew.
+          expect(await namesOf(text)).toEqual([]);
+          expect(await send(2, text, [6])).toEqual([{ n: 10 }, { n: 10 }]);
+          expect(await namesOf(text)).toEqual([`${first}_1`]);
+        });
+
+        it('re-plans a queue table that was empty when its plan was made', async () => {
+          await pool.query('CREATE TABLE lifetime_queue (id bigserial PRIMARY KEY, lane int)');
+          await pool.query('CREATE INDEX lifetime_queue_lane ON lifetime_queue (lane, id)');
+          await pool.query('VACUUM ANALYZE lifetime_queue');
+          const take = 'SELECT id FROM lifetime_queue WHERE lane = $1 ORDER BY id LIMIT 5';
+          // Past PostgreSQL's five custom plans it keeps a generic one, made for an empty table.
+          expect(await send(REPEATS + 8, take, [1])).toEqual([]);
+          const [first] = await namesOf(take);
+          await pool.query(
+            'INSERT INTO lifetime_queue (lane) SELECT g % 20 FROM generate_series(1, 50000) g',
+          );
+          expect(await planOf(first)).toMatch(/Seq Scan on lifetime_queue/);
+
+          clock += lifetime + 1;
+          expect(await send(8, take, [1])).toEqual(
+            Array(8)
+              .fill(null)
+              .flatMap(() => firstFive()),
+          );
+          const [again] = await namesOf(take);
+          expect(again).toBe(`${first}_1`);
+          const plan = await planOf(again);
+          expect(plan).toMatch(/Index (Only )?Scan using lifetime_queue_lane/);
+          expect(plan).not.toMatch(/Seq Scan/);
+        });
+        /** The first five ids of lane 1 in lifetime_queue (ids 1..50000, lane id % 20). */
+        function firstFive(): { id: string }[] {
+          return [1, 21, 41, 61, 81].map((id) => ({ id: String(id) }));
+        }
+
+        it('keeps a statement while a transaction is open, and drops it once idle', async () => {
+          const text = 'SELECT $1::int - 1 AS n';
+          await send(REPEATS, text, [3]);
+          const [first] = await namesOf(text);
+          const client = await pool.connect();
+          try {
+            await client.query('BEGIN');
+            clock += lifetime + 1;
+            expect((await client.query(text, [3])).rows).toEqual([{ n: 2 }]);
+            const inside = await client.query<{ name: string }>(
+              'SELECT name FROM pg_prepared_statements WHERE statement = $1',
+              [text],
+            );
+            expect(inside.rows).toEqual([{ name: first }]);
+            await client.query('COMMIT');
+          } finally {
+            client.release();
+          }
+          expect(await namesOf(text)).toEqual([]);
+          expect(await send(1, text, [3])).toEqual([{ n: 2 }]);
+          expect(await namesOf(text)).toEqual([`${first}_1`]);
+        });
       });
     });
   }
