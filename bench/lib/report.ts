@@ -26,6 +26,11 @@ export interface ScenarioResult {
    * and webhook receiver).
    */
   cpuPerOp?: Record<string, number>;
+  /**
+   * On a server with autovacuum off: the tables the bench vacuumed and analyzed during the phase
+   * in autovacuum's place (Deployment.standInForAutovacuum).
+   */
+  autovacuumStandIn?: { vacuumed: number; analyzed: number };
 }
 
 export interface TargetResult {
@@ -118,6 +123,14 @@ export function markdown(r: BenchReport): string {
     );
     for (const [k, v] of Object.entries(r.soak.rss)) {
       lines.push(`| ${k} | ${mb(v.first)} | ${mb(v.last)} | ${round(v.drift * 100, 1)}% |`);
+    }
+    const standIn = r.scenarios.find((x) => x.mode.startsWith('soak'))?.autovacuumStandIn;
+    if (standIn) {
+      lines.push(
+        '',
+        `Autovacuum is off on this server: the bench vacuumed ${standIn.vacuumed} and analyzed ` +
+          `${standIn.analyzed} tables during the soak in its place, at its default thresholds.`,
+      );
     }
   }
   return lines.join('\n') + '\n';
