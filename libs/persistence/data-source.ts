@@ -19,11 +19,12 @@ export interface DataSourceSettings {
    */
   exclusive?: boolean;
   /**
-   * Frequent parameterised statements go as named prepared statements (prepared-statements.ts).
-   * Default off (a generic plan made while a queue table was empty outlived its growth: see
-   * docs/operations.md); never in exclusive mode, where PGlite's socket serves every connection from one
-   * backend session, so two connections' names would meet. Off behind a pooler in transaction
-   * mode (PgBouncer), which hands a session's statements to other clients.
+   * Frequent parameterised statements go as named prepared statements (prepared-statements.ts),
+   * each prepared again after its lifetime so no plan outlives the table sizes it was made for.
+   * Default on; never in exclusive mode, where PGlite's socket serves every connection from one
+   * backend session, so two connections' names would meet. Behind a pooler in transaction mode
+   * (PgBouncer before 1.21), which hands a session's statements to other clients, the pool
+   * stops naming at the first sign of it; `false` avoids even that one failed statement.
    */
   preparedStatements?: boolean;
 }
@@ -41,7 +42,7 @@ export function isExclusive(ds: DataSource): boolean {
  */
 export function createDataSource(settings: DataSourceSettings): DataSource {
   const session = pgSessionConfig(settings.dsn);
-  const prepared = (settings.preparedStatements ?? false) && !settings.exclusive;
+  const prepared = (settings.preparedStatements ?? true) && !settings.exclusive;
   const ds = new DataSource({
     type: 'postgres',
     url: session.connectionString,

@@ -100,10 +100,13 @@ describe('named prepared statements', () => {
         expect(await prepared(runner)).toEqual([count]);
       });
 
-      it('is off unless asked for', async () => {
-        const { runner } = await open({ preparedStatements: undefined });
-        await sendTimes(runner, REPEATS * 2, 'SELECT $1::int AS n', [5]);
-        expect(await prepared(runner)).toEqual([]);
+      it('is on unless turned off', async () => {
+        const on = await open({ preparedStatements: undefined });
+        await sendTimes(on.runner, REPEATS * 2, 'SELECT $1::int AS n', [5]);
+        expect(await prepared(on.runner)).toEqual(['SELECT $1::int AS n']);
+        const off = await open({ preparedStatements: false });
+        await sendTimes(off.runner, REPEATS * 2, 'SELECT $1::int AS n', [5]);
+        expect(await prepared(off.runner)).toEqual([]);
       });
 
       it(`keeps at most ${PER_CONNECTION} statements on one connection`, async () => {

@@ -96,13 +96,13 @@ export const CONFIG_KEYS: KeySpec[] = [
     default: 20,
     min: 1,
   },
-  // Neraca's: frequent statements as named prepared statements (opt-in; never behind PgBouncer's
-  // transaction mode; never used in embedded mode).
+  // Neraca's: frequent statements as named prepared statements, each re-prepared after 10 s (on;
+  // they stop by themselves behind a pooler in transaction mode; never used in embedded mode).
   {
     path: 'data_source.prepared_statements',
     env: 'NERACA_PREPARED_STATEMENTS',
     type: 'bool',
-    default: false,
+    default: true,
   },
   { path: 'redis.dns', env: 'BLNK_REDIS_DNS', type: 'string', default: '' },
   { path: 'typesense.dns', env: 'BLNK_TYPESENSE_DNS', type: 'string', default: '' },
