@@ -24,14 +24,23 @@ describe('StatementNames', () => {
     expect(names.size).toBe(0);
   });
 
-  it('counts and names at most TRACKED texts', () => {
+  it('counts and names at most TRACKED texts, and starts afresh when full', () => {
     const names = new StatementNames();
     for (let r = 0; r < REPEATS; r++) {
-      for (let i = 0; i <= TRACKED; i++) names.nameFor(`SELECT ${i} + $1`);
+      for (let i = 0; i < TRACKED; i++) names.nameFor(`SELECT ${i} + $1`);
     }
     expect(names.size).toBe(TRACKED);
-    // A text first seen past the bound is never counted, so never named.
-    for (let r = 0; r < REPEATS; r++) expect(names.nameFor('SELECT -1 + $1')).toBeUndefined();
+    const hot = 'SELECT -1 + $1';
+    // The next name to be earned clears the others: the hot text still earns one.
+    for (let r = 1; r < REPEATS; r++) expect(names.nameFor(hot)).toBeUndefined();
+    expect(names.nameFor(hot)).toMatch(/^neraca_/);
+    expect(names.size).toBe(1);
+    // Texts sent once each fill the counter; it clears, so a text first seen then is named.
+    const fresh = new StatementNames();
+    for (let i = 0; i < TRACKED + 1; i++) fresh.nameFor(`SELECT ${i} - $1`);
+    expect(fresh.counting).toBe(1);
+    for (let r = 1; r < REPEATS; r++) expect(fresh.nameFor(hot)).toBeUndefined();
+    expect(fresh.nameFor(hot)).toMatch(/^neraca_/);
   });
 
   it('leaves texts whose result columns come from * unnamed', () => {

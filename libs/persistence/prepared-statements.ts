@@ -17,6 +17,8 @@ export const PLAN_LIFETIME_MS = 10_000;
 
 /** PostgreSQL's answer when a cached plan's result columns changed under it (a migration). */
 const FEATURE_NOT_SUPPORTED = '0A000';
+/** Where PostgreSQL raises that refusal (its other 0A000 errors are the statement's own). */
+const REVALIDATE = 'RevalidateCachedQuery';
 /**
  * PostgreSQL's answers when the session does not hold what this connection prepared on it
  * (`26000`: no such statement) or holds a name it did not (`42P05`): the connection does not
@@ -53,11 +55,16 @@ export class StatementNames {
     if (this.off || this.refused.has(text) || !nameable(text)) return undefined;
     const sent = (this.seen.get(text) ?? 0) + 1;
     if (sent < REPEATS) {
-      if (this.seen.has(text) || this.seen.size < TRACKED) this.seen.set(text, sent);
+      // Full of texts sent once or twice (generated SQL): start counting afresh, so a text
+      // first seen now can still earn a name.
+      if (!this.seen.has(text) && this.seen.size >= TRACKED) this.seen.clear();
+      this.seen.set(text, sent);
       return undefined;
     }
     this.seen.delete(text);
-    if (this.names.size >= TRACKED) return undefined;
+    // Full of names: forget them all and let the frequent texts earn theirs again. A name is
+    // the digest of its text, so a connection that prepared one keeps using it.
+    if (this.names.size >= TRACKED) this.names.clear();
     const named = `neraca_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
     this.names.set(text, named);
     return named;
@@ -66,6 +73,7 @@ export class StatementNames {
   /** `text` is never named again by this pool (its cached plan broke once). */
   refuse(text: string): void {
     this.names.delete(text);
+    if (this.refused.size >= TRACKED) this.refused.clear();
     this.refused.add(text);
   }
 
@@ -79,6 +87,11 @@ export class StatementNames {
   /** Whether naming was stopped (for tests and diagnostics). */
   get stopped(): boolean {
     return this.off;
+  }
+
+  /** How many texts are being counted towards a name (for tests and diagnostics). */
+  get counting(): number {
+    return this.seen.size;
   }
 
   /** How many texts carry a name (for tests and diagnostics). */
@@ -159,6 +172,8 @@ export function preparingClient(names: StatementNames): typeof Client {
 
     override query(...args: unknown[]): never {
       const [text, values, callback] = args;
+      // Nothing in flight or queued, and no transaction open: this statement runs on its own.
+      const alone = this.idle();
       this.sweep();
       const base =
         typeof text === 'string' && Array.isArray(values) && values.length > 0
@@ -170,27 +185,38 @@ export function preparingClient(names: StatementNames): typeof Client {
       this.sent(base, name);
       const named = { name, text };
       const refused = (err: unknown): boolean => {
-        const code = (err as { code?: unknown } | null)?.code;
-        if (code === FEATURE_NOT_SUPPORTED) names.refuse(text as string);
-        else if (typeof code === 'string' && NOT_OUR_SESSION.has(code)) names.stop();
+        const { code, routine } = (err ?? {}) as { code?: unknown; routine?: unknown };
+        if (typeof code !== 'string') {
+          // A failure on this side (a value pg could not serialise): pg closed the statement
+          // on the server but still counts it as prepared. Forget it, so the next send parses
+          // it again instead of binding to nothing (26000).
+          delete this.statements()[name];
+          return false;
+        }
+        if (code === FEATURE_NOT_SUPPORTED && routine === REVALIDATE) names.refuse(text as string);
+        else if (NOT_OUR_SESSION.has(code)) names.stop();
         else return false;
         refusals.add(err as object);
         return true;
       };
-      // Outside a transaction nothing was changed by the refused statement: send it again,
-      // unnamed. Inside one the transaction is aborted, and the error goes to its owner.
-      const idle = this.getTransactionStatus() === 'I';
-      const again = (err: unknown): boolean =>
-        refused(err) && idle && this.getTransactionStatus() === 'I';
+      // Sent alone outside a transaction, a refused statement changed nothing: send it again,
+      // unnamed, if nothing was queued behind it meanwhile (or the retry would run after a
+      // later statement). pg calls back at the error itself, before the next statement is
+      // taken from its queue, so the queue can be read then. Inside a transaction the
+      // transaction is aborted, and the error goes to its owner.
+      const again = (err: unknown): boolean => refused(err) && alone && this.queueEmpty();
       if (typeof callback === 'function') {
         return query.call(this, named, values, (err: Error | null, result?: unknown) => {
           if (err && again(err)) query.call(this, text, values, callback);
           else (callback as Callback)(err, result);
         });
       }
-      return (query.call(this, named, values) as Promise<unknown>).catch((err: unknown) => {
-        if (again(err)) return query.call(this, text, values);
-        throw err;
+      return new Promise((resolve, reject) => {
+        query.call(this, named, values, (err: Error | null, result?: unknown) => {
+          if (!err) resolve(result);
+          else if (again(err)) resolve(query.call(this, text, values));
+          else reject(err);
+        });
       }) as never;
     }
 
@@ -242,21 +268,30 @@ export function preparingClient(names: StatementNames): typeof Client {
         held.generation++;
       }
       this.nextSweep = next;
-      if (dropped.length === 0) return;
-      // Names are `neraca_` and hex digits: nothing to quote. Its answer is nobody's.
-      const drop = dropped.map((name) => `DEALLOCATE ${name}`).join('; ');
-      (query.call(this, drop) as Promise<unknown>).catch(() => undefined);
+      // One statement each, so one that fails does not keep the others on the server. Names
+      // are `neraca_` and hex digits: nothing to quote. A statement we prepared that the
+      // session does not hold means the session is not ours: stop naming.
+      for (const name of dropped) {
+        (query.call(this, `DEALLOCATE ${name}`) as Promise<unknown>).catch((err: unknown) => {
+          if ((err as { code?: unknown } | null)?.code === '26000') names.stop();
+        });
+      }
     }
 
     private idle(): boolean {
       const me = this as unknown as ClientQueue;
       return (
         this.getTransactionStatus() === 'I' &&
-        Array.isArray(me._queryQueue) &&
-        me._queryQueue.length === 0 &&
+        this.queueEmpty() &&
         typeof me._getActiveQuery === 'function' &&
         me._getActiveQuery.call(this) == null
       );
+    }
+
+    /** Whether no query waits to be sent on this connection. */
+    private queueEmpty(): boolean {
+      const me = this as unknown as ClientQueue;
+      return Array.isArray(me._queryQueue) && me._queryQueue.length === 0;
     }
   };
 }

@@ -234,6 +234,87 @@ describe('named prepared statements', () => {
         });
       });
 
+      describe("failures that are not the plan's", () => {
+        let names: StatementNames;
+        let pool: Pool;
+        let clock = 0;
+        beforeEach(() => {
+          clock = 1_000_000;
+          names = new StatementNames(PLAN_LIFETIME_MS, () => clock);
+          pool = new Pool({ connectionString: db.dsn, max: 1, Client: preparingClient(names) });
+        });
+        afterEach(() => pool.end());
+        const held = async () =>
+          (await pool.query('SELECT statement FROM pg_prepared_statements ORDER BY 1')).rows.map(
+            (r: { statement: string }) => r.statement,
+          );
+
+        it('a value pg cannot send (it closes the statement) leaves the next send whole', async () => {
+          const text = 'SELECT $1::jsonb AS j';
+          for (let i = 0; i < REPEATS; i++) await pool.query(text, [{ a: 1 }]);
+          expect(await held()).toEqual([text]);
+          // On one checked-out connection: pg-pool would replace a client whose query failed.
+          const client = await pool.connect();
+          try {
+            await expect(client.query(text, [{ a: 10n }])).rejects.toThrow(/BigInt/);
+            await client.query('BEGIN');
+            expect((await client.query(text, [{ a: 2 }])).rows).toEqual([{ j: { a: 2 } }]);
+            await client.query('COMMIT');
+          } finally {
+            client.release();
+          }
+          expect(names.stopped).toBe(false);
+          expect(await held()).toContain(text);
+        });
+
+        it('drops each expired statement on its own, and stops when one is missing', async () => {
+          const a = 'SELECT $1::int + 21 AS n';
+          const b = 'SELECT $1::int + 22 AS n';
+          for (let i = 0; i < REPEATS; i++) await pool.query(a, [1]);
+          for (let i = 0; i < REPEATS; i++) await pool.query(b, [1]);
+          // Behind the pool's back, as another client of a pooled session would.
+          const [{ name }] = (
+            await pool.query(`SELECT name FROM pg_prepared_statements WHERE statement = '${a}'`)
+          ).rows as { name: string }[];
+          await pool.query(`DEALLOCATE ${name}`);
+          clock += PLAN_LIFETIME_MS + 1;
+          await pool.query('SELECT 1');
+          expect(await held()).toEqual([]);
+          expect(names.stopped).toBe(true);
+        });
+
+        it('does not send a refused statement again behind one queued after it', async () => {
+          await pool.query('CREATE TABLE retry_order (n int)');
+          const insert = 'INSERT INTO retry_order (n) VALUES ($1::int + 0)';
+          for (let i = 0; i < REPEATS; i++) await pool.query(insert, [0]);
+          await pool.query('DELETE FROM retry_order');
+          await pool.query('DEALLOCATE ALL');
+          const client = await pool.connect();
+          try {
+            const first = client.query(insert, [1]);
+            const second = client.query('INSERT INTO retry_order (n) VALUES (2)');
+            expect((await failure(first)).code).toBe('26000');
+            await second;
+          } finally {
+            client.release();
+          }
+          const rows = (await pool.query('SELECT n FROM retry_order')).rows;
+          expect(rows).toEqual([{ n: 2 }]);
+        });
+
+        it("an error of the statement's own (0A000 from a function) keeps its name", async () => {
+          await pool.query(`CREATE FUNCTION unsupported(n int) RETURNS int LANGUAGE plpgsql AS
+            $$ BEGIN IF n > 0 THEN RAISE feature_not_supported; END IF; RETURN n; END $$`);
+          const call = 'SELECT unsupported($1::int) AS n';
+          for (let i = 0; i < REPEATS; i++) await pool.query(call, [0]);
+          const err = await failure(pool.query(call, [1]));
+          expect(err.code).toBe('0A000');
+          expect(isRefusedPlan(err)).toBe(false);
+          expect((await pool.query(call, [0])).rows).toEqual([{ n: 0 }]);
+          expect(await held()).toContain(call);
+        });
+      });
+
       describe('plan lifetime', () => {
         const lifetime = PLAN_LIFETIME_MS;
         let clock = 0;
