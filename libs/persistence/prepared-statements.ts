@@ -155,8 +155,9 @@ type Callback = (err: Error | null, result?: unknown) => void;
  * reads; only a change of its result columns' types makes it refuse the cached plan (0A000).
  * Such a text is never named again, and is sent again unnamed when no transaction was open.
  * A session that lost the connection's statements or holds others (a pooler in transaction
- * mode) stops the pool's naming for good, the same way. Every statement is prepared again after its lifetime (`StatementNames.lifetimeMs`), since
- * nothing else re-plans it when the tables it reads grow without VACUUM or ANALYZE.
+ * mode) stops the pool's naming for good, the same way. Every statement is prepared again
+ * after its lifetime (`StatementNames.lifetimeMs`), since nothing else re-plans it when the
+ * tables it reads grow without VACUUM or ANALYZE.
  */
 export function preparingClient(names: StatementNames): typeof Client {
   const query = Client.prototype.query as (...a: unknown[]) => never;
@@ -187,10 +188,15 @@ export function preparingClient(names: StatementNames): typeof Client {
       const refused = (err: unknown): boolean => {
         const { code, routine } = (err ?? {}) as { code?: unknown; routine?: unknown };
         if (typeof code !== 'string') {
-          // A failure on this side (a value pg could not serialise): pg closed the statement
-          // on the server but still counts it as prepared. Forget it, so the next send parses
-          // it again instead of binding to nothing (26000).
+          // A failure on this side: a value pg could not serialise (pg closed the statement on
+          // the server but still counts it as prepared), or a client-side timeout (the server
+          // still holds it). Either way forget the name and move to the next generation, so
+          // the next send neither binds to nothing (26000) nor parses a name taken (42P05).
           delete this.statements()[name];
+          const held = this.preparations.get(base);
+          if (held !== undefined && generationName(base, held.generation) === name) {
+            held.generation++;
+          }
           return false;
         }
         if (code === FEATURE_NOT_SUPPORTED && routine === REVALIDATE) names.refuse(text as string);
@@ -244,7 +250,7 @@ export function preparingClient(names: StatementNames): typeof Client {
      * Past their lifetime, statements are dropped (`DEALLOCATE`) and the next send of each
      * prepares it again under its next generation's name, so its plan is made anew. Those due
      * within a quarter of the lifetime go with them, so one connection's statements expire
-     * together, in one round trip. Done only when nothing is in flight on the connection and
+     * together, in one sweep. Done only when nothing is in flight on the connection and
      * no transaction is open: then every statement pg counts as prepared is on the server, no
      * queued send still needs an old name, and a failed `DEALLOCATE` cannot abort anyone's
      * transaction. A connection that is never idle keeps its statements until it is.

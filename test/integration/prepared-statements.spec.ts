@@ -302,6 +302,32 @@ describe('named prepared statements', () => {
           expect(rows).toEqual([{ n: 2 }]);
         });
 
+        it('a client-side timeout (the server still holds the statement) leaves the next send whole', async () => {
+          const timed = new Pool({
+            connectionString: db.dsn,
+            max: 1,
+            query_timeout: 500,
+            Client: preparingClient(names),
+          });
+          try {
+            const text = 'SELECT pg_sleep($1::float8) AS slept';
+            for (let i = 0; i < REPEATS; i++) await timed.query(text, [0]);
+            const client = await timed.connect();
+            try {
+              const err = await failure(client.query(text, [0.8]));
+              expect(err.code).toBeUndefined(); // pg's own timeout, not the server's
+              // Let the server finish the sleep, so the next send is not timed while it waits.
+              await new Promise((r) => setTimeout(r, 700));
+              expect((await client.query(text, [0])).rows).toEqual([{ slept: '' }]);
+            } finally {
+              client.release();
+            }
+            expect(names.stopped).toBe(false);
+          } finally {
+            await timed.end();
+          }
+        });
+
         it("an error of the statement's own (0A000 from a function) keeps its name", async () => {
           await pool.query(`CREATE FUNCTION unsupported(n int) RETURNS int LANGUAGE plpgsql AS
             $$ BEGIN IF n > 0 THEN RAISE feature_not_supported; END IF; RETURN n; END $$`);
