@@ -4,6 +4,7 @@ import { pgSessionConfig } from '../../libs/persistence/schema';
 import { checkInvariants, checkQueuedOutcomes } from '../../test/support/invariants';
 import { BenchClient } from './http-client';
 import { LoadResult } from './load';
+import { standInForAutovacuum } from './autovacuum';
 import { cpuMsOf, NeracaProcess, postgresCpuMs, run, waitUntilHealthy } from './processes';
 import { ScenarioResult } from './report';
 import { BenchWorld, Scenario } from './scenarios';
@@ -12,34 +13,13 @@ import { round, summarize } from './stats';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** autovacuum's defaults: how often it looks, and when a table is due for VACUUM or ANALYZE. */
-export const AUTOVACUUM = {
-  naptimeMs: 60_000,
-  vacuumThreshold: 50,
-  vacuumScaleFactor: 0.2,
-  analyzeThreshold: 50,
-  analyzeScaleFactor: 0.1,
-  costDelay: '2ms',
-};
-
-/**
- * The statement that finds the tables autovacuum would take now, with its default thresholds
- * (dead rows past 50 + 20% of the table for VACUUM, changes past 50 + 10% for ANALYZE).
- */
-export const DUE_FOR_AUTOVACUUM = `
-  SELECT quote_ident(s.schemaname) || '.' || quote_ident(s.relname) AS name,
-         s.n_dead_tup > ${AUTOVACUUM.vacuumThreshold} + ${AUTOVACUUM.vacuumScaleFactor} * greatest(c.reltuples, 0) AS vacuum
-    FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
-   WHERE s.n_dead_tup > ${AUTOVACUUM.vacuumThreshold} + ${AUTOVACUUM.vacuumScaleFactor} * greatest(c.reltuples, 0)
-      OR s.n_mod_since_analyze > ${AUTOVACUUM.analyzeThreshold} + ${AUTOVACUUM.analyzeScaleFactor} * greatest(c.reltuples, 0)
-   ORDER BY s.n_dead_tup DESC`;
-
 /** The scratch Neraca deployment: its database, API and worker processes, and a client. */
 export class Deployment {
   readonly procs: NeracaProcess[] = [];
   readonly clients: BenchClient[] = [];
   db!: Client;
   private rr = 0;
+  private autovacuum?: boolean;
 
   constructor(
     private readonly s: Settings,
@@ -156,51 +136,17 @@ export class Deployment {
     // A production server vacuums and analyzes as it goes; this machine's CI configuration turns
     // autovacuum off. Then the scratch database is vacuumed and analyzed here, between phases and
     // outside them, so that plans are made from statistics and dead rows do not pile up.
-    const [{ autovacuum }] = await this.rows<{ autovacuum: string }>(`SHOW autovacuum`);
-    if (autovacuum !== 'on') await this.rows(`VACUUM (ANALYZE)`);
+    if (!(await this.autovacuumOn())) await this.rows(`VACUUM (ANALYZE)`);
     return (Date.now() - started) / 1000;
   }
 
-  /**
-   * While a phase runs on a server whose autovacuum is off (this machine's CI configuration), does
-   * what autovacuum would do on a production server: every naptime, VACUUM (ANALYZE) or ANALYZE
-   * each table past autovacuum's default thresholds, one at a time, throttled by its default cost
-   * delay, on a connection of its own. Without it a long phase (the soak) measures dead rows
-   * piling up in the queue tables, which no deployment that runs autovacuum sees. Answers the
-   * function that stops it and says how many tables it vacuumed and analyzed.
-   */
-  async standInForAutovacuum(): Promise<() => Promise<{ vacuumed: number; analyzed: number }>> {
-    const done = { vacuumed: 0, analyzed: 0 };
-    const [{ autovacuum }] = await this.rows<{ autovacuum: string }>(`SHOW autovacuum`);
-    if (autovacuum === 'on') return () => Promise.resolve(done);
-    const db = new Client(pgSessionConfig(this.dbUrl.toString()));
-    await db.connect();
-    await db.query(`SET vacuum_cost_delay = '${AUTOVACUUM.costDelay}'`);
-    let stopping = false;
-    let wake: () => void = () => undefined;
-    const loop = (async () => {
-      while (!stopping) {
-        await new Promise<void>((r) => {
-          wake = r;
-          setTimeout(r, AUTOVACUUM.naptimeMs);
-        });
-        if (stopping) break;
-        const due = (await db.query<{ name: string; vacuum: boolean }>(DUE_FOR_AUTOVACUUM)).rows;
-        for (const t of due) {
-          if (stopping) break;
-          await db.query(t.vacuum ? `VACUUM (ANALYZE) ${t.name}` : `ANALYZE ${t.name}`);
-          if (t.vacuum) done.vacuumed++;
-          else done.analyzed++;
-        }
-      }
-    })();
-    return async () => {
-      stopping = true;
-      wake();
-      await loop;
-      await db.end();
-      return done;
-    };
+  /** Whether the server vacuums by itself (this machine's CI configuration turns it off). */
+  async autovacuumOn(): Promise<boolean> {
+    if (this.autovacuum === undefined) {
+      const [{ autovacuum }] = await this.rows<{ autovacuum: string }>(`SHOW autovacuum`);
+      this.autovacuum = autovacuum === 'on';
+    }
+    return this.autovacuum;
   }
 
   async invariants(): Promise<string[]> {
@@ -288,7 +234,11 @@ export async function measure(
   const settledSeconds = await d.settled(15 * 60_000);
   const since = Date.now();
   const cpuBefore = cpuNow(d);
-  const stopVacuum = await d.standInForAutovacuum();
+  // While the phase runs, on a server with autovacuum off, the bench does its work instead: a
+  // long phase (the soak) would otherwise measure dead rows piling up in the queue tables.
+  const stopVacuum = (await d.autovacuumOn())
+    ? () => Promise.resolve({ vacuumed: 0, analyzed: 0, failed: 0 })
+    : await standInForAutovacuum(d.dbUrl.toString());
   const load = await drive();
   let failure: string | undefined;
   try {
@@ -359,7 +309,9 @@ export async function measure(
       peakRss,
       settledSeconds: round(settledSeconds, 1),
       cpuPerOp,
-      ...(vacuum.vacuumed + vacuum.analyzed > 0 ? { autovacuumStandIn: vacuum } : {}),
+      ...(vacuum.vacuumed + vacuum.analyzed + vacuum.failed > 0
+        ? { autovacuumStandIn: vacuum }
+        : {}),
     },
   };
 }

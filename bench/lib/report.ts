@@ -28,9 +28,9 @@ export interface ScenarioResult {
   cpuPerOp?: Record<string, number>;
   /**
    * On a server with autovacuum off: the tables the bench vacuumed and analyzed during the phase
-   * in autovacuum's place (Deployment.standInForAutovacuum).
+   * in autovacuum's place (autovacuum.ts), and the statements of its that failed.
    */
-  autovacuumStandIn?: { vacuumed: number; analyzed: number };
+  autovacuumStandIn?: { vacuumed: number; analyzed: number; failed: number };
 }
 
 export interface TargetResult {
@@ -129,7 +129,8 @@ export function markdown(r: BenchReport): string {
       lines.push(
         '',
         `Autovacuum is off on this server: the bench vacuumed ${standIn.vacuumed} and analyzed ` +
-          `${standIn.analyzed} tables during the soak in its place, at its default thresholds.`,
+          `${standIn.analyzed} tables during the soak in its place, at its default thresholds` +
+          (standIn.failed ? ` (${standIn.failed} of its statements failed).` : '.'),
       );
     }
   }

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { AUTOVACUUM, DUE_FOR_AUTOVACUUM } from '../../bench/lib/deployment';
+import { AUTOVACUUM, DUE_FOR_AUTOVACUUM, standInForAutovacuum } from '../../bench/lib/autovacuum';
 import { BACKENDS, createTestDatabase, TestDatabase } from '../support/database';
 
 /**
@@ -54,5 +54,29 @@ describe.each(BACKENDS)('the bench stand-in for autovacuum (%s)', (kind) => {
     await client.query('VACUUM (ANALYZE) dirty_probe');
     await client.query('ANALYZE clean_probe');
     expect(await due()).toEqual({});
+  });
+
+  it('vacuums a due table each naptime on its own connection, and stops when told', async () => {
+    await client.query('CREATE TABLE standin_probe (id int)');
+    await client.query('INSERT INTO standin_probe SELECT g FROM generate_series(1, 1000) g');
+    await client.query('DELETE FROM standin_probe WHERE id <= 600');
+    await flush();
+    const stop = await standInForAutovacuum(db.dsn, 20);
+    let vacuumed = false;
+    try {
+      for (let i = 0; i < 500 && !vacuumed; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        const { rows } = await client.query<{ n: number }>(
+          `SELECT vacuum_count::int AS n FROM pg_stat_user_tables WHERE relname = 'standin_probe'`,
+        );
+        vacuumed = rows[0]?.n > 0;
+      }
+    } finally {
+      const done = await stop();
+      expect(done.vacuumed).toBeGreaterThanOrEqual(1);
+      expect(done.failed).toBe(0);
+    }
+    expect(vacuumed).toBe(true);
+    expect(await due()).not.toHaveProperty('public.standin_probe');
   });
 });
