@@ -6,7 +6,7 @@ import { WebhookSender } from './application/ports/webhook-sender';
 import { WebhookDeliveries } from './application/webhook-deliveries.use-cases';
 import { WebhookRelay } from './application/webhook-relay';
 import { WebhookSettings } from './application/webhook-settings';
-import { FetchWebhookSender } from './infrastructure/http/fetch-webhook-sender';
+import { HttpWebhookSender } from './infrastructure/http/http-webhook-sender';
 import { OutboxPgRepository } from './infrastructure/postgres/outbox.pg-repository';
 import { WebhookDeliveriesController } from './interface/http/webhook-deliveries.controller';
 import { WebhookRelayJob } from './interface/jobs/webhook-relay.job';
@@ -44,7 +44,7 @@ export class EventsCoreModule {
         { provide: WebhookSettings, useValue: deps.settings },
         { provide: EventPayloads, useValue: deps.payloads },
         { provide: OutboxRepository, useClass: OutboxPgRepository },
-        { provide: WebhookSender, useClass: FetchWebhookSender },
+        { provide: WebhookSender, useClass: HttpWebhookSender },
         WebhookRelay,
         WebhookRelayJob,
         WebhookDeliveries,
