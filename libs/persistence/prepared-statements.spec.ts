@@ -50,6 +50,15 @@ describe('StatementNames', () => {
     expect(nameable('SELECT t.* FROM t WHERE a = $1')).toBe(false);
     expect(nameable('UPDATE t SET a = $1 RETURNING *')).toBe(false);
     expect(nameable('SELECT (*) FROM t WHERE a = $1 * 2')).toBe(false);
+    // A write without RETURNING has no result columns for a * to change.
+    expect(nameable('INSERT INTO t (a, b) SELECT * FROM unnest($1::int[], $2::int[])')).toBe(true);
+    expect(nameable(' delete FROM t USING (SELECT * FROM u) x WHERE t.a = x.a AND x.b = $1')).toBe(
+      true,
+    );
+    expect(nameable('INSERT INTO t SELECT * FROM unnest($1::int[]) RETURNING *')).toBe(false);
+    expect(nameable('INSERT INTO t SELECT * FROM unnest($1::int[]) returning a')).toBe(false);
+    expect(nameable('WITH u AS (UPDATE t SET a = $1 RETURNING a) SELECT * FROM u')).toBe(false);
+    expect(nameable('SELECT * FROM t WHERE a = $1 -- INSERT')).toBe(false);
     const names = new StatementNames();
     for (let i = 0; i < REPEATS * 2; i++) expect(names.nameFor('SELECT * FROM t')).toBeUndefined();
   });

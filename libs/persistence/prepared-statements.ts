@@ -103,10 +103,13 @@ export class StatementNames {
 /**
  * Whether a text may be prepared. A statement whose result columns come from `*` changes its
  * row type when a migration adds a column, and PostgreSQL refuses to run its cached plan
- * (0A000) until it is prepared again: such texts stay unnamed. `count(*)` is fine.
+ * (0A000) until it is prepared again: such texts stay unnamed. `count(*)` is fine, and so is any
+ * `*` in a write that returns no rows (`INSERT INTO t (a, b) SELECT * FROM unnest($1, $2)`): it
+ * has no result columns to change, and PostgreSQL re-plans it after a migration by itself.
  */
 export function nameable(text: string): boolean {
-  return !/(^|[^(])\*|\*(?!\))/.test(text);
+  if (!/(^|[^(])\*|\*(?!\))/.test(text)) return true;
+  return /^\s*(INSERT|UPDATE|DELETE)\s/i.test(text) && !/\bRETURNING\b/i.test(text);
 }
 
 const refusals = new WeakSet<object>();

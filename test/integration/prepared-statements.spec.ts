@@ -100,6 +100,27 @@ describe('named prepared statements', () => {
         expect(await prepared(runner)).toEqual([count]);
       });
 
+      it('names a write whose * returns no rows, and it survives a migration', async () => {
+        const app = await open();
+        const migrator = await open();
+        await migrator.runner.query('CREATE TABLE write_probe (id int PRIMARY KEY, a int)');
+        const insert = 'INSERT INTO write_probe (id, a) SELECT * FROM unnest($1::int[], $2::int[])';
+        for (let i = 0; i < REPEATS; i++) await app.runner.query(insert, [[i], [i * 10]]);
+        expect(await prepared(app.runner)).toEqual([insert]);
+
+        // A new column and a changed type: no result row type to refuse, so the named insert
+        // runs on, inside a transaction too, re-planned by PostgreSQL.
+        await migrator.runner.query('ALTER TABLE write_probe ADD COLUMN b int');
+        await migrator.runner.query('ALTER TABLE write_probe ALTER COLUMN a TYPE bigint');
+        await app.runner.startTransaction();
+        await app.runner.query(insert, [[100], [1000]]);
+        await app.runner.commitTransaction();
+        expect(
+          await migrator.runner.query('SELECT a::int AS a, b FROM write_probe WHERE id = 100'),
+        ).toEqual([{ a: 1000, b: null }]);
+        expect(await prepared(app.runner)).toEqual([insert]);
+      });
+
       it('is on unless turned off', async () => {
         const on = await open({ preparedStatements: undefined });
         await sendTimes(on.runner, REPEATS * 2, 'SELECT $1::int AS n', [5]);

@@ -66,7 +66,7 @@ export class OutboxPgRepository extends OutboxRepository {
            ORDER BY next_attempt_at, seq LIMIT $1
            FOR UPDATE SKIP LOCKED)
          RETURNING ${COLUMNS})
-       SELECT * FROM u ORDER BY seq`,
+       SELECT ${COLUMNS} FROM u ORDER BY seq`,
       [limit, now, leaseUntil],
     );
     return rows.map(toEvent);
