@@ -222,6 +222,26 @@ describe('HttpWebhookSender (real HTTP on loopback)', () => {
     ]);
   });
 
+  it('closes a connection idle for 4 s, never one waiting for a slow answer', async () => {
+    // The idle close is what keeps a POST off a connection the receiver (Node's default
+    // keep-alive timeout: 5 s) is about to close; it must not cut an answer that is slow.
+    const s = await started((req, res) => {
+      if (req.url === '/slow') setTimeout(() => res.writeHead(200).end('ok'), 4_500);
+      else res.writeHead(200).end('ok');
+    });
+    await expect(sender.post(`${s.url}/slow`, HEADERS, '{}', 20_000)).resolves.toEqual({
+      status: 200,
+    });
+    await new Promise((r) => setTimeout(r, 4_500));
+    await expect(sender.post(`${s.url}/next`, HEADERS, '{}', 20_000)).resolves.toEqual({
+      status: 200,
+    });
+    expect(s.seen.map((r) => [r.url, r.connection])).toEqual([
+      ['/slow', 1],
+      ['/next', 2],
+    ]);
+  }, 30_000);
+
   it('does not send again when a fresh connection is reset', async () => {
     const s = await started((req) => req.socket.destroy());
     await expect(sender.post(`${s.url}/r`, HEADERS, '{}', 5_000)).resolves.toEqual({
