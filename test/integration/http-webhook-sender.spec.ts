@@ -198,6 +198,8 @@ describe('HttpWebhookSender (real HTTP on loopback)', () => {
       1_000,
     );
     expect('error' in bad && bad.error).toBeTruthy();
+    // node:http's own refusal, by its code: nothing of the URL or the header's value.
+    expect(bad).toEqual({ error: 'ERR_INVALID_CHAR' });
     expect(JSON.stringify(bad)).not.toMatch(/SECRET3/);
     expect(s.seen).toEqual([]);
   });
